@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+import { describeFailure } from './errors.js';
+import { createProgram } from './program.js';
+
+try {
+  await createProgram().parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Commander has already printed its message (unknown option, --help, --version).
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    if (process.env.DUALITY_DEBUG) console.error(err);
+    const { code, line } = describeFailure(err);
+    console.error(`duality: ${line}`);
+    process.exitCode = code;
+  }
+}

@@ -1,0 +1,3 @@
+import config from '@duality/eslint-config';
+
+export default config;

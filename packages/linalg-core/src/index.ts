@@ -1,0 +1,21 @@
+export { Matrix64, toMatrix64, type MatrixLike } from './matrix.js';
+export { LinalgInputError, NotPositiveDefiniteError, BackendUnavailableError } from './errors.js';
+export {
+  availableBackends,
+  backendInfo,
+  getBackend,
+  setBackend,
+  type BackendChoice,
+  type BackendInfo,
+  type BackendName,
+} from './backend.js';
+export { eigSym, type EigSymOptions, type SymmetricEigen } from './eigen.js';
+export { cholesky, choleskySolve, solveSpd } from './cholesky.js';
+export { gemm, syrk, type GemmOptions } from './products.js';
+export {
+  applySpectral,
+  applySpectralToProjections,
+  spectralMatrix,
+  type SpectralMap,
+} from './spectral.js';
+export { assertSymmetricInput } from './validate.js';

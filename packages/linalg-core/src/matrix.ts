@@ -1,0 +1,112 @@
+import { Matrix as MlMatrix } from 'ml-matrix';
+
+/**
+ * A dense float64 matrix stored row-major in one contiguous `Float64Array`:
+ * entry (i, j) lives at `data[i * cols + j]`.
+ */
+export class Matrix64 {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float64Array;
+
+  constructor(rows: number, cols: number, data?: Float64Array) {
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
+      throw new RangeError(`Matrix64: dimensions must be non-negative integers, got ${rows}×${cols}`);
+    }
+    if (data !== undefined && data.length !== rows * cols) {
+      throw new RangeError(
+        `Matrix64: a ${rows}×${cols} matrix needs ${rows * cols} entries, got ${data.length}`,
+      );
+    }
+    this.rows = rows;
+    this.cols = cols;
+    this.data = data ?? new Float64Array(rows * cols);
+  }
+
+  static zeros(rows: number, cols: number): Matrix64 {
+    return new Matrix64(rows, cols);
+  }
+
+  static identity(n: number): Matrix64 {
+    const m = new Matrix64(n, n);
+    for (let i = 0; i < n; i++) m.data[i * n + i] = 1;
+    return m;
+  }
+
+  /** From nested arrays (rows of equal length). */
+  static from(rows: readonly (readonly number[])[]): Matrix64 {
+    const r = rows.length;
+    const c = r === 0 ? 0 : rows[0]!.length;
+    const m = new Matrix64(r, c);
+    for (let i = 0; i < r; i++) {
+      const row = rows[i]!;
+      if (row.length !== c) {
+        throw new RangeError(`Matrix64.from: row ${i} has ${row.length} entries, row 0 has ${c}`);
+      }
+      m.data.set(row, i * c);
+    }
+    return m;
+  }
+
+  /** A column vector (n×1) from a vector. */
+  static column(values: ArrayLike<number>): Matrix64 {
+    return new Matrix64(values.length, 1, Float64Array.from(values));
+  }
+
+  static fromMlMatrix(m: MlMatrix): Matrix64 {
+    return Matrix64.from(m.to2DArray());
+  }
+
+  toMlMatrix(): MlMatrix {
+    return new MlMatrix(this.toArray());
+  }
+
+  toArray(): number[][] {
+    const out: number[][] = [];
+    for (let i = 0; i < this.rows; i++) {
+      out.push(Array.from(this.data.subarray(i * this.cols, (i + 1) * this.cols)));
+    }
+    return out;
+  }
+
+  get(i: number, j: number): number {
+    return this.data[i * this.cols + j]!;
+  }
+
+  set(i: number, j: number, value: number): void {
+    this.data[i * this.cols + j] = value;
+  }
+
+  /** Row i as a view (no copy). */
+  row(i: number): Float64Array {
+    return this.data.subarray(i * this.cols, (i + 1) * this.cols);
+  }
+
+  /** Column j as a copy. */
+  column(j: number): Float64Array {
+    const out = new Float64Array(this.rows);
+    for (let i = 0; i < this.rows; i++) out[i] = this.data[i * this.cols + j]!;
+    return out;
+  }
+
+  transpose(): Matrix64 {
+    const t = new Matrix64(this.cols, this.rows);
+    for (let i = 0; i < this.rows; i++) {
+      for (let j = 0; j < this.cols; j++) t.data[j * this.rows + i] = this.data[i * this.cols + j]!;
+    }
+    return t;
+  }
+
+  clone(): Matrix64 {
+    return new Matrix64(this.rows, this.cols, this.data.slice());
+  }
+}
+
+/** Anything the public API accepts as a matrix. */
+export type MatrixLike = Matrix64 | MlMatrix | readonly (readonly number[])[];
+
+export function toMatrix64(a: MatrixLike): Matrix64 {
+  if (a instanceof Matrix64) return a;
+  if (a instanceof MlMatrix) return Matrix64.fromMlMatrix(a);
+  return Matrix64.from(a);
+}

@@ -1,0 +1,66 @@
+import { LinalgInputError } from './errors.js';
+import type { Matrix64 } from './matrix.js';
+
+/** Every entry finite; otherwise name the first bad one. */
+export function assertFinite(a: Matrix64, what: string): void {
+  const { data, cols } = a;
+  for (let k = 0; k < data.length; k++) {
+    const v = data[k]!;
+    if (!Number.isFinite(v)) {
+      const i = Math.floor(k / cols);
+      throw new LinalgInputError(
+        `${what} has a non-finite entry ${v} at (${i}, ${k - i * cols}); remove or impute NaN/Infinity first`,
+      );
+    }
+  }
+}
+
+export function assertSquare(a: Matrix64, what: string): void {
+  if (a.rows !== a.cols) {
+    throw new LinalgInputError(`${what} must be square, got ${a.rows}×${a.cols}`);
+  }
+}
+
+/**
+ * Symmetric to within `tolerance · max|a_ij|` (relative, so scale does not matter). The error says
+ * how large the worst asymmetry is and where, because a wrong transpose or a float32 round-trip
+ * look very different there.
+ */
+export function assertSymmetric(a: Matrix64, what: string, tolerance = 1e-10): void {
+  const { data, rows: n } = a;
+  let scale = 0;
+  for (let k = 0; k < data.length; k++) scale = Math.max(scale, Math.abs(data[k]!));
+  let worst = 0;
+  let wi = 0;
+  let wj = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const d = Math.abs(data[i * n + j]! - data[j * n + i]!);
+      if (d > worst) {
+        worst = d;
+        wi = i;
+        wj = j;
+      }
+    }
+  }
+  if (worst > tolerance * scale) {
+    throw new LinalgInputError(
+      `${what} is not symmetric: |a(${wi},${wj}) − a(${wj},${wi})| = ${worst.toPrecision(3)} ` +
+        `exceeds ${tolerance} × max|a| = ${(tolerance * scale).toPrecision(3)}; ` +
+        `symmetrise it ((A + Aᵀ)/2) if the asymmetry is rounding`,
+    );
+  }
+}
+
+export function assertRows(b: Matrix64, n: number, what: string, against: string): void {
+  if (b.rows !== n) {
+    throw new LinalgInputError(`${what} has ${b.rows} rows but ${against} has ${n}; they must match`);
+  }
+}
+
+/** Validate a symmetric input matrix once, for every routine that takes one. */
+export function assertSymmetricInput(a: Matrix64, what: string, tolerance?: number): void {
+  assertSquare(a, what);
+  assertFinite(a, what);
+  assertSymmetric(a, what, tolerance);
+}

@@ -1,0 +1,1 @@
+export { stepsForTime, timeForSteps, TrainerInputError } from './time.js';
