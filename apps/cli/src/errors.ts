@@ -11,6 +11,7 @@ const inputErrorNames = new Set([
   'BackendUnavailableError',
   'MixedModelInputError',
   'SpecError',
+  'TabularInputError',
   'NtkInputError',
   'TrainerInputError',
   'CommanderError',

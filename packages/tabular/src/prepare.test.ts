@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { loadBundledDataset, parseTable, prepareDesign, seededPermutation, TabularInputError, unscaleTarget } from './index.js';
+
+const csv = `a,b,color,y
+1,10,red,3
+2,,blue,5
+3,30,red,7
+4,40,green,9
+5,50,blue,11
+6,60,red,13
+7,70,green,15
+8,80,blue,NA
+`;
+
+describe('parseTable', () => {
+  it('reads CSV with a header and JSON arrays of records', () => {
+    const t = parseTable(csv, 'csv');
+    expect(t.columns).toEqual(['a', 'b', 'color', 'y']);
+    expect(t.records).toHaveLength(8);
+    const j = parseTable('[{"x":1,"y":2},{"x":3,"y":4}]', 'json');
+    expect(j.columns).toEqual(['x', 'y']);
+  });
+  it('refuses empty input, header-only CSV and JSON that is not an array of records', () => {
+    expect(() => parseTable('  \n', 'csv', 'data.csv')).toThrow(/data.csv is empty/);
+    expect(() => parseTable('a,b\n', 'csv', 'h.csv')).toThrow(/header but no rows/);
+    expect(() => parseTable('{"a":1}', 'json')).toThrow(/array of records/);
+    expect(() => parseTable('[1,2]', 'json')).toThrow(TabularInputError);
+  });
+});
+
+describe('prepareDesign', () => {
+  const table = parseTable(csv, 'csv');
+
+  it('drops rows with missing values and counts them; uses numeric columns by default', () => {
+    const d = prepareDesign(table, { target: 'y', testFraction: 0 });
+    expect(d.droppedMissing).toBe(2);
+    expect(d.featureNames).toEqual(['a', 'b']);
+    expect(d.ignoredColumns.map((c) => c.column)).toEqual(['color']);
+    expect(d.train.x.rows).toBe(6);
+  });
+
+  it('standardises with the training rows only, and unscales back', () => {
+    const d = prepareDesign(table, { target: 'y', testFraction: 0 });
+    for (let j = 0; j < d.train.x.cols; j++) {
+      const col = d.train.x.column(j);
+      const mean = col.reduce((s, v) => s + v, 0) / col.length;
+      const sd = Math.sqrt(col.reduce((s, v) => s + (v - mean) ** 2, 0) / (col.length - 1));
+      expect(mean).toBeCloseTo(0, 12);
+      expect(sd).toBeCloseTo(1, 12);
+    }
+    const y = unscaleTarget(d.train.y, d.targetScaling);
+    expect([...y].sort((p, q) => p - q)).toEqual([3, 7, 9, 11, 13, 15]);
+  });
+
+  it('one-hot encodes a named text feature and refuses when asked to', () => {
+    const d = prepareDesign(table, { target: 'y', features: ['a', 'color'], testFraction: 0, standardize: false });
+    expect(d.featureNames).toEqual(['a', 'color=blue', 'color=green', 'color=red']);
+    for (let i = 0; i < d.train.x.rows; i++) {
+      expect(d.train.x.get(i, 1) + d.train.x.get(i, 2) + d.train.x.get(i, 3)).toBe(1);
+    }
+    expect(() => prepareDesign(table, { target: 'y', features: ['color'], categorical: 'refuse' })).toThrow(/not numeric/);
+    expect(() => prepareDesign(table, { target: 'y', features: ['color'], maxLevels: 2 })).toThrow(/3 distinct text values/);
+  });
+
+  it('splits reproducibly with a seed into disjoint parts', () => {
+    const t = parseTable(['x,y', ...Array.from({ length: 50 }, (_, i) => `${i},${2 * i}`)].join('\n'), 'csv');
+    const d1 = prepareDesign(t, { target: 'y', testFraction: 0.2, seed: 7, standardize: false });
+    const d2 = prepareDesign(t, { target: 'y', testFraction: 0.2, seed: 7, standardize: false });
+    const d3 = prepareDesign(t, { target: 'y', testFraction: 0.2, seed: 8, standardize: false });
+    expect(d1.test.y).toEqual(d2.test.y);
+    expect(d1.test.y).not.toEqual(d3.test.y);
+    expect(d1.train.y.length + d1.test.y.length).toBe(50);
+    const all = new Set([...d1.train.y, ...d1.test.y]);
+    expect(all.size).toBe(50);
+    expect(new Set(seededPermutation(100, 3)).size).toBe(100);
+  });
+
+  it('names the problem for bad input', () => {
+    expect(() => prepareDesign(table, { target: 'z' })).toThrow(/no column 'z'.*a, b, color, y/);
+    expect(() => prepareDesign(table, { target: 'color' })).toThrow(/'color' is not numeric \(record 1 is 'red'\)/);
+    expect(() => prepareDesign(table, { target: 'y', features: ['y'] })).toThrow(/cannot also be a feature/);
+    const nan = parseTable('x,y\n1,2\nNaN,3\n4,5\n6,7', 'csv', 'nan.csv');
+    expect(() => prepareDesign(nan, { target: 'y' })).toThrow(/nan.csv: column 'x', record 2 is NaN/);
+    const tiny = parseTable('x,y\n1,2\n2,3\n3,', 'csv');
+    expect(() => prepareDesign(tiny, { target: 'y', testFraction: 0 })).toThrow(/only 2 training rows/);
+    const constant = parseTable('x,y\n1,2\n1,3\n1,4\n1,5', 'csv');
+    expect(() => prepareDesign(constant, { target: 'y', testFraction: 0 })).toThrow(/every feature is constant/);
+  });
+});
+
+describe('bundled datasets', () => {
+  it('loads cars with its default task', () => {
+    const ds = loadBundledDataset('cars');
+    const d = prepareDesign(ds.table, { target: ds.target, features: ds.features });
+    expect(d.featureNames).toEqual(['Cylinders', 'Displacement', 'Horsepower', 'Weight_in_lbs', 'Acceleration']);
+    expect(d.droppedMissing).toBeGreaterThan(0);
+    expect(d.train.y.length + d.test.y.length + d.droppedMissing).toBe(ds.table.records.length);
+  });
+  it('derives the day of the year for seattle-weather and loads gapminder', () => {
+    const sw = loadBundledDataset('seattle-weather');
+    expect(sw.table.records[0]!.day_of_year).toBe(1);
+    const d = prepareDesign(sw.table, { target: sw.target, features: sw.features });
+    expect(d.featureNames).toContain('day_of_year');
+    expect(d.featureNames.some((f) => f.startsWith('weather='))).toBe(true);
+    const gm = loadBundledDataset('gapminder');
+    expect(prepareDesign(gm.table, { target: gm.target, features: gm.features }).train.x.cols).toBe(4);
+    expect(() => loadBundledDataset('iris')).toThrow(/choose one of: cars/);
+  });
+});
