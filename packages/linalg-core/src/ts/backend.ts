@@ -1,4 +1,6 @@
 import type { LinalgBackend } from '../backend.js';
+import { cholesky, choleskySolve, gemm, syrk } from './dense.js';
+import { eigSym } from './eigen.js';
 
-// Placeholder until the pure TypeScript kernels land (issue 2).
-export const tsBackend: LinalgBackend = undefined as unknown as LinalgBackend;
+/** Pure TypeScript kernels: no native code, any platform Node runs on. */
+export const tsBackend: LinalgBackend = { name: 'ts', eigSym, cholesky, choleskySolve, gemm, syrk };

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { Matrix64, NotPositiveDefiniteError, cholesky, choleskySolve, gemm, solveSpd } from './index.js';
+import { frobenius, gaussianMatrix, maxAbsDifference, naiveProduct, symmetricWithSpectrum } from './test-utils.js';
+
+const n = 50;
+const spd = symmetricWithSpectrum(Array.from({ length: n }, (_, i) => 0.5 + i), 31);
+
+describe('cholesky', () => {
+  it('gives a lower-triangular L with L Lᵀ = A', () => {
+    const l = cholesky(spd);
+    for (let i = 0; i < n; i++) {
+      expect(l.get(i, i)).toBeGreaterThan(0);
+      for (let j = i + 1; j < n; j++) expect(l.get(i, j)).toBe(0);
+    }
+    expect(maxAbsDifference(naiveProduct(l, l.transpose()), spd)).toBeLessThanOrEqual(1e-13 * frobenius(spd));
+  });
+
+  it('reports the first non-positive pivot', () => {
+    // The leading 2×2 block is positive definite; the third pivot is not.
+    const a = Matrix64.from([
+      [4, 2, 0],
+      [2, 5, 1],
+      [0, 1, -3],
+    ]);
+    try {
+      cholesky(a);
+      expect.unreachable('cholesky accepted an indefinite matrix');
+    } catch (err) {
+      expect(err).toBeInstanceOf(NotPositiveDefiniteError);
+      const e = err as NotPositiveDefiniteError;
+      expect(e.pivot).toBe(2);
+      // Pivot 2 is a_22 − l_20² − l_21² = −3 − 0 − (1/2)² .
+      expect(e.value).toBeCloseTo(-3.25, 12);
+      expect(e.message).toMatch(/pivot 2/);
+    }
+    expect(() => cholesky(new Matrix64(3, 3))).toThrow(NotPositiveDefiniteError);
+  });
+
+  it('solves L Lᵀ X = B for several right-hand sides', () => {
+    const b = gaussianMatrix(n, 3, 32);
+    const x = choleskySolve(cholesky(spd), b);
+    expect(maxAbsDifference(gemm(spd, x), b)).toBeLessThanOrEqual(1e-11 * frobenius(b));
+    expect(maxAbsDifference(solveSpd(spd, b), x)).toBe(0);
+  });
+
+  it('handles 1×1 and refuses a right-hand side of the wrong height', () => {
+    expect(cholesky([[9]]).get(0, 0)).toBe(3);
+    expect(choleskySolve(cholesky([[4]]), [[2]]).get(0, 0)).toBe(0.5);
+    expect(() => choleskySolve(cholesky(spd), gaussianMatrix(n + 1, 1, 1))).toThrow(/rows/);
+  });
+});

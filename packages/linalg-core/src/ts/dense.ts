@@ -1,0 +1,121 @@
+/** Cholesky, triangular solves and products on row-major Float64Array, loops along contiguous rows. */
+
+/**
+ * Lower L with A = L Lᵀ, row by row: L_ij = (a_ij − L_i,:j · L_j,:j) / L_jj, each a dot product of
+ * two contiguous row prefixes. Stops at the first pivot that is not positive.
+ */
+export function cholesky(a: Float64Array, n: number): { factor: Float64Array } | { pivot: number; value: number } {
+  const l = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const oi = i * n;
+    for (let j = 0; j < i; j++) {
+      const oj = j * n;
+      let s = a[oi + j]!;
+      for (let k = 0; k < j; k++) s -= l[oi + k]! * l[oj + k]!;
+      l[oi + j] = s / l[oj + j]!;
+    }
+    let pivot = a[oi + i]!;
+    for (let k = 0; k < i; k++) pivot -= l[oi + k]! * l[oi + k]!;
+    if (!(pivot > 0)) return { pivot: i, value: pivot };
+    l[oi + i] = Math.sqrt(pivot);
+  }
+  return { factor: l };
+}
+
+/** X with L Lᵀ X = B (B n×k): forward substitution by rows, then back substitution by columns of Lᵀ. */
+export function choleskySolve(factor: Float64Array, n: number, b: Float64Array, k: number): Float64Array {
+  const x = b.slice();
+  for (let i = 0; i < n; i++) {
+    const oi = i * k;
+    for (let j = 0; j < i; j++) {
+      const lij = factor[i * n + j]!;
+      if (lij === 0) continue;
+      const oj = j * k;
+      for (let c = 0; c < k; c++) x[oi + c]! -= lij * x[oj + c]!;
+    }
+    const inv = 1 / factor[i * n + i]!;
+    for (let c = 0; c < k; c++) x[oi + c]! *= inv;
+  }
+  // Lᵀ x = y: once x_i is known, remove column i of Lᵀ (row i of L) from the rows above.
+  for (let i = n - 1; i >= 0; i--) {
+    const oi = i * k;
+    const inv = 1 / factor[i * n + i]!;
+    for (let c = 0; c < k; c++) x[oi + c]! *= inv;
+    for (let j = 0; j < i; j++) {
+      const lij = factor[i * n + j]!;
+      if (lij === 0) continue;
+      const oj = j * k;
+      for (let c = 0; c < k; c++) x[oj + c]! -= lij * x[oi + c]!;
+    }
+  }
+  return x;
+}
+
+function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const oi = i * cols;
+    for (let j = 0; j < cols; j++) t[j * rows + i] = a[oi + j]!;
+  }
+  return t;
+}
+
+/**
+ * op(A)·op(B). op(A) is made row-major (a transposed copy if needed); then C_i,: = Σ_k A_ik B_k,:
+ * (i-k-j) when B is as stored, or C_ij = A_i,: · B_j,: (contiguous dot products) when Bᵀ is wanted.
+ */
+export function gemm(
+  a: Float64Array,
+  aRows: number,
+  aCols: number,
+  transA: boolean,
+  b: Float64Array,
+  bRows: number,
+  bCols: number,
+  transB: boolean,
+): Float64Array {
+  const opA = transA ? transpose(a, aRows, aCols) : a;
+  const m = transA ? aCols : aRows;
+  const inner = transA ? aRows : aCols;
+  const p = transB ? bRows : bCols;
+  const c = new Float64Array(m * p);
+  if (transB) {
+    for (let i = 0; i < m; i++) {
+      const oa = i * inner;
+      for (let j = 0; j < p; j++) {
+        const ob = j * bCols;
+        let s = 0;
+        for (let k = 0; k < inner; k++) s += opA[oa + k]! * b[ob + k]!;
+        c[i * p + j] = s;
+      }
+    }
+    return c;
+  }
+  for (let i = 0; i < m; i++) {
+    const oa = i * inner;
+    const oc = i * p;
+    for (let k = 0; k < inner; k++) {
+      const aik = opA[oa + k]!;
+      if (aik === 0) continue;
+      const ob = k * bCols;
+      for (let j = 0; j < p; j++) c[oc + j]! += aik * b[ob + j]!;
+    }
+  }
+  return c;
+}
+
+/** A·Aᵀ for A m×k: the lower triangle by contiguous row dot products, mirrored. */
+export function syrk(a: Float64Array, m: number, k: number): Float64Array {
+  const c = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    const oi = i * k;
+    for (let j = 0; j <= i; j++) {
+      const oj = j * k;
+      let s = 0;
+      for (let t = 0; t < k; t++) s += a[oi + t]! * a[oj + t]!;
+      c[i * m + j] = s;
+      c[j * m + i] = s;
+    }
+  }
+  return c;
+}
