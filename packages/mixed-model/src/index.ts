@@ -1,0 +1,56 @@
+/**
+ * @duality/mixed-model: gradient-flow training in the NTK regime as a random-effects model (math.md §1–4).
+ * Build a {@link SpectralFit} once from a kernel; everything else reuses its single eigendecomposition.
+ *
+ * @packageDocumentation
+ */
+
+/** Errors the package raises: bad input (named, with the fix) and numerical routines that could not certify. */
+export { MixedModelInputError, MixedModelNumericalError } from './errors.js';
+
+/** The spectral fit: validation, one eigendecomposition, projections of u, f0, X and the cross-kernel. */
+export {
+  fitSpectral,
+  type KernelSpectrum,
+  type SpectralFit,
+  type SpectralFitInput,
+  type Targets,
+} from './spectral-fit.js';
+
+/** Training time: continuous t = η·k, or discrete steps with a learning rate. */
+export type { TrainingTime } from './training-time.js';
+
+/** P(Σ w_j χ²_{ν_j} ≥ q) for mixed-sign weights: certified relative accuracy at any depth. */
+export {
+  chiSquareMixtureTail,
+  type MixtureTailOptions,
+  type MixtureTailProbability,
+  type TailMethod,
+} from './chi-square-mixture.js';
+
+/** Stage 1: the exact variance-component score test of t = 0. */
+export { scoreTest, type ProjectedDesign, type ScoreTest, type ScoreTestOptions } from './score-test.js';
+
+/** Stage 2: the REML stopping time and the profile likelihood. */
+export { remlStoppingTime, type RemlOptions, type RemlOutcome, type RemlStoppingTime } from './reml.js';
+
+/** The path at any time: BLUP, predictions, residuals, spectral losses, Ψ, edf, GCV, σ̂²; GCV and oracle times. */
+export {
+  gcvTime,
+  oracleTime,
+  pathAt,
+  predictAt,
+  type OracleTruth,
+  type PathOptions,
+  type PathPoint,
+  type PredictionInput,
+  type SelectedTime,
+} from './path.js';
+
+/** The two-stage rule, in the exact or the published convention. */
+export {
+  twoStageDecision,
+  type DecisionConvention,
+  type TwoStageDecision,
+  type TwoStageOptions,
+} from './two-stage.js';

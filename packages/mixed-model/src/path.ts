@@ -1,0 +1,225 @@
+import { Matrix64 } from '@duality/linalg-core';
+import { MixedModelInputError } from './errors.js';
+import { timeScales } from './reml.js';
+import { asColumns, type SpectralFit, type Targets } from './spectral-fit.js';
+import { filterFactors, logDecayFactors, type TrainingTime } from './training-time.js';
+import { weightedProjection } from './weighted-projection.js';
+
+export interface PathOptions {
+  /** Use the fit's design X (default: whenever the fit has one). */
+  useDesign?: boolean;
+}
+
+/** The trained model at one time (math.md §1–2, §4). */
+export interface PathPoint {
+  /** In-sample BLUP f̂_t (n×k): f0 + Xβ̂ + (I − e^{−tΘ})(u − Xβ̂). Needs eigenvectors (kernel or spectrum.vectors). */
+  fitted?: Matrix64;
+  /** y − f̂_t (n×k). Needs eigenvectors. */
+  residuals?: Matrix64;
+  /** Uᵀ(y − f̂_t) = e^{−tλ_i}·e_i (n×k), e = c − Zβ̂(t) (= c without X). */
+  residualProjections: Matrix64;
+  /** Spectral losses ℓ_i(t) = e^{−tλ_i} Σ_j e_ij² (math.md §2.1). */
+  spectralLosses: Float64Array;
+  /** Ψ(t) = (1/n) Σ (λ_i − λ̄)(ℓ_i − ℓ̄): > 0 keep training, < 0 over-fitted. */
+  decorrelation: number;
+  /** Effective degrees of freedom, in [0, rank Θ] (with X, in [p, p + rank]). */
+  edf: number;
+  /** GCV(t) = n ‖e^{−tΘ}(u − Xβ̂)‖²/k / (n − edf)², with n − edf = Σ d_i(1 − h_i) formed without cancellation. */
+  gcv: number;
+  /** σ̂²(t) = Σ e^{−tλ_i} e_i² / ((n − p)·k). */
+  noiseVariance: number;
+  /** β̂(t) (p×k) when X is used. */
+  fixedEffects?: Matrix64;
+}
+
+interface Evaluated {
+  logDecay: Float64Array;
+  /** e = c − Zβ̂ (n×k row-major). */
+  e: Float64Array;
+  beta?: Float64Array;
+  leverages?: Float64Array;
+  p: number;
+}
+
+function evaluateAt(fit: SpectralFit, time: TrainingTime, options: PathOptions): Evaluated {
+  const logDecay = logDecayFactors(fit.eigenvalues, time);
+  const z = (options.useDesign ?? true) ? fit.designProjections : undefined;
+  if (!z) return { logDecay, e: fit.residualProjections.data, p: 0 };
+  const wp = weightedProjection(z, fit.residualProjections, logDecay);
+  return { logDecay, e: wp.residual, beta: wp.beta, leverages: wp.leverages, p: z.cols };
+}
+
+/** Everything about the model trained to `time` (continuous t or { learningRate, steps }). */
+export function pathAt(fit: SpectralFit, time: TrainingTime, options: PathOptions = {}): PathPoint {
+  const { n, outputs: k, eigenvalues: lambda } = fit;
+  const { logDecay, e, beta, leverages, p } = evaluateAt(fit, time, options);
+  const residualProjections = new Matrix64(n, k);
+  const spectralLosses = new Float64Array(n);
+  let maxLog = -Infinity;
+  for (let i = 0; i < n; i++) maxLog = Math.max(maxLog, logDecay[i]!);
+  // n − edf = Σ d_i(1 − h_i) and the GCV numerator, both scaled by max d so neither underflows at large t.
+  let scaledSquaredResidual = 0;
+  let scaledRemaining = 0;
+  let weightedRss = 0;
+  let edf = p;
+  let meanLambda = 0;
+  for (let i = 0; i < n; i++) {
+    const d = Math.exp(logDecay[i]!);
+    let e2 = 0;
+    for (let j = 0; j < k; j++) {
+      const v = e[i * k + j]!;
+      residualProjections.data[i * k + j] = d * v;
+      e2 += v * v;
+    }
+    spectralLosses[i] = d * e2;
+    weightedRss += d * e2;
+    const scaled = Math.exp(logDecay[i]! - maxLog);
+    scaledSquaredResidual += scaled * scaled * e2;
+    scaledRemaining += scaled * (1 - (leverages ? leverages[i]! : 0));
+    const oneMinusD = -Math.expm1(logDecay[i]!);
+    edf += oneMinusD * (1 - (leverages ? leverages[i]! : 0));
+    meanLambda += lambda[i]! / n;
+  }
+  const meanLoss = weightedRss / n;
+  let decorrelation = 0;
+  for (let i = 0; i < n; i++) decorrelation += ((lambda[i]! - meanLambda) * (spectralLosses[i]! - meanLoss)) / n;
+  const residuals = fit.expand && fit.y ? fit.expand(residualProjections) : undefined;
+  let fitted: Matrix64 | undefined;
+  if (residuals && fit.y) {
+    fitted = fit.y.clone();
+    for (let q = 0; q < fitted.data.length; q++) fitted.data[q]! -= residuals.data[q]!;
+  }
+  return {
+    fitted,
+    residuals,
+    residualProjections,
+    spectralLosses,
+    decorrelation,
+    edf,
+    gcv: (n * scaledSquaredResidual) / k / scaledRemaining ** 2,
+    noiseVariance: weightedRss / ((n - p) * k),
+    fixedEffects: beta ? new Matrix64(p, k, beta) : undefined,
+  };
+}
+
+export interface PredictionInput {
+  /** f0 at the new points (n*×k); default 0. */
+  f0New?: Targets;
+  /** The design at the new points (n*×p); required when X is used. */
+  designNew?: Targets;
+}
+
+/**
+ * f_t(x*) = f0(x*) + X*β̂ + Θ(x*, X)·U·diag(φ_t(λ))·(c − Zβ̂), φ_t(λ) = (1 − e^{−tλ})/λ (= t at λ = 0): no inverse of
+ * Θ is formed. Needs the cross-kernel given to {@link fitSpectral} (or spectrum.crossProjections).
+ */
+export function predictAt(fit: SpectralFit, time: TrainingTime, input: PredictionInput = {}, options: PathOptions = {}): Matrix64 {
+  const cross = fit.crossProjections;
+  if (!cross) {
+    throw new MixedModelInputError('predictAt needs the cross-kernel Θ(x*, X): pass crossKernel to fitSpectral');
+  }
+  const { n, outputs: k } = fit;
+  const nNew = cross.cols;
+  const { logDecay, e, beta, p } = evaluateAt(fit, time, options);
+  const phi = filterFactors(fit.eigenvalues, logDecay, time);
+  const out = input.f0New === undefined ? new Matrix64(nNew, k) : asColumns(input.f0New, nNew, 'f0New').clone();
+  if (out.cols !== k) throw new MixedModelInputError(`f0New has ${out.cols} outputs but the fit has ${k}`);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < k; j++) {
+      const coef = phi[i]! * e[i * k + j]!;
+      if (coef === 0) continue;
+      for (let a = 0; a < nNew; a++) out.data[a * k + j]! += cross.data[i * nNew + a]! * coef;
+    }
+  }
+  if (beta) {
+    if (input.designNew === undefined) throw new MixedModelInputError('predictAt: the fit uses X, so give designNew (X at the new points)');
+    const xNew = asColumns(input.designNew, nNew, 'designNew');
+    if (xNew.cols !== p) throw new MixedModelInputError(`designNew has ${xNew.cols} columns but X has ${p}`);
+    for (let a = 0; a < nNew; a++) {
+      for (let j = 0; j < k; j++) {
+        let s = 0;
+        for (let l = 0; l < p; l++) s += xNew.data[a * p + l]! * beta[l * k + j]!;
+        out.data[a * k + j]! += s;
+      }
+    }
+  }
+  return out;
+}
+
+/** A time minimising a criterion on log t, with its value. */
+export interface SelectedTime {
+  time: number;
+  value: number;
+}
+
+/**
+ * Minimise a criterion of t over [1e-3/λ1, 1e3/λ_small] ∪ {0}: a log grid (6 points per e-fold), then golden section
+ * in log t around the best grid point.
+ */
+export function minimiseOverTime(fit: SpectralFit, criterion: (t: number) => number): SelectedTime {
+  const scales = timeScales(fit);
+  const from = Math.log(1e-3 * scales.shortest);
+  const to = Math.log(1e3 * scales.longest);
+  const count = Math.max(16, Math.ceil((to - from) * 6));
+  const grid = Array.from({ length: count }, (_, i) => from + ((to - from) * i) / (count - 1));
+  const values = grid.map((s) => criterion(Math.exp(s)));
+  let best = 0;
+  for (let i = 1; i < count; i++) if (values[i]! < values[best]!) best = i;
+  const atZero = criterion(0);
+  if (atZero <= values[best]! && best === 0) return { time: 0, value: atZero };
+  let lo = grid[Math.max(0, best - 1)]!;
+  let hi = grid[Math.min(count - 1, best + 1)]!;
+  const ratio = (Math.sqrt(5) - 1) / 2;
+  let x1 = hi - ratio * (hi - lo);
+  let x2 = lo + ratio * (hi - lo);
+  let f1 = criterion(Math.exp(x1));
+  let f2 = criterion(Math.exp(x2));
+  for (let iter = 0; iter < 80 && hi - lo > 1e-10; iter++) {
+    if (f1 <= f2) {
+      hi = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = hi - ratio * (hi - lo);
+      f1 = criterion(Math.exp(x1));
+    } else {
+      lo = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = lo + ratio * (hi - lo);
+      f2 = criterion(Math.exp(x2));
+    }
+  }
+  const s = f1 <= f2 ? x1 : x2;
+  return { time: Math.exp(s), value: Math.min(f1, f2) };
+}
+
+/** GCV time: argmin over t of GCV(t) (math.md §4). */
+export function gcvTime(fit: SpectralFit, options: PathOptions = {}): SelectedTime {
+  return minimiseOverTime(fit, (t) => pathAt(fit, t, options).gcv);
+}
+
+/** The truth an oracle stopping time is measured against. */
+export type OracleTruth =
+  /** The noise-free in-sample function f* (n×k); needs eigenvectors in the fit. */
+  | { inSample: Targets }
+  /** Test targets at the fit's cross-kernel points (n*×k), with f0 and X there when the model uses them. */
+  | { testTargets: Targets; f0New?: Targets; designNew?: Targets };
+
+/** Oracle time: argmin over t of the true mean squared error (in-sample against f*, or on a test set). */
+export function oracleTime(fit: SpectralFit, truth: OracleTruth, options: PathOptions = {}): SelectedTime {
+  if ('inSample' in truth) {
+    const target = asColumns(truth.inSample, fit.n, 'oracle in-sample truth f*');
+    if (!fit.expand) throw new MixedModelInputError('the in-sample oracle needs eigenvectors (fit from the kernel or spectrum.vectors)');
+    return minimiseOverTime(fit, (t) => meanSquaredDifference(pathAt(fit, t, options).fitted!, target));
+  }
+  const nNew = fit.crossProjections?.cols ?? 0;
+  const target = asColumns(truth.testTargets, nNew, 'oracle test targets');
+  return minimiseOverTime(fit, (t) => meanSquaredDifference(predictAt(fit, t, truth, options), target));
+}
+
+function meanSquaredDifference(a: Matrix64, b: Matrix64): number {
+  if (a.cols !== b.cols) throw new MixedModelInputError(`truth has ${b.cols} outputs but the model has ${a.cols}`);
+  let s = 0;
+  for (let q = 0; q < a.data.length; q++) s += (a.data[q]! - b.data[q]!) ** 2;
+  return s / a.data.length;
+}

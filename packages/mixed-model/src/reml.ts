@@ -1,0 +1,273 @@
+import { MixedModelNumericalError } from './errors.js';
+import { increasingRoot } from './roots.js';
+import type { SpectralFit } from './spectral-fit.js';
+import { weightedProjection } from './weighted-projection.js';
+
+/** Where the restricted likelihood peaks. */
+export type RemlOutcome = 'zero' | 'interior' | 'infinite';
+
+export interface RemlOptions {
+  /** Use the fit's design X (default: whenever the fit has one). The published convention passes false. */
+  useDesign?: boolean;
+  /** Times at which to report the profile (default: 64 log-spaced points spanning the spectrum's time scales). */
+  profileTimes?: ArrayLike<number>;
+}
+
+export interface RemlStoppingTime {
+  /** t̂ (0, finite, or Infinity). */
+  time: number;
+  outcome: RemlOutcome;
+  /** σ̂²(t̂) (at t̂ = ∞: its limit along the profile, the last evaluated value). */
+  noiseVariance: number;
+  /** edf(t̂) = tr(I − e^{−t̂Θ}) (with X: math.md §2.2). */
+  edf: number;
+  /** The profile (restricted) log-likelihood at t̂, constants included. */
+  logLikelihood: number;
+  /** The profile on a grid of times. */
+  profile: { times: Float64Array; logLikelihood: Float64Array };
+  /** Whether X was used (restricted likelihood) or not (the exact duality of §2.1). */
+  usedDesign: boolean;
+}
+
+/** Profile (restricted) log-likelihood and its t-derivative at one t; with edf and σ̂². */
+interface ProfilePoint {
+  logLikelihood: number;
+  slope: number;
+  noiseVariance: number;
+  edf: number;
+}
+
+/** The profile evaluator for a fit (with or without X), constants included. */
+export function profileEvaluator(fit: SpectralFit, useDesign: boolean): (t: number) => ProfilePoint {
+  const { n, outputs: k, eigenvalues: lambda } = fit;
+  let traceTheta = 0;
+  for (const v of lambda) traceTheta += v;
+  const z = useDesign ? fit.designProjections : undefined;
+  const c = fit.residualProjections;
+  if (!z) {
+    const a = spectralWeights(fit);
+    const logA = a.map(Math.log);
+    const N = n * k;
+    return (t) => {
+      let top = -Infinity;
+      for (let i = 0; i < n; i++) if (a[i]! > 0) top = Math.max(top, logA[i]! - t * lambda[i]!);
+      let sum = 0;
+      let first = 0;
+      let edf = 0;
+      for (let i = 0; i < n; i++) {
+        edf -= Math.expm1(-t * lambda[i]!);
+        if (a[i]! === 0) continue;
+        const w = Math.exp(logA[i]! - t * lambda[i]! - top);
+        sum += w;
+        first += w * lambda[i]!;
+      }
+      const logS = top + Math.log(sum);
+      const noiseVariance = Math.exp(logS) / N;
+      return {
+        logLikelihood: -(N / 2) * (Math.log(2 * Math.PI) + logS - Math.log(N) + 1) - (k * t * traceTheta) / 2,
+        slope: (N / 2) * (first / sum - traceTheta / n),
+        noiseVariance,
+        edf,
+      };
+    };
+  }
+  const p = z.cols;
+  const m = n - p;
+  const logDetZtZ = weightedProjection(z, c, new Float64Array(n)).logDetGram;
+  const constant = -((m * k) / 2) * (Math.log((2 * Math.PI) / (m * k)) + 1) + (k / 2) * logDetZtZ;
+  return (t) => {
+    const logDecay = lambda.map((l) => -t * l);
+    const wp = weightedProjection(z, c, logDecay);
+    let top = -Infinity;
+    for (let i = 0; i < n; i++) top = Math.max(top, logDecay[i]!);
+    let weighted = 0;
+    let weightedLambda = 0;
+    let leverageLambda = 0;
+    let edf = p;
+    for (let i = 0; i < n; i++) {
+      const d = Math.exp(logDecay[i]! - top);
+      let e2 = 0;
+      for (let j = 0; j < k; j++) e2 += wp.residual[i * k + j]! ** 2;
+      weighted += d * e2;
+      weightedLambda += d * e2 * lambda[i]!;
+      leverageLambda += lambda[i]! * wp.leverages[i]!;
+      const oneMinusD = -Math.expm1(logDecay[i]!);
+      edf += oneMinusD * (1 - wp.leverages[i]!);
+    }
+    if (!(weighted > 0) || !Number.isFinite(wp.logDetGram)) {
+      // Too few rows of √D Z survive the underflow of e^{−tλ} to identify β: no value at this t.
+      return { logLikelihood: NaN, slope: NaN, noiseVariance: NaN, edf };
+    }
+    return {
+      logLikelihood: constant - ((m * k) / 2) * wp.logWeightedRss - (k * t * traceTheta) / 2 - (k / 2) * wp.logDetGram,
+      slope: (k / 2) * ((m * weightedLambda) / weighted - traceTheta + leverageLambda),
+      noiseVariance: Math.exp(wp.logWeightedRss) / (m * k),
+      edf,
+    };
+  };
+}
+
+/** a_i = Σ_j c_ij²: the spectral energy of u on each eigendirection, summed over outputs. */
+export function spectralWeights(fit: SpectralFit): Float64Array {
+  const { n, outputs: k } = fit;
+  const c = fit.residualProjections.data;
+  const a = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) a[i]! += c[i * k + j]! ** 2;
+  return a;
+}
+
+/** Positive time scales of the spectrum: [1/λ1, 1/λ_small] with λ_small ≥ 1e-8·λ1. */
+export interface TimeScales {
+  shortest: number;
+  longest: number;
+}
+
+export function timeScales(fit: SpectralFit): TimeScales {
+  let top = 0;
+  for (const v of fit.eigenvalues) top = Math.max(top, v);
+  let small = top;
+  for (const v of fit.eigenvalues) if (v >= 1e-8 * top) small = Math.min(small, v);
+  return { shortest: 1 / top, longest: 1 / small };
+}
+
+function logSpaced(from: number, to: number, count: number): Float64Array {
+  const a = Math.log(from);
+  const b = Math.log(to);
+  return Float64Array.from({ length: count }, (_, i) => Math.exp(a + ((b - a) * i) / (count - 1)));
+}
+
+/**
+ * REML stopping time t̂ (math.md §2). Without X the profile is concave: t̂ = 0 iff g(0) ≤ λ̄, t̂ = ∞ iff u has no
+ * weight below λ̄, otherwise safeguarded Newton on s = log t. With X (not always concave): a grid on log t, every
+ * bracketed local maximum refined by Newton/bisection on the derivative, and the best kept; t̂ = ∞ means the
+ * likelihood still increases at the end of the grid (1e4 times the longest time scale of the spectrum, or earlier
+ * where e^{−tλ} underflows on all but p directions).
+ */
+export function remlStoppingTime(fit: SpectralFit, options: RemlOptions = {}): RemlStoppingTime {
+  const usedDesign = (options.useDesign ?? true) && fit.designProjections !== undefined;
+  const evaluate = profileEvaluator(fit, usedDesign);
+  const scales = timeScales(fit);
+  const found = usedDesign ? gridSearch(evaluate, scales) : concaveSearch(fit, evaluate, scales);
+  const at = evaluate(Number.isFinite(found.time) ? found.time : found.lastTime);
+  const top = Number.isFinite(found.time) ? found.time : found.lastTime;
+  const times =
+    options.profileTimes !== undefined
+      ? Float64Array.from(options.profileTimes)
+      : logSpaced(1e-2 * scales.shortest, Math.max(1e2 * scales.longest, 10 * (top || 0)), 64);
+  const logLikelihood = times.map((t) => evaluate(t).logLikelihood);
+  return {
+    time: found.time,
+    outcome: found.outcome,
+    noiseVariance: at.noiseVariance,
+    edf: at.edf,
+    logLikelihood: at.logLikelihood,
+    profile: { times, logLikelihood },
+    usedDesign,
+  };
+}
+
+interface Found {
+  time: number;
+  outcome: RemlOutcome;
+  /** Where the search stopped (for t̂ = ∞: the largest time evaluated). */
+  lastTime: number;
+}
+
+function concaveSearch(fit: SpectralFit, evaluate: (t: number) => ProfilePoint, scales: TimeScales): Found {
+  const lambda = fit.eigenvalues;
+  const a = spectralWeights(fit);
+  const logA = a.map(Math.log);
+  let mean = 0;
+  for (const v of lambda) mean += v;
+  mean /= fit.n;
+  let total = 0;
+  let below = 0;
+  for (let i = 0; i < fit.n; i++) {
+    total += a[i]!;
+    if (lambda[i]! < mean) below += a[i]!;
+  }
+  if (evaluate(0).slope <= 0) return { time: 0, outcome: 'zero', lastTime: 0 };
+  // Energy below λ̄ at the rounding level of the projections counts as none: the signal is noise-free.
+  if (below <= 16 * (fit.n * Number.EPSILON) ** 2 * total) {
+    return { time: Infinity, outcome: 'infinite', lastTime: 1e4 * scales.longest };
+  }
+  // ℓ_p'(t) = (N/2)(g(t) − λ̄) with g(t) = E_π λ decreasing (dg/dt = −Var_π λ): solve λ̄ − g = 0 in s = log t.
+  const excess = (logT: number) => {
+    const t = Math.exp(logT);
+    let top = -Infinity;
+    for (let i = 0; i < fit.n; i++) if (a[i]! > 0) top = Math.max(top, logA[i]! - t * lambda[i]!);
+    let sum = 0;
+    let first = 0;
+    let second = 0;
+    for (let i = 0; i < fit.n; i++) {
+      if (a[i]! === 0) continue;
+      const w = Math.exp(logA[i]! - t * lambda[i]! - top);
+      sum += w;
+      first += w * lambda[i]!;
+      second += w * lambda[i]! * lambda[i]!;
+    }
+    const g = first / sum;
+    return { value: mean - g, slope: t * Math.max(0, second / sum - g * g) };
+  };
+  let lo = Math.log(1 / mean);
+  let hi = lo;
+  for (let step = 1; excess(lo).value >= 0; step *= 2) {
+    lo -= step;
+    if (step > 1e4) throw new MixedModelNumericalError('REML: no lower bracket for the profile score (please report)');
+  }
+  for (let step = 1; excess(hi).value <= 0; step *= 2) {
+    hi += step;
+    if (step > 1e4) throw new MixedModelNumericalError('REML: no upper bracket for the profile score (please report)');
+  }
+  const s = increasingRoot(excess, lo, hi, 0.5 * (lo + hi), 'REML (no design): root of the profile score');
+  return { time: Math.exp(s), outcome: 'interior', lastTime: Math.exp(s) };
+}
+
+/**
+ * With X: evaluate the slope on a log grid from 1e-4·(1/λ1) to 1e4·(1/λ_small) (8 points per e-fold), refine every
+ * sign change + → − by Newton/bisection in log t, and compare those maxima with t = 0 (when the slope there is
+ * ≤ 0) and with the end of the grid (when the slope is still positive there: outcome 'infinite').
+ */
+function gridSearch(evaluate: (t: number) => ProfilePoint, scales: TimeScales): Found {
+  const from = Math.log(1e-4 * scales.shortest);
+  const to = Math.log(1e4 * scales.longest);
+  const fullCount = Math.max(16, Math.ceil((to - from) * 8));
+  const grid: number[] = [];
+  const slopes: number[] = [];
+  // The grid stops where e^{−tλ} has underflowed on all but p rows (no value there).
+  for (let i = 0; i < fullCount; i++) {
+    const s = from + ((to - from) * i) / (fullCount - 1);
+    const slope = Math.exp(s) * evaluate(Math.exp(s)).slope;
+    if (!Number.isFinite(slope)) break;
+    grid.push(s);
+    slopes.push(slope);
+  }
+  const count = grid.length;
+  const candidates: { time: number; value: number; outcome: RemlOutcome }[] = [];
+  const atZero = evaluate(0);
+  if (atZero.slope <= 0) candidates.push({ time: 0, value: atZero.logLikelihood, outcome: 'zero' });
+  const refine = (lo: number, hi: number) => {
+    const s = increasingRoot(
+      (logT) => {
+        const h = 1e-5;
+        const here = Math.exp(logT) * evaluate(Math.exp(logT)).slope;
+        const ahead = Math.exp(logT + h) * evaluate(Math.exp(logT + h)).slope;
+        return { value: -here, slope: -(ahead - here) / h };
+      },
+      lo,
+      hi,
+      0.5 * (lo + hi),
+      'REML (with design): a local maximum of the restricted likelihood',
+    );
+    candidates.push({ time: Math.exp(s), value: evaluate(Math.exp(s)).logLikelihood, outcome: 'interior' });
+  };
+  if (count > 0 && atZero.slope > 0 && slopes[0]! <= 0) refine(from - 40, grid[0]!);
+  for (let i = 0; i + 1 < count; i++) if (slopes[i]! > 0 && slopes[i + 1]! <= 0) refine(grid[i]!, grid[i + 1]!);
+  const last = Math.exp(grid[count - 1] ?? from);
+  if (count > 0 && slopes[count - 1]! > 0) candidates.push({ time: Infinity, value: evaluate(last).logLikelihood, outcome: 'infinite' });
+  if (candidates.length === 0) {
+    throw new MixedModelNumericalError('REML (with design): the profile slope is not a number on the whole grid');
+  }
+  const best = candidates.reduce((x, y) => (y.value > x.value ? y : x));
+  return { time: best.time, outcome: best.outcome, lastTime: Number.isFinite(best.time) ? best.time : last };
+}

@@ -1,0 +1,251 @@
+import { eigSym, gemm, Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
+import { MixedModelInputError } from './errors.js';
+import { triangularFactor } from './householder.js';
+import { weightedProjection } from './weighted-projection.js';
+
+/** A vector (one output) or an n×k matrix (k outputs). */
+export type Targets = ArrayLike<number> | MatrixLike;
+
+/** A precomputed eigendecomposition Θ = U Λ Uᵀ: either U itself, or the projections the model needs. */
+export type KernelSpectrum =
+  | { values: ArrayLike<number>; vectors: MatrixLike }
+  | {
+      values: ArrayLike<number>;
+      /** c = Uᵀ(y − f0): n, or n×k. */
+      residualProjections: Targets;
+      /** Z = UᵀX for the fixed-effect design, n×p. */
+      designProjections?: MatrixLike;
+      /** UᵀΘ(X, x*)ᵀ, n×n*: for predictions at new points. */
+      crossProjections?: MatrixLike;
+    };
+
+export interface SpectralFitInput {
+  /** Θ (n×n), already scaled by 1/n (math.md §0). Give this or `spectrum`. */
+  kernel?: MatrixLike;
+  /** A precomputed eigendecomposition of Θ. Give this or `kernel`. */
+  spectrum?: KernelSpectrum;
+  /** Targets y: n, or n×k. Required except with a projections-only spectrum. */
+  y?: Targets;
+  /** Network output at initialisation, same shape as y; default 0 (an analytic kernel). */
+  f0?: Targets;
+  /** Fixed-effect design X (n×p, full column rank, p < n): intercept, covariates, or f0 itself. */
+  design?: MatrixLike;
+  /** Θ(x*, X) (n*×n) for predictions at new points, projected in the same pass as everything else. */
+  crossKernel?: MatrixLike;
+  /** Eigenvalues below −tolerance·λ1 make the kernel "not PSD" (default max(1e-9, 100·n·ε)). */
+  negativeEigenvalueTolerance?: number;
+}
+
+/** Everything the random-effects model needs, from one eigendecomposition (math.md §0). */
+export interface SpectralFit {
+  readonly n: number;
+  /** k: number of outputs. */
+  readonly outputs: number;
+  /** λ_i, clipped at 0 (order as given; descending from a kernel). */
+  readonly eigenvalues: Float64Array;
+  /** The most negative eigenvalue before clipping (0 if none). */
+  readonly mostNegativeEigenvalue: number;
+  /** c = Uᵀu, u = y − f0 (n×k). */
+  readonly residualProjections: Matrix64;
+  /** Z = UᵀX (n×p) when a design was given. */
+  readonly designProjections?: Matrix64;
+  /** Uᵀf0 (n×k) when f0 was given (for the published parity mode). */
+  readonly f0Projections?: Matrix64;
+  /** UᵀΘ(X, x*)ᵀ (n×n*) when a cross-kernel was given. */
+  readonly crossProjections?: Matrix64;
+  readonly y?: Matrix64;
+  readonly f0?: Matrix64;
+  /** U·V (needs U or the kernel's expandable eigendecomposition). */
+  readonly expand?: (v: Matrix64) => Matrix64;
+}
+
+function isMatrixLike(v: Targets): v is MatrixLike {
+  return !(ArrayBuffer.isView(v) || (Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number')));
+}
+
+/** A vector or matrix as an n-row Matrix64, validated (finite, n rows). */
+export function asColumns(v: Targets, n: number | undefined, what: string): Matrix64 {
+  const m = isMatrixLike(v) ? toMatrix64(v) : Matrix64.column(v as ArrayLike<number>);
+  if (n !== undefined && m.rows !== n) {
+    throw new MixedModelInputError(`${what} has ${m.rows} rows but the kernel has n = ${n}; lengths must match`);
+  }
+  for (let k = 0; k < m.data.length; k++) {
+    if (!Number.isFinite(m.data[k]!)) {
+      throw new MixedModelInputError(
+        `${what} has a non-finite entry ${m.data[k]} at row ${Math.floor(k / m.cols)}; remove or impute NaN/Infinity`,
+      );
+    }
+  }
+  return m;
+}
+
+function hstack(blocks: Matrix64[]): Matrix64 {
+  const rows = blocks[0]!.rows;
+  const cols = blocks.reduce((s, b) => s + b.cols, 0);
+  const out = new Matrix64(rows, cols);
+  for (let i = 0; i < rows; i++) {
+    let offset = 0;
+    for (const b of blocks) {
+      out.data.set(b.row(i), i * cols + offset);
+      offset += b.cols;
+    }
+  }
+  return out;
+}
+
+function columnsOf(m: Matrix64, from: number, count: number): Matrix64 {
+  const out = new Matrix64(m.rows, count);
+  for (let i = 0; i < m.rows; i++) out.data.set(m.data.subarray(i * m.cols + from, i * m.cols + from + count), i * count);
+  return out;
+}
+
+/**
+ * Build the spectral fit: validate, eigendecompose Θ once (projections of u, f0, X and the cross-kernel in the
+ * same pass), clip tiny negative eigenvalues. Throws {@link MixedModelInputError} naming any bad input.
+ */
+export function fitSpectral(input: SpectralFitInput): SpectralFit {
+  if ((input.kernel === undefined) === (input.spectrum === undefined)) {
+    throw new MixedModelInputError('fitSpectral: give exactly one of `kernel` (Θ, scaled by 1/n) or `spectrum`');
+  }
+  const kernel = input.kernel === undefined ? undefined : toMatrix64(input.kernel);
+  const n = kernel ? kernel.rows : input.spectrum!.values.length;
+  if (n < 3) throw new MixedModelInputError(`fitSpectral: n = ${n} points; the model needs at least 3`);
+  const projectionsOnly = input.spectrum !== undefined && !('vectors' in input.spectrum);
+  if (input.y === undefined && !projectionsOnly) throw new MixedModelInputError('fitSpectral: targets `y` are required');
+  const y = input.y === undefined ? undefined : asColumns(input.y, n, 'y');
+  const f0 = input.f0 === undefined ? undefined : asColumns(input.f0, n, 'f0');
+  if (y && f0 && f0.cols !== y.cols) {
+    throw new MixedModelInputError(`f0 has ${f0.cols} outputs but y has ${y.cols}; they must match`);
+  }
+  const residual = y ? y.clone() : undefined;
+  if (residual && f0) for (let k = 0; k < residual.data.length; k++) residual.data[k]! -= f0.data[k]!;
+  const design = input.design === undefined ? undefined : asColumns(input.design, n, 'design X');
+  const cross = input.crossKernel === undefined ? undefined : toMatrix64(input.crossKernel);
+  if (cross && cross.cols !== n) {
+    throw new MixedModelInputError(`crossKernel Θ(x*, X) has ${cross.cols} columns but n = ${n}; it must be n*×n`);
+  }
+  const crossT = cross ? asColumns(cross.transpose(), n, 'crossKernel') : undefined;
+  const f0Nonzero = f0 !== undefined && f0.data.some((v) => v !== 0);
+
+  let values: Float64Array;
+  let f0Projections: Matrix64 | undefined;
+  let expand: ((v: Matrix64) => Matrix64) | undefined;
+  let given: { c?: Matrix64; z?: Matrix64; cross?: Matrix64 } = {};
+  if (kernel) {
+    if (kernel.cols !== n) throw new MixedModelInputError(`kernel must be square, got ${kernel.rows}×${kernel.cols}`);
+    const blocks = [residual!, ...(f0Nonzero ? [f0!] : []), ...(design ? [design] : []), ...(crossT ? [crossT] : [])];
+    const eig = eigSym(kernel, { vectors: hstack(blocks), expandable: true });
+    values = Float64Array.from(eig.values);
+    const all = eig.projections!;
+    let offset = 0;
+    const take = (count: number) => {
+      const m = columnsOf(all, offset, count);
+      offset += count;
+      return m;
+    };
+    given.c = take(residual!.cols);
+    f0Projections = f0Nonzero ? take(f0!.cols) : undefined;
+    given = { ...given, z: design ? take(design.cols) : undefined, cross: crossT ? take(crossT.cols) : undefined };
+    expand = (v) => eig.expand(v);
+  } else {
+    const spectrum = input.spectrum!;
+    values = Float64Array.from(spectrum.values);
+    if ('vectors' in spectrum) {
+      const U = toMatrix64(spectrum.vectors);
+      if (U.rows !== n || U.cols !== n) {
+        throw new MixedModelInputError(`spectrum.vectors must be n×n = ${n}×${n}, got ${U.rows}×${U.cols}`);
+      }
+      const project = (b: Matrix64) => gemm(U, b, { transA: true });
+      f0Projections = f0Nonzero ? project(f0!) : undefined;
+      expand = (v) => gemm(U, v);
+      given = {
+        c: project(residual!),
+        z: design ? project(design) : undefined,
+        cross: crossT ? project(crossT) : undefined,
+      };
+    } else {
+      given = {
+        c: asColumns(spectrum.residualProjections, n, 'spectrum.residualProjections'),
+        z: spectrum.designProjections ? asColumns(spectrum.designProjections, n, 'spectrum.designProjections') : undefined,
+        cross: spectrum.crossProjections ? asColumns(spectrum.crossProjections, n, 'spectrum.crossProjections') : undefined,
+      };
+      if (design) throw new MixedModelInputError('with a projections-only spectrum give designProjections (UᵀX), not design');
+    }
+  }
+  const { eigenvalues, mostNegative } = clipEigenvalues(values, input.negativeEigenvalueTolerance);
+  const c = given.c!;
+  if (c.data.every((v) => v === 0)) {
+    throw new MixedModelInputError('u = y − f0 is identically zero: there is nothing to fit (check y and f0)');
+  }
+  if (given.z) {
+    assertFullColumnRank(given.z);
+    assertResidualOutsideDesign(c, given.z);
+  }
+  return {
+    n,
+    outputs: c.cols,
+    eigenvalues,
+    mostNegativeEigenvalue: mostNegative,
+    residualProjections: c,
+    designProjections: given.z,
+    f0Projections,
+    crossProjections: given.cross,
+    y,
+    f0,
+    expand,
+  };
+}
+
+function clipEigenvalues(values: Float64Array, tolerance: number | undefined): { eigenvalues: Float64Array; mostNegative: number } {
+  const n = values.length;
+  let top = 0;
+  let mostNegative = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) throw new MixedModelInputError(`eigenvalue ${i} is ${v}; the kernel must be finite`);
+    top = Math.max(top, v);
+    mostNegative = Math.min(mostNegative, v);
+  }
+  if (!(top > 0)) throw new MixedModelInputError('the kernel has no positive eigenvalue (Θ = 0?): nothing can be learned');
+  const relative = tolerance ?? Math.max(1e-9, 100 * n * Number.EPSILON);
+  if (mostNegative < -relative * top) {
+    throw new MixedModelInputError(
+      `the kernel is not positive semi-definite: eigenvalue ${mostNegative.toPrecision(4)} is below ` +
+        `−${relative.toPrecision(2)}·λ1 = ${(-relative * top).toPrecision(4)}; check that Θ is a Gram matrix ` +
+        `(symmetric, float64) or raise negativeEigenvalueTolerance if it is rounding`,
+    );
+  }
+  return { eigenvalues: values.map((v) => Math.max(0, v)), mostNegative };
+}
+
+function assertFullColumnRank(z: Matrix64): void {
+  const { rows: n, cols: p } = z;
+  if (p >= n) throw new MixedModelInputError(`design X has p = ${p} columns but n = ${n}; the model needs p < n`);
+  const r = triangularFactor(z.data, n, p);
+  let largest = 0;
+  for (let j = 0; j < p; j++) largest = Math.max(largest, Math.abs(r[j * p + j]!));
+  for (let j = 0; j < p; j++) {
+    if (!(Math.abs(r[j * p + j]!) > 1e-10 * largest)) {
+      throw new MixedModelInputError(
+        `design X is rank-deficient: column ${j} is (numerically) a combination of columns 0..${j - 1} ` +
+          `(or zero); drop it or reparametrise`,
+      );
+    }
+  }
+}
+
+function assertResidualOutsideDesign(c: Matrix64, z: Matrix64): void {
+  const { residual } = weightedProjection(z, c, new Float64Array(z.rows));
+  let left = 0;
+  let total = 0;
+  for (let q = 0; q < c.data.length; q++) {
+    left += residual[q]! ** 2;
+    total += c.data[q]! ** 2;
+  }
+  if (left <= 1e-20 * total) {
+    throw new MixedModelInputError(
+      'u = y − f0 lies in the column span of the design X: no residual is left to estimate a variance from; ' +
+        'drop columns of X or check y',
+    );
+  }
+}

@@ -1,0 +1,43 @@
+import { remlStoppingTime, type RemlStoppingTime } from './reml.js';
+import { scoreTest, type ScoreTest } from './score-test.js';
+import type { SpectralFit } from './spectral-fit.js';
+
+/**
+ * 'exact' (default): the fit's design is projected out, the exact p-value decides, REML uses the design.
+ * 'published': the published Python toolkit's conventions, for number-for-number comparison: the test projects
+ * out f0 (X = f0; nothing when f0 ≡ 0), the Satterthwaite p-value decides, REML has no fixed effects.
+ */
+export type DecisionConvention = 'exact' | 'published';
+
+export interface TwoStageOptions {
+  /** Level of the test (default 0.05). */
+  alpha?: number;
+  convention?: DecisionConvention;
+}
+
+/** Stage 1 (is training warranted?) then stage 2 (how long?), math.md §3. */
+export interface TwoStageDecision {
+  test: ScoreTest;
+  /** The p-value the convention decides with. */
+  decidingP: number;
+  reml: RemlStoppingTime;
+  /** false: stop at t = 0 (predict f0, or f0 + Xβ̂). */
+  train: boolean;
+  /** 0 when not training, else t̂ (possibly Infinity: train to convergence). */
+  time: number;
+  convention: DecisionConvention;
+}
+
+/** The two-stage rule: if p ≥ α stop at t = 0, otherwise train to the REML time t̂. */
+export function twoStageDecision(fit: SpectralFit, options: TwoStageOptions = {}): TwoStageDecision {
+  const alpha = options.alpha ?? 0.05;
+  const convention = options.convention ?? 'exact';
+  const published = convention === 'published';
+  const test = scoreTest(fit, {
+    projectOut: published ? (fit.f0Projections ? 'f0' : 'nothing') : fit.designProjections ? 'design' : 'nothing',
+  });
+  const decidingP = published ? test.satterthwaiteP : test.p;
+  const reml = remlStoppingTime(fit, { useDesign: !published });
+  const train = decidingP < alpha;
+  return { test, decidingP, reml, train, time: train ? reml.time : 0, convention };
+}
