@@ -1,0 +1,8 @@
+import { transferStudy } from '@duality/linear-dynamics';
+import type { BenchSuite } from '../harness.js';
+
+export const transferSuite: BenchSuite = {
+  name: 'transfer',
+  description: 'Deep linear networks: width, learning-rate transfer (μP vs NTK, depth), DMFT vs simulation',
+  run: async ({ quick }) => transferStudy({ quick }),
+};

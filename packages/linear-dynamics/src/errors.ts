@@ -1,0 +1,23 @@
+/** Bad input to a linear-dynamics function: the message names the problem and the fix. */
+export class LinearDynamicsInputError extends Error {
+  override readonly name = 'LinearDynamicsInputError';
+}
+
+export function requirePositive(value: number, what: string, allowInfinity = false): void {
+  if (!(value > 0) || (!allowInfinity && !Number.isFinite(value))) {
+    const range = allowInfinity ? 'a positive number or Infinity' : 'a positive finite number';
+    throw new LinearDynamicsInputError(`${what} must be ${range}, got ${value}`);
+  }
+}
+
+export function requireNonNegative(value: number, what: string): void {
+  if (!(value >= 0) || !Number.isFinite(value)) {
+    throw new LinearDynamicsInputError(`${what} must be a finite number >= 0, got ${value}`);
+  }
+}
+
+export function requirePositiveInteger(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new LinearDynamicsInputError(`${what} must be a positive integer, got ${value}`);
+  }
+}

@@ -1,0 +1,17 @@
+export { LinearDynamicsInputError } from './errors.js';
+export { createRng, type Rng } from './random.js';
+export {
+  directionSpectrum,
+  isotropicData,
+  mixtureData,
+  powerLawData,
+  type DataMode,
+  type DataModel,
+  type Sampling,
+} from './data.js';
+export { depthMuPBranchScale, ntkRichness, type NetworkSpec } from './network.js';
+export { solveDmft, type DmftOptions, type DmftResult } from './dmft.js';
+export { lazyIsotropicLoss, type LazyIsotropicOptions } from './lazy.js';
+export { simulateNetwork, type SimulationOptions, type SimulationResult } from './simulate.js';
+export { learningRateSweep, logLogSlope, type LearningRateSweep } from './sweeps.js';
+export { transferStudy, type StudyInvariant, type StudyTable } from './transfer-study.js';
