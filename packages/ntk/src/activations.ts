@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs';
+import { erf, normalCdf, normalPdf } from './special.js';
+
+export type ActivationName = 'relu' | 'leaky_relu' | 'erf' | 'tanh' | 'gelu' | 'sigmoid' | 'identity';
+
+/** An activation; `slope` is leaky ReLU's slope for x < 0 (−1 gives |x|, 0 gives ReLU, 1 the identity). */
+export type Activation =
+  | { name: Exclude<ActivationName, 'leaky_relu'> }
+  | { name: 'leaky_relu'; slope: number };
+
+export const ACTIVATION_NAMES: readonly ActivationName[] = [
+  'relu',
+  'leaky_relu',
+  'erf',
+  'tanh',
+  'gelu',
+  'sigmoid',
+  'identity',
+];
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+/** φ and φ′ in float64, for quadrature. */
+export function scalarActivation(activation: Activation): { value(x: number): number; derivative(x: number): number } {
+  switch (activation.name) {
+    case 'relu':
+      return { value: (x) => (x > 0 ? x : 0), derivative: (x) => (x > 0 ? 1 : 0) };
+    case 'leaky_relu': {
+      const slope = activation.slope;
+      return { value: (x) => (x > 0 ? x : slope * x), derivative: (x) => (x > 0 ? 1 : slope) };
+    }
+    case 'erf':
+      return { value: erf, derivative: (x) => TWO_OVER_SQRT_PI * Math.exp(-x * x) };
+    case 'tanh':
+      return {
+        value: Math.tanh,
+        derivative: (x) => {
+          const c = Math.cosh(x);
+          return 1 / (c * c);
+        },
+      };
+    case 'gelu':
+      return { value: (x) => x * normalCdf(x), derivative: (x) => normalCdf(x) + x * normalPdf(x) };
+    case 'sigmoid':
+      return {
+        value: (x) => 1 / (1 + Math.exp(-x)),
+        derivative: (x) => {
+          const s = 1 / (1 + Math.exp(-Math.abs(x)));
+          return s * (1 - s);
+        },
+      };
+    case 'identity':
+      return { value: (x) => x, derivative: () => 1 };
+  }
+}
+
+/** φ applied to a TF.js tensor (float32), matching `scalarActivation` and the TF.js layer activations. */
+export function applyActivation(activation: Activation, z: tf.Tensor): tf.Tensor {
+  switch (activation.name) {
+    case 'relu':
+      return tf.relu(z);
+    case 'leaky_relu':
+      // slope·z + (1 − slope)·relu(z): any slope, including |x| (slope −1).
+      return tf.add(tf.mul(activation.slope, z), tf.mul(1 - activation.slope, tf.relu(z)));
+    case 'erf':
+      return tf.erf(z);
+    case 'tanh':
+      return tf.tanh(z);
+    case 'gelu':
+      // Exact GELU, as TF.js's 'gelu' activation: z·Φ(z).
+      return tf.mul(z, tf.mul(0.5, tf.add(1, tf.erf(tf.div(z, Math.SQRT2)))));
+    case 'sigmoid':
+      return tf.sigmoid(z);
+    case 'identity':
+      return z;
+  }
+}
+
+export function activationLabel(activation: Activation): string {
+  return activation.name === 'leaky_relu' ? `leaky_relu(slope ${activation.slope})` : activation.name;
+}

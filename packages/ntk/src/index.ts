@@ -1,0 +1,23 @@
+export { SpecError, UnsupportedLayerError, KernelInputError } from './errors.js';
+export { ACTIVATION_NAMES, type Activation, type ActivationName } from './activations.js';
+export {
+  PARAMETERISATIONS,
+  layerPlans,
+  validateSpec,
+  type LayerPlan,
+  type MlpSpec,
+  type Parameterisation,
+} from './spec.js';
+export { toTrainingScale, type Kernel, type KernelScale } from './kernel.js';
+export { gaussHermiteRule, type HermiteRule } from './gauss-hermite.js';
+export {
+  activationPairExpectations,
+  analyticKernels,
+  type AnalyticKernels,
+  type AnalyticOptions,
+  type KernelPair,
+} from './analytic.js';
+export { initTensorflow, type TfBackendInfo, type TfBackendName } from './tfjs-backend.js';
+export { DenseNetwork, buildNetwork, type BuildOptions, type DenseParameters } from './network.js';
+export { readSequential } from './read-sequential.js';
+export { bruteForceNtk, empiricalNtk, type EmpiricalNtk, type EmpiricalOptions } from './empirical.js';

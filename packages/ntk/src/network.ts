@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs';
+import { Matrix64, type MatrixLike } from '@duality/linalg-core';
+import { applyActivation } from './activations.js';
+import { inputMatrix } from './inputs.js';
+import { layerPlans, type LayerPlan, type MlpSpec, type Parameterisation } from './spec.js';
+
+/** One dense layer's stored parameters (the tensors gradients are taken with respect to). */
+export interface DenseParameters {
+  /** fanIn × fanOut. */
+  kernel: tf.Tensor2D;
+  /** fanOut, or null without bias. */
+  bias: tf.Tensor1D | null;
+}
+
+/**
+ * A dense MLP run with TF.js ops and explicit parameterisation scales, so that one forward pass serves
+ * every parameterisation: z_l = weightScale·(a_{l−1} W_l) + biasScale·b_l, a_l = φ(z_l).
+ * Built from a spec (it owns its tensors) or read from a `tf.Sequential` (it borrows the layers'
+ * variables, so kernels are taken at the model's current weights).
+ */
+export class DenseNetwork {
+  readonly plans: LayerPlan[];
+  readonly layers: DenseParameters[];
+  readonly parameterisation: Parameterisation;
+  private readonly ownsTensors: boolean;
+
+  constructor(plans: LayerPlan[], layers: DenseParameters[], parameterisation: Parameterisation, ownsTensors: boolean) {
+    this.plans = plans;
+    this.layers = layers;
+    this.parameterisation = parameterisation;
+    this.ownsTensors = ownsTensors;
+  }
+
+  get inputDim(): number {
+    return this.plans[0]!.fanIn;
+  }
+
+  get outputDim(): number {
+    return this.plans[this.plans.length - 1]!.fanOut;
+  }
+
+  /** The stored parameters, flattened in layer order: kernel, then bias when present. */
+  parameters(): tf.Tensor[] {
+    return this.layers.flatMap((p) => (p.bias ? [p.kernel, p.bias] : [p.kernel]));
+  }
+
+  /**
+   * The forward pass with the given parameters (same order as `parameters()`). `shifts[l]`, when
+   * given, is added to layer l's pre-activation (zeros: their gradients are ∂f/∂z_l); `inputs`, when
+   * given, receives each layer's input a_{l−1}, kept out of any enclosing tidy.
+   */
+  forwardWith(parameters: tf.Tensor[], x: tf.Tensor2D, shifts?: tf.Tensor[], inputs?: tf.Tensor2D[]): tf.Tensor2D {
+    let a: tf.Tensor2D = x;
+    let next = 0;
+    this.plans.forEach((plan, l) => {
+      if (inputs) inputs.push(tf.keep(a));
+      const kernel = parameters[next++]!;
+      let z = tf.mul(tf.matMul(a, kernel as tf.Tensor2D), plan.weightScale);
+      if (this.layers[l]!.bias) z = tf.add(z, tf.mul(parameters[next++]!, plan.biasScale));
+      const shift = shifts?.[l];
+      if (shift) z = tf.add(z, shift);
+      a = applyActivation(plan.activation, z) as tf.Tensor2D;
+    });
+    return a;
+  }
+
+  /** Outputs for a float32 tensor of inputs. */
+  predict(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => this.forwardWith(this.parameters(), x));
+  }
+
+  /** Outputs (n × outputDim) in float64 at the current weights: f0 when the weights are the initial ones. */
+  outputs(x: MatrixLike): Matrix64 {
+    const input = inputMatrix(x, this.inputDim, 'x');
+    const result = tf.tidy(() => this.forwardWith(this.parameters(), float32Tensor(input)));
+    const values = Float64Array.from(result.dataSync());
+    result.dispose();
+    return new Matrix64(input.rows, this.outputDim, values);
+  }
+
+  /** Release the tensors this network created (a network read from a model leaves the model's alone). */
+  dispose(): void {
+    if (this.ownsTensors) tf.dispose(this.parameters());
+  }
+}
+
+export function float32Tensor(m: Matrix64): tf.Tensor2D {
+  return tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols], 'float32');
+}
+
+export interface BuildOptions {
+  /** Seed of the initialisation (default 0): the same spec and seed give the same weights. */
+  seed?: number;
+}
+
+/**
+ * A network drawn from the spec's initialisation (math.md §5). Stored parameters are N(0, 1) for
+ * ntk and mup (the scales live in the forward pass) and N(0, σ²/N), N(0, σ_b²) for standard, as TF.js
+ * Dense layers hold them.
+ */
+export function buildNetwork(spec: MlpSpec, options: BuildOptions = {}): DenseNetwork {
+  const plans = layerPlans(spec);
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new RangeError(`buildNetwork: seed must be an integer, got ${seed}`);
+  const layers = plans.map((plan, l): DenseParameters => {
+    const kernel = tf.randomNormal<tf.Rank.R2>([plan.fanIn, plan.fanOut], 0, plan.weightInitStd, 'float32', seed * 1009 + 2 * l);
+    if (plan.biasScale === 0) return { kernel, bias: null };
+    const bias =
+      plan.biasInitStd > 0
+        ? tf.randomNormal<tf.Rank.R1>([plan.fanOut], 0, plan.biasInitStd, 'float32', seed * 1009 + 2 * l + 1)
+        : tf.zeros<tf.Rank.R1>([plan.fanOut]);
+    return { kernel, bias };
+  });
+  return new DenseNetwork(plans, layers, spec.parameterisation, true);
+}
