@@ -1,1 +1,12 @@
 export { stepsForTime, timeForSteps, TrainerInputError } from './time.js';
+export type { CurvePoint, StopPoint, StoppingRule, TwoStageReport } from './report.js';
+export { GradientDescent, LossProbe } from './gradient-descent.js';
+export { saveNetwork, toSequential } from './save.js';
+export { networkKernel, type KernelSource, type NetworkKernel } from './kernel.js';
+export {
+  trainTwoStage,
+  type TrainingProgress,
+  type TwoStageOptions,
+  type TwoStageResult,
+  type ValidationOptions,
+} from './two-stage.js';

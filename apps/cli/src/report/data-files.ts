@@ -1,0 +1,56 @@
+/** report.json, curves.csv and stops.csv: the report as data for scripts. */
+import type { TwoStageReport } from './contract.js';
+import type { RunDetails } from './summary.js';
+
+/**
+ * The report as JSON, plus the run details under `run` when given. JSON has no Infinity: non-finite numbers are
+ * written as null (t̂ = ∞ reads back as `reml.time: null` beside `reml.outcome: "infinite"`).
+ */
+export function reportJson(report: TwoStageReport, run?: RunDetails): string {
+  const document = run === undefined || Object.keys(run).length === 0 ? report : { ...report, run };
+  return `${JSON.stringify(document, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`;
+}
+
+/** A number as written by JSON (shortest round-trip form); absent or non-finite → empty cell. */
+function csvNumber(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? '' : String(x);
+}
+
+/** RFC 4180 quoting for text cells. */
+function csvText(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function csv(header: string[], rows: string[][]): string {
+  return [header, ...rows].map((row) => row.join(',')).join('\n') + '\n';
+}
+
+/** One row per curve point; the test columns are empty without test data (the header never changes). */
+export function curvesCsv(report: TwoStageReport): string {
+  return csv(
+    ['step', 'time', 'trainLoss', 'testLoss', 'kernelTrainLoss', 'kernelTestLoss'],
+    report.curves.map((point) => [
+      csvNumber(point.step),
+      csvNumber(point.time),
+      csvNumber(point.trainLoss),
+      csvNumber(point.testLoss),
+      csvNumber(point.kernelTrainLoss),
+      csvNumber(point.kernelTestLoss),
+    ]),
+  );
+}
+
+/** One row per stopping rule's stop. */
+export function stopsCsv(report: TwoStageReport): string {
+  return csv(
+    ['rule', 'steps', 'time', 'testLoss', 'kernelTestLoss', 'note'],
+    report.stops.map((stop) => [
+      stop.rule,
+      csvNumber(stop.steps),
+      csvNumber(stop.time),
+      csvNumber(stop.testLoss),
+      csvNumber(stop.kernelTestLoss),
+      csvText(stop.note),
+    ]),
+  );
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { formatCount, formatNumber, formatPValue, formatSeconds } from './format.js';
+
+describe('report number formats', () => {
+  it('gives 4 significant digits, exponent form only for the very small and very large', () => {
+    expect(formatNumber(0.25134)).toBe('0.2513');
+    expect(formatNumber(1234.56)).toBe('1235');
+    expect(formatNumber(5.177555)).toBe('5.178');
+    expect(formatNumber(0.00012346)).toBe('1.235e-4');
+    expect(formatNumber(-3.1e-15, 2)).toBe('-3.1e-15');
+    expect(formatNumber(2.5e7)).toBe('2.5e7');
+    expect(formatNumber(0)).toBe('0');
+  });
+
+  it('writes p-values with 2 significant digits and tails as 3.2e-12', () => {
+    expect(formatPValue(3.2e-12)).toBe('3.2e-12');
+    expect(formatPValue(3.0e-12)).toBe('3e-12');
+    expect(formatPValue(0.04123)).toBe('0.041');
+    expect(formatPValue(1)).toBe('1');
+  });
+
+  it('never prints NaN or Infinity', () => {
+    for (const format of [formatNumber, formatPValue, formatCount, formatSeconds]) {
+      for (const x of [Number.NaN, Infinity, -Infinity, undefined]) {
+        expect(format(x)).not.toMatch(/NaN|Infinity|undefined/);
+      }
+    }
+    expect(formatNumber(Infinity)).toBe('∞');
+    expect(formatCount(Infinity)).toBe('∞');
+  });
+
+  it('separates thousands in counts and writes long durations in minutes', () => {
+    expect(formatCount(12345.4)).toBe('12,345');
+    expect(formatSeconds(0.8412)).toBe('0.841 s');
+    expect(formatSeconds(245)).toBe('4 min 05 s');
+  });
+});

@@ -1,0 +1,44 @@
+/** Numbers as a reader wants them: a few significant digits, never "NaN" or "Infinity". */
+
+const absent = '—';
+
+/** 4 significant digits; exponent form outside [1e-3, 1e6) (e.g. 0.2513, 1234, 3.2e-7). */
+export function formatNumber(x: number | undefined, digits = 4): string {
+  if (x === undefined || Number.isNaN(x)) return absent;
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
+  if (x === 0) return '0';
+  const magnitude = Math.abs(x);
+  if (magnitude < 1e-3 || magnitude >= 1e6) return formatExponent(x, digits - 1);
+  // toPrecision then Number() drops trailing zeros ("0.2500" → "0.25"), String() keeps it out of exponent form here.
+  return String(Number(x.toPrecision(digits)));
+}
+
+/** A p-value: 2 significant digits, exponent form below 1e-3 (3.2e-12); 0 and 1 as written. */
+export function formatPValue(p: number | undefined): string {
+  if (p === undefined || !Number.isFinite(p)) return absent;
+  if (p === 0 || p === 1) return String(p);
+  if (p < 1e-3) return formatExponent(p, 1);
+  return String(Number(p.toPrecision(2)));
+}
+
+/** A count of steps or items with thousands separators (12,345); ∞ and — for the non-finite. */
+export function formatCount(k: number | undefined): string {
+  if (k === undefined || Number.isNaN(k)) return absent;
+  if (!Number.isFinite(k)) return '∞';
+  return Math.round(k).toLocaleString('en-US');
+}
+
+/** Seconds as "0.84 s", "12.3 s" or "4 min 05 s". */
+export function formatSeconds(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return absent;
+  if (seconds < 60) return `${formatNumber(seconds, 3)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes} min ${String(Math.round(seconds - 60 * minutes)).padStart(2, '0')} s`;
+}
+
+function formatExponent(x: number, fractionDigits: number): string {
+  const [mantissa = '', exponent = ''] = x.toExponential(fractionDigits).split('e');
+  // "3.20" → "3.2", "3.00" → "3"; "+6" → "6".
+  const trimmed = mantissa.includes('.') ? mantissa.replace(/0+$/, '').replace(/\.$/, '') : mantissa;
+  return `${trimmed}e${exponent.replace('+', '')}`;
+}

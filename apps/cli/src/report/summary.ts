@@ -1,0 +1,87 @@
+/** The report's text: the decision in words, the key numbers, and each rule's stop, formatted for reading. */
+import type { StoppingRule, TwoStageReport } from './contract.js';
+import { stopTimeLabel } from './charts.js';
+import { formatCount, formatNumber, formatPValue, formatSeconds } from './format.js';
+
+export type RunDetails = Record<string, string | number | boolean>;
+
+export interface ReportSummary {
+  /** One line: what to do. */
+  headline: string;
+  train: boolean;
+  /** Why, from the trainer. */
+  reason: string;
+  /** One line on the data and the network. */
+  subtitle: string;
+  rows: [label: string, value: string][];
+  stopsHeader: string[];
+  stops: string[][];
+}
+
+const ruleNames: Record<StoppingRule, string> = {
+  reml: 'REML (two-stage rule)',
+  gcv: 'GCV',
+  oracle: 'oracle (test set)',
+  validation: 'validation early stopping',
+  fixed: 'fixed budget',
+};
+
+export function reportSummary(report: TwoStageReport, run: RunDetails = {}): ReportSummary {
+  const { data, network, kernel, test, reml, decision, training } = report;
+  const headline = decision.train
+    ? `Train: ${formatCount(decision.steps)} steps of gradient descent` +
+      (reml.outcome === 'infinite' ? ' (t̂ = ∞, capped)' : `, to t̂ = ${formatNumber(reml.time)}`)
+    : 'Do not train: keep the network at initialisation';
+  const widths = network.hiddenWidths.length === 0 ? 'no hidden layer' : `hidden ${network.hiddenWidths.join('×')}`;
+  const subtitle =
+    `${formatCount(data.nTrain)} training and ${formatCount(data.nTest)} test rows, ${data.inputDim} inputs, ` +
+    `${data.outputs} output${data.outputs === 1 ? '' : 's'} · ${network.activation} MLP, ${widths}, ` +
+    `${network.parameterisation} parameterisation, ${formatCount(network.parameters)} parameters`;
+
+  const errorNote = test.method === 'degenerate' ? 'exact' : `relative error ≈ ${formatNumber(test.relativeErrorEstimate, 2)}`;
+  const rows: [string, string][] = [
+    [
+      'Score test of H₀: t = 0',
+      `p = ${formatPValue(test.p)} (${test.method}, ${errorNote}) at α = ${formatNumber(test.alpha)}; ` +
+        `Satterthwaite approximation p ≈ ${formatPValue(test.satterthwaiteP)}`,
+    ],
+    [
+      'Test statistic',
+      `S = ${formatNumber(test.statistic)}; under H₀ mean ${formatNumber(test.nullMean)}, ` +
+        `sd ${formatNumber(Math.sqrt(test.nullVariance))} (m = ${formatCount(test.m)}, ${test.convention} convention)`,
+    ],
+    ['REML stopping time', `${stopTimeLabel(report)}; outcome ${reml.outcome}`],
+    ['Effective degrees of freedom', `${formatNumber(reml.edf)} of n = ${formatCount(data.nTrain)}`],
+    ['Noise variance σ̂²', formatNumber(reml.noiseVariance)],
+    [
+      'Learning rate',
+      `η = ${formatNumber(report.learningRate)}; largest stable 2/λ₁ = ${formatNumber(report.maxStableLearningRate)} ` +
+        `(η is ${formatNumber((100 * report.learningRate) / report.maxStableLearningRate, 3)}% of it)`,
+    ],
+    [
+      'Training',
+      `${formatCount(training.steps)} steps; final loss train ` +
+        `${formatNumber(training.finalTrainLoss)}` +
+        (training.finalTestLoss === undefined ? '' : `, test ${formatNumber(training.finalTestLoss)}`),
+    ],
+    [
+      'Kernel',
+      `${kernel.source}, ${formatCount(kernel.eigenvalues.length)} eigenvalues in ${formatSeconds(kernel.seconds)}` +
+        (kernel.mostNegativeEigenvalue < 0 ? `; most negative before clipping ${formatNumber(kernel.mostNegativeEigenvalue, 2)}` : ''),
+    ],
+    ['Wall time', `kernel ${formatSeconds(kernel.seconds)} + training ${formatSeconds(training.seconds)}`],
+    ['Backends', `TensorFlow.js ${training.tfjsBackend}; linear algebra ${training.linalgBackend}`],
+    ...Object.entries(run).map(([label, value]): [string, string] => [label, String(value)]),
+  ];
+
+  const withTest = report.stops.some((stop) => stop.testLoss !== undefined || stop.kernelTestLoss !== undefined);
+  const stopsHeader = ['Rule', 'Steps', 'Time t', ...(withTest ? ['Test loss (network)', 'Test loss (kernel)'] : []), 'How'];
+  const stops = report.stops.map((stop) => [
+    ruleNames[stop.rule],
+    formatCount(stop.steps),
+    formatNumber(stop.time),
+    ...(withTest ? [formatNumber(stop.testLoss), formatNumber(stop.kernelTestLoss)] : []),
+    stop.note,
+  ]);
+  return { headline, train: decision.train, reason: decision.reason, subtitle, rows, stopsHeader, stops };
+}

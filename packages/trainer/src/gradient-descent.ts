@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Matrix64 } from '@duality/linalg-core';
+import { DenseNetwork, type DenseParameters } from '@duality/ntk';
+
+function tensorOf(m: Matrix64): tf.Tensor2D {
+  return tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols], 'float32');
+}
+
+/** (1/2n)·‖f − y‖²_F: the loss of math.md §0 (half the mean squared error, summed over outputs). */
+function halfMeanSquaredError(f: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+  return tf.div(tf.sum(tf.squaredDifference(f, y)), 2 * f.shape[0]) as tf.Scalar;
+}
+
+/** An evaluation set kept as tensors (built once, used at every recorded step). */
+export class LossProbe {
+  private readonly x: tf.Tensor2D;
+  private readonly y: tf.Tensor2D;
+
+  constructor(x: Matrix64, y: Matrix64) {
+    this.x = tensorOf(x);
+    this.y = tensorOf(y);
+  }
+
+  /** The loss of a forward function (a run's current weights, or a network's) on this set. */
+  loss(forward: (x: tf.Tensor2D) => tf.Tensor2D): number {
+    const value = tf.tidy(() => halfMeanSquaredError(forward(this.x), this.y));
+    const out = value.dataSync()[0]!;
+    value.dispose();
+    return out;
+  }
+
+  dispose(): void {
+    tf.dispose([this.x, this.y]);
+  }
+}
+
+/**
+ * Full-batch gradient descent on L(θ) = (1/2n)‖f_θ(X) − y‖² from a network's current weights. Training works on its
+ * own copies of the parameters (tf.Variables), so the starting network is never modified: each step advances the
+ * continuous training time of math.md §0 by exactly the learning rate.
+ */
+export class GradientDescent {
+  private readonly variables: tf.Variable[];
+  private readonly optimizer: tf.SGDOptimizer;
+  private readonly x: tf.Tensor2D;
+  private readonly y: tf.Tensor2D;
+  private stepsTaken = 0;
+
+  constructor(
+    private readonly network: DenseNetwork,
+    x: Matrix64,
+    y: Matrix64,
+    readonly learningRate: number,
+  ) {
+    this.variables = network.parameters().map((p) => tf.variable(p.clone(), true));
+    this.optimizer = tf.train.sgd(learningRate);
+    this.x = tensorOf(x);
+    this.y = tensorOf(y);
+  }
+
+  get steps(): number {
+    return this.stepsTaken;
+  }
+
+  /** Outputs at the current weights (inside the caller's tidy). */
+  readonly forward = (x: tf.Tensor2D): tf.Tensor2D => this.network.forwardWith(this.variables, x);
+
+  /** `count` more steps. */
+  step(count = 1): void {
+    for (let s = 0; s < count; s++) {
+      tf.tidy(() => {
+        this.optimizer.minimize(() => halfMeanSquaredError(this.forward(this.x), this.y), false, this.variables);
+      });
+    }
+    this.stepsTaken += count;
+  }
+
+  /** A snapshot of the current weights as a network of its own (the caller disposes it). */
+  snapshot(): DenseNetwork {
+    let next = 0;
+    const layers = this.network.layers.map((layer): DenseParameters => {
+      const kernel = this.variables[next++]!.clone() as tf.Tensor2D;
+      const bias = layer.bias ? (this.variables[next++]!.clone() as tf.Tensor1D) : null;
+      return { kernel, bias };
+    });
+    return new DenseNetwork(this.network.plans, layers, this.network.parameterisation, true);
+  }
+
+  dispose(): void {
+    tf.dispose([...this.variables, this.x, this.y]);
+    this.optimizer.dispose();
+  }
+}

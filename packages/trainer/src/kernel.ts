@@ -1,0 +1,68 @@
+import { Matrix64 } from '@duality/linalg-core';
+import { analyticKernels, empiricalNtk, type DenseNetwork } from '@duality/ntk';
+
+export type KernelSource = 'empirical' | 'analytic';
+
+/** What the statistics need from a network: Θ and Θ(x*, X) on the training scale (1/n), and f0 at both. */
+export interface NetworkKernel {
+  source: KernelSource;
+  /** Θ = J Jᵀ/n (n×n). */
+  theta: Matrix64;
+  /** Θ(x*, X) = J* Jᵀ/n (n*×n), with test inputs. */
+  cross?: Matrix64;
+  /** The network's outputs at its current weights: f0 (n×k) and at the test inputs (n*×k). */
+  f0: Matrix64;
+  f0Test?: Matrix64;
+  seconds: number;
+}
+
+function rowsOf(m: Matrix64, from: number, to: number, cols = m.cols, colFrom = 0): Matrix64 {
+  const out = new Matrix64(to - from, cols);
+  for (let i = from; i < to; i++) out.row(i - from).set(m.data.subarray(i * m.cols + colFrom, i * m.cols + colFrom + cols));
+  return out;
+}
+
+function scaled(m: Matrix64, factor: number): Matrix64 {
+  const out = m.clone();
+  for (let i = 0; i < out.data.length; i++) out.data[i]! *= factor;
+  return out;
+}
+
+/**
+ * The NTK of `network` at its current weights (empirical: the finite network's own kernel, at initialisation the one
+ * gradient descent follows) or of its infinite-width limit (analytic). With test inputs, train and test points go
+ * through one pass together and the blocks are cut out, so Θ(x*, X) comes at no extra pass.
+ */
+export async function networkKernel(
+  network: DenseNetwork,
+  x: Matrix64,
+  xTest: Matrix64 | undefined,
+  source: KernelSource,
+): Promise<NetworkKernel> {
+  const started = performance.now();
+  const n = x.rows;
+  const nTest = xTest?.rows ?? 0;
+  const all = xTest ? stackRows(x, xTest) : x;
+  const outputs = network.outputs(all);
+  const f0 = rowsOf(outputs, 0, n);
+  const f0Test = xTest ? rowsOf(outputs, n, n + nTest) : undefined;
+  let theta: Matrix64;
+  let cross: Matrix64 | undefined;
+  if (source === 'empirical') {
+    const raw = (await empiricalNtk(network, all)).ntk.matrix;
+    theta = scaled(rowsOf(raw, 0, n, n), 1 / n);
+    cross = xTest ? scaled(rowsOf(raw, n, n + nTest, n), 1 / n) : undefined;
+  } else {
+    const kernels = analyticKernels(network.plans, x, xTest ? { xTest } : {});
+    theta = scaled(kernels.train.ntk.matrix, 1 / n);
+    cross = kernels.test ? scaled(kernels.test.ntk.matrix, 1 / n) : undefined;
+  }
+  return { source, theta, cross, f0, f0Test, seconds: (performance.now() - started) / 1000 };
+}
+
+export function stackRows(a: Matrix64, b: Matrix64): Matrix64 {
+  const out = new Matrix64(a.rows + b.rows, a.cols);
+  out.data.set(a.data, 0);
+  out.data.set(b.data, a.data.length);
+  return out;
+}

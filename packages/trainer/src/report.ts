@@ -1,0 +1,101 @@
+import type { RemlOutcome, TailMethod } from '@duality/mixed-model';
+
+/** The stopping rules a report compares. */
+export type StoppingRule = 'reml' | 'gcv' | 'oracle' | 'validation' | 'fixed';
+
+/** Losses at one step: the real network's (measured) beside the kernel model's (predicted). */
+export interface CurvePoint {
+  step: number;
+  /** Continuous time t = η·step. */
+  time: number;
+  /** (1/2n)‖f − y‖² of the network on the training set (summed over outputs). */
+  trainLoss: number;
+  /** Same on the test set (1/2n*), when test data were given. */
+  testLoss?: number;
+  /** The linearised (kernel) model's training loss at this step: discrete-time GD, (1 − ηλ)^k. */
+  kernelTrainLoss: number;
+  kernelTestLoss?: number;
+}
+
+/** Where one rule stops, and what it costs. */
+export interface StopPoint {
+  rule: StoppingRule;
+  /** Steps of full-batch GD at the report's learning rate. */
+  steps: number;
+  time: number;
+  /** The kernel model's test loss at this stop (test data given). */
+  kernelTestLoss?: number;
+  /** The real network's test loss at this stop, when the rule was trained or the step was recorded. */
+  testLoss?: number;
+  /** How it was found, for the reader. */
+  note: string;
+}
+
+/** Everything `trainTwoStage` learned, as plain JSON-able data (the CLI writes it as report.json). */
+export interface TwoStageReport {
+  /** Training and test sizes, input and output dimensions. */
+  data: { nTrain: number; nTest: number; inputDim: number; outputs: number };
+  network: { parameterisation: string; hiddenWidths: number[]; activation: string; parameters: number };
+  kernel: {
+    source: 'empirical' | 'analytic';
+    /** The NTK's eigenvalues on the training scale Θ = J Jᵀ/n, descending. */
+    eigenvalues: number[];
+    /** Most negative eigenvalue seen before clipping to 0 (rounding). */
+    mostNegativeEigenvalue: number;
+    seconds: number;
+  };
+  learningRate: number;
+  /** 2/λ1: gradient descent on the linearised model diverges at or above it. */
+  maxStableLearningRate: number;
+  test: {
+    statistic: number;
+    m: number;
+    nullMean: number;
+    nullVariance: number;
+    p: number;
+    logP: number;
+    method: TailMethod;
+    relativeErrorEstimate: number;
+    satterthwaiteP: number;
+    alpha: number;
+    convention: 'exact' | 'published';
+    /** p < α: training is warranted. */
+    reject: boolean;
+  };
+  reml: {
+    outcome: RemlOutcome;
+    /** t̂ (Infinity is written as null in JSON). */
+    time: number;
+    steps: number;
+    noiseVariance: number;
+    edf: number;
+    logLikelihood: number;
+    /** The profile log-likelihood over t (log-spaced), t̂ among the reader's marks. */
+    profile: { time: number; logLikelihood: number }[];
+  };
+  decision: {
+    train: boolean;
+    /** Steps actually trained by the rule (0 when not warranted; capped when t̂ is infinite or huge). */
+    steps: number;
+    /** Why, in a sentence. */
+    reason: string;
+    /** Set when the REML steps exceeded maxSteps. */
+    cappedAt?: number;
+  };
+  /** Ψ(t) (spectral-loss decorrelation, math.md §2.1) on the profile's grid: > 0 keep training, < 0 over-fitted. */
+  decorrelation: { time: number; psi: number }[];
+  /** ℓ_i(t̂), the spectral losses at the REML stop, by eigenvalue (same order as kernel.eigenvalues). */
+  spectralLossesAtStop: number[];
+  /** Every rule's stop (REML always; GCV always; oracle with test data; validation and fixed when run). */
+  stops: StopPoint[];
+  /** Losses at log-spaced steps up to the longest stop plotted. */
+  curves: CurvePoint[];
+  training: {
+    steps: number;
+    seconds: number;
+    tfjsBackend: string;
+    linalgBackend: string;
+    finalTrainLoss: number;
+    finalTestLoss?: number;
+  };
+}

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Matrix64 } from '@duality/linalg-core';
+import { buildNetwork, initTensorflow, type MlpSpec } from '@duality/ntk';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GradientDescent, LossProbe, saveNetwork, trainTwoStage, TrainerInputError } from './index.js';
+
+/** A seeded normal stream (Box–Muller on a LCG) for test data. */
+function gaussian(seed: number): () => number {
+  let s = seed >>> 0;
+  const uniform = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+function dataset(n: number, d: number, noise: number, signal: number, seed: number) {
+  const g = gaussian(seed);
+  const x = new Matrix64(n, d);
+  for (let i = 0; i < x.data.length; i++) x.data[i] = g();
+  const y = Float64Array.from({ length: n }, (_, i) => signal * Math.sin(x.get(i, 0)) + signal * 0.5 * x.get(i, 1) + noise * g());
+  return { x, y };
+}
+
+const spec = (inputDim: number, width: number, parameterisation: MlpSpec['parameterisation'] = 'ntk'): MlpSpec => ({
+  inputDim,
+  hiddenWidths: [width],
+  activation: { name: 'relu' },
+  weightStd: Math.SQRT2,
+  biasStd: 0.1,
+  parameterisation,
+  outputDim: 1,
+});
+
+beforeAll(async () => {
+  await initTensorflow();
+});
+
+describe('GradientDescent', () => {
+  it('follows the kernel model of a wide network (BLUP = gradient flow) and leaves the start untouched', async () => {
+    const { x, y } = dataset(24, 3, 0.3, 1, 1);
+    const network = buildNetwork(spec(3, 2048), { seed: 3 });
+    const before = network.outputs(x);
+    const result = await trainTwoStage(network, x, y, { learningRate: 'auto', validation: false, maxSteps: 400, curvePoints: 12 });
+    // Early in training the network is still linear in its weights: measured and predicted losses agree closely.
+    for (const point of result.report.curves.filter((c) => c.step <= 50)) {
+      expect(Math.abs(point.trainLoss - point.kernelTrainLoss) / point.kernelTrainLoss).toBeLessThan(0.05);
+    }
+    expect(network.outputs(x).data).toEqual(before.data);
+    result.network.dispose();
+    network.dispose();
+  });
+
+  it('one step lowers the loss by what the kernel predicts to first order', () => {
+    const { x, y } = dataset(16, 2, 0.1, 1, 2);
+    const network = buildNetwork(spec(2, 256), { seed: 1 });
+    const run = new GradientDescent(network, x, Matrix64.column(y), 1e-3);
+    const probe = new LossProbe(x, Matrix64.column(y));
+    const start = probe.loss(run.forward);
+    run.step(3);
+    expect(run.steps).toBe(3);
+    expect(probe.loss(run.forward)).toBeLessThan(start);
+    run.dispose();
+    probe.dispose();
+    network.dispose();
+  });
+});
+
+describe('trainTwoStage', () => {
+  it('trains to round(t̂/η) on signal and reports every stop without NaN', async () => {
+    const train = dataset(60, 3, 0.3, 1, 5);
+    const test = dataset(30, 3, 0.3, 1, 6);
+    const network = buildNetwork(spec(3, 128), { seed: 2 });
+    const { report, network: trained } = await trainTwoStage(network, train.x, train.y, {
+      test: { x: test.x, y: test.y },
+      maxSteps: 300,
+      fixedSteps: [1000],
+    });
+    expect(report.decision.train).toBe(true);
+    expect(report.test.p).toBeLessThan(0.05);
+    expect(report.decision.steps).toBe(Math.min(Math.round(report.reml.time / report.learningRate), 300));
+    expect(report.stops.map((s) => s.rule)).toEqual(['reml', 'gcv', 'oracle', 'validation', 'fixed']);
+    expect(report.curves.some((c) => c.step === report.decision.steps)).toBe(true);
+    expect(report.learningRate * report.kernel.eigenvalues[0]!).toBeLessThan(2);
+    expect(JSON.stringify(report, (_, v) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v))).not.toContain('NaN');
+    // The returned network is the one at the stop: its training loss is the report's final loss.
+    const probe = new LossProbe(train.x, Matrix64.column(train.y));
+    expect(probe.loss((t) => trained.forwardWith(trained.parameters(), t))).toBeCloseTo(report.training.finalTrainLoss, 5);
+    probe.dispose();
+    trained.dispose();
+    network.dispose();
+  });
+
+  it('keeps the initial network when the test does not reject t = 0 (pure noise)', async () => {
+    const { x } = dataset(40, 3, 0, 0, 7);
+    const g = gaussian(99);
+    const noise = Float64Array.from({ length: 40 }, () => g());
+    const network = buildNetwork(spec(3, 64), { seed: 4 });
+    // u = y − f0 must be noise: subtract the network's own f0 so that the residual is exactly the noise.
+    const f0 = network.outputs(x);
+    const y = noise.map((v, i) => v + f0.data[i]!);
+    const { report, network: kept } = await trainTwoStage(network, x, y, { validation: false, maxSteps: 50 });
+    expect(report.test.p).toBeGreaterThanOrEqual(0.05);
+    expect(report.decision).toMatchObject({ train: false, steps: 0 });
+    expect(kept.outputs(x).data).toEqual(f0.data);
+    kept.dispose();
+    network.dispose();
+  });
+
+  it('refuses a learning rate that makes gradient descent diverge, naming the limit', async () => {
+    const { x, y } = dataset(20, 2, 0.3, 1, 8);
+    const network = buildNetwork(spec(2, 64), { seed: 1 });
+    await expect(trainTwoStage(network, x, y, { learningRate: 1e6 })).rejects.toThrow(/too large for this kernel.*use less than/);
+    await expect(trainTwoStage(network, x, y.slice(0, 10))).rejects.toThrow(TrainerInputError);
+    network.dispose();
+  });
+});
+
+describe('saveNetwork', () => {
+  it('writes a TF.js layers model that loads back and computes the same outputs', async () => {
+    const { x } = dataset(10, 3, 0, 0, 9);
+    for (const parameterisation of ['ntk', 'standard'] as const) {
+      const network = buildNetwork({ ...spec(3, 16, parameterisation), activation: { name: 'leaky_relu', slope: 0.1 } }, { seed: 5 });
+      const dir = mkdtempSync(join(tmpdir(), 'duality-save-'));
+      const paths = await saveNetwork(network, dir);
+      const json = JSON.parse(readFileSync(paths.modelJson, 'utf8'));
+      const weightData = new Uint8Array(readFileSync(paths.weights)).buffer;
+      const model = await tf.loadLayersModel(
+        tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }),
+      );
+      const loaded = model.predict(tf.tensor2d(Float32Array.from(x.data), [x.rows, x.cols])) as tf.Tensor;
+      const expected = network.outputs(x);
+      const got = await loaded.data();
+      got.forEach((v, i) => expect(v).toBeCloseTo(expected.data[i]!, 4));
+      tf.dispose([loaded]);
+      model.dispose();
+      network.dispose();
+    }
+  });
+});
