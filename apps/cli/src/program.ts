@@ -1,5 +1,8 @@
 import { Command } from 'commander';
+import { registerAnalyze } from './commands/analyze.js';
 import { registerInfo } from './commands/info.js';
+import { registerKernel } from './commands/kernel.js';
+import { registerTrain } from './commands/train.js';
 import { stdoutOutput, type Output } from './output.js';
 
 /** The `duality` command line. Errors propagate to the caller (main.ts prints them as one line). */
@@ -10,5 +13,8 @@ export function createProgram(output: Output = stdoutOutput): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showHelpAfterError(false);
   registerInfo(program, output);
+  registerAnalyze(program, output);
+  registerTrain(program, output);
+  registerKernel(program, output);
   return program;
 }

@@ -4,7 +4,10 @@ export { GradientDescent, LossProbe } from './gradient-descent.js';
 export { saveNetwork, toSequential } from './save.js';
 export { networkKernel, type KernelSource, type NetworkKernel } from './kernel.js';
 export {
+  analyzeTwoStage,
   trainTwoStage,
+  type AnalysisOptions,
+  type TwoStageAnalysis,
   type TrainingProgress,
   type TwoStageOptions,
   type TwoStageResult,

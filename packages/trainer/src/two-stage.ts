@@ -8,11 +8,12 @@ import {
   twoStageDecision,
   type SpectralFit,
   type TrainingTime,
+  type TwoStageDecision,
 } from '@duality/mixed-model';
 import { initTensorflow, type DenseNetwork } from '@duality/ntk';
 import { seededPermutation } from '@duality/tabular';
 import { GradientDescent, LossProbe } from './gradient-descent.js';
-import { networkKernel, type KernelSource } from './kernel.js';
+import { networkKernel, type KernelSource, type NetworkKernel } from './kernel.js';
 import type { CurvePoint, StopPoint, TwoStageReport } from './report.js';
 import { TrainerInputError } from './time.js';
 
@@ -166,32 +167,44 @@ function validationEarlyStopping(
   }
 }
 
+/** Stage 1 and 2 without training: the kernel, the fit, the decision and the learning rate they imply. */
+export interface TwoStageAnalysis {
+  kernel: NetworkKernel;
+  fit: SpectralFit;
+  decision: TwoStageDecision;
+  learningRate: number;
+  /** λ1 of Θ: η·λ1 < 2 for gradient descent to converge. */
+  largestEigenvalue: number;
+  /** Full-batch steps to reach t̂ at the learning rate (Infinity when t̂ = ∞), whatever the test decided. */
+  remlSteps: number;
+  x: Matrix64;
+  y: Matrix64;
+  test?: { x: Matrix64; y: Matrix64 };
+}
+
+export type AnalysisOptions = Pick<
+  TwoStageOptions,
+  'learningRate' | 'alpha' | 'convention' | 'kernel' | 'fixedEffects' | 'test' | 'onProgress'
+>;
+
 /**
- * Duality's two-stage rule on a real network: the empirical NTK and f0 at initialisation → the exact score test of
- * t = 0 → if p ≥ α no training, else full-batch gradient descent for round(t̂_REML/η) steps. Alongside, the
- * comparators (GCV, oracle with test data, validation early stopping, fixed step counts) and the network's
- * measured loss curves beside the kernel's predicted ones.
+ * The two-stage decision for a network, without training: its NTK and f0 at the current weights, the exact score
+ * test of t = 0 and the REML stopping time, in time and in steps at the learning rate (checked for stability).
  */
-export async function trainTwoStage(
+export async function analyzeTwoStage(
   network: DenseNetwork,
   xInput: MatrixLike,
   yInput: MatrixLike | ArrayLike<number>,
-  options: TwoStageOptions = {},
-): Promise<TwoStageResult> {
+  options: AnalysisOptions = {},
+): Promise<TwoStageAnalysis> {
   const x = toMatrix64(xInput);
   const y = targets(yInput, x.rows, 'y');
   if (y.cols !== network.outputDim) {
     throw new TrainerInputError(`y has ${y.cols} output columns but the network has ${network.outputDim} outputs`);
   }
-  const test = options.test ? { x: toMatrix64(options.test.x), y: Matrix64.column([]) } : undefined;
-  if (test) test.y = targets(options.test!.y, test.x.rows, 'test y');
-  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
-  if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new TrainerInputError(`maxSteps must be a positive integer, got ${maxSteps}`);
-  const alpha = options.alpha ?? 0.05;
-  const onProgress = options.onProgress;
-  const tfjs = await initTensorflow();
-
-  onProgress?.({ phase: 'kernel', step: 0, totalSteps: 0 });
+  const testX = options.test ? toMatrix64(options.test.x) : undefined;
+  const test = testX ? { x: testX, y: targets(options.test!.y, testX.rows, 'test y') } : undefined;
+  options.onProgress?.({ phase: 'kernel', step: 0, totalSteps: 0 });
   const kernel = await networkKernel(network, x, test?.x, options.kernel ?? 'empirical');
   const fixed = options.fixedEffects ?? 'none';
   const design =
@@ -202,9 +215,9 @@ export async function trainTwoStage(
         : fixed === 'f0'
           ? kernel.f0
           : toMatrix64(fixed);
-  onProgress?.({ phase: 'decision', step: 0, totalSteps: 0 });
+  options.onProgress?.({ phase: 'decision', step: 0, totalSteps: 0 });
   const fit = fitSpectral({ kernel: kernel.theta, y, f0: kernel.f0, design, crossKernel: kernel.cross });
-  const decision = twoStageDecision(fit, { alpha, convention: options.convention ?? 'exact' });
+  const decision = twoStageDecision(fit, { alpha: options.alpha ?? 0.05, convention: options.convention ?? 'exact' });
   const lambda1 = fit.eigenvalues[0]!;
   if (!(lambda1 > 0)) throw new TrainerInputError('the kernel is zero: the network cannot move its outputs (check its weights)');
   const requested = options.learningRate ?? 'auto';
@@ -218,8 +231,38 @@ export async function trainTwoStage(
         `so gradient descent diverges; use less than ${twoSignificantDown(2 / lambda1)} (1/λ1 = ${twoSignificantDown(1 / lambda1)} is safe)`,
     );
   }
-  const stepsOf = (t: number) => (t === Infinity ? Infinity : Math.round(t / learningRate));
-  const remlSteps = stepsOf(decision.reml.time);
+  const remlSteps = stepsAt(decision.reml.time, learningRate);
+  return { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, remlSteps, x, y, test };
+}
+
+function stepsAt(time: number, learningRate: number): number {
+  return time === Infinity ? Infinity : Math.round(time / learningRate);
+}
+
+/**
+ * Duality's two-stage rule on a real network: the empirical NTK and f0 at initialisation → the exact score test of
+ * t = 0 → if p ≥ α no training, else full-batch gradient descent for round(t̂_REML/η) steps. Alongside, the
+ * comparators (GCV, oracle with test data, validation early stopping, fixed step counts) and the network's
+ * measured loss curves beside the kernel's predicted ones.
+ */
+export async function trainTwoStage(
+  network: DenseNetwork,
+  xInput: MatrixLike,
+  yInput: MatrixLike | ArrayLike<number>,
+  options: TwoStageOptions = {},
+): Promise<TwoStageResult> {
+  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+  if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new TrainerInputError(`maxSteps must be a positive integer, got ${maxSteps}`);
+  const alpha = options.alpha ?? 0.05;
+  const onProgress = options.onProgress;
+  const tfjs = await initTensorflow();
+  const { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, remlSteps, x, y, test } = await analyzeTwoStage(
+    network,
+    xInput,
+    yInput,
+    options,
+  );
+  const stepsOf = (t: number) => stepsAt(t, learningRate);
   const ruleSteps = decision.train ? Math.min(remlSteps, maxSteps) : 0;
 
   // The kernel curves follow gradient descent exactly, (1 − ηλ)^k, where mixed-model's discrete time is defined

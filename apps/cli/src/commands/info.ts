@@ -27,7 +27,7 @@ export function registerInfo(program: Command, output: Output): void {
       }
       output.write(
         [
-          `node         ${info.node}`,
+          `node            ${info.node}`,
           `linear algebra  ${info.linalg.name}: ${info.linalg.reason}`,
           `tensorflow.js   ${info.tensorflow.backend}: ${info.tensorflow.reason}`,
         ].join('\n'),

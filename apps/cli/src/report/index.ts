@@ -32,7 +32,7 @@ export interface ReportPaths {
  * `dir` is a file, or a folder with anything in it, unless `force`: a user's files are never overwritten silently.
  */
 export async function writeReport(dir: string, report: TwoStageReport, options: WriteReportOptions = {}): Promise<ReportPaths> {
-  await prepareFolder(dir, options.force ?? false);
+  await prepareOutputFolder(dir, options.force ?? false);
   const paths: ReportPaths = {
     json: join(dir, 'report.json'),
     curvesCsv: join(dir, 'curves.csv'),
@@ -54,7 +54,8 @@ export async function writeReport(dir: string, report: TwoStageReport, options: 
   return paths;
 }
 
-async function prepareFolder(dir: string, force: boolean): Promise<void> {
+/** Create `dir`, or accept it if empty (or `force`): check before a long run, so no work is lost to a refusal. */
+export async function prepareOutputFolder(dir: string, force: boolean): Promise<void> {
   const existing = await stat(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;

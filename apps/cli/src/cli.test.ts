@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { createProgram } from './program.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'duality-cli-'));
+}
+
+/** A small regression table: y = sin(a) + b/2 + noise, plus a text column. */
+function writeCsv(dir: string, rows = 50): string {
+  let s = 12345;
+  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const lines = ['a,b,kind,y'];
+  for (let i = 0; i < rows; i++) {
+    const a = 4 * u() - 2;
+    const b = 4 * u() - 2;
+    lines.push(`${a},${b},${u() < 0.5 ? 'x' : 'z'},${Math.sin(a) + b / 2 + 0.2 * (u() - 0.5)}`);
+  }
+  const path = join(dir, 'data.csv');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+async function run(args: string[]): Promise<string> {
+  const lines: string[] = [];
+  await createProgram({ write: (t) => lines.push(t) }).parseAsync(['node', 'duality', ...args]);
+  return lines.join('\n');
+}
+
+describe('duality analyze', () => {
+  it('gives the exact test, the decision and t̂ in time and epochs', async () => {
+    const csv = writeCsv(tempDir());
+    const s = JSON.parse(await run(['analyze', csv, '--target', 'y', '--hidden', '32', '--json', '--learning-rate', '0.001']));
+    expect(s.data.features).toEqual(['a', 'b']);
+    expect(s.test.p).toBeGreaterThanOrEqual(0);
+    expect(s.test.p).toBeLessThan(1e-3);
+    expect(s.decision.train).toBe(true);
+    expect(s.reml.epochs).toBe(Math.round(s.reml.time / 0.001));
+  });
+
+  it('takes fixed effects by column name, and names a wrong one', async () => {
+    const csv = writeCsv(tempDir());
+    const s = JSON.parse(await run(['analyze', csv, '--target', 'y', '--hidden', '16', '--json', '--fixed-effects', 'b']));
+    expect(s.test.p).toBeLessThan(0.05);
+    await expect(run(['analyze', csv, '--target', 'y', '--fixed-effects', 'c'])).rejects.toThrow(/'c' is not a feature column; choose from a, b/);
+  });
+});
+
+describe('duality train', () => {
+  it('writes the report and the model, and never overwrites a folder with files in it', async () => {
+    const dir = tempDir();
+    const csv = writeCsv(dir, 40);
+    const out = join(dir, 'out');
+    const args = ['train', csv, '--target', 'y', '--features', 'a,b,kind', '--hidden', '16', '--max-steps', '60', '--out', out, '--json'];
+    const printed = JSON.parse(await run(args));
+    const report = JSON.parse(readFileSync(printed.report, 'utf8'));
+    expect(report.data).toMatchObject({ nTrain: 32, nTest: 8, inputDim: 4 });
+    for (const f of ['report.html', 'curves.csv', 'stops.csv', 'model/model.json', 'model/weights.bin']) {
+      expect(existsSync(join(out, f))).toBe(true);
+    }
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    await expect(run(args)).rejects.toThrow(/is not empty.*--force/);
+    await run([...args, '--force']);
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('runs the demo on the bundled cars data', async () => {
+    const out = join(tempDir(), 'demo');
+    const text = await run(['demo', '--out', out, '--hidden', '8,8', '--max-steps', '40', '--no-validation']);
+    expect(text).toMatch(/decision/);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.data.inputDim).toBe(5);
+    expect(report.test.p).toBeLessThan(0.05);
+  });
+});
+
+describe('duality kernel', () => {
+  it('writes a symmetric n×n kernel and its descending spectrum', async () => {
+    const dir = tempDir();
+    const csv = writeCsv(dir, 20);
+    await run(['kernel', csv, '--target', 'y', '--hidden', '16', '--out', join(dir, 'k')]);
+    const rows = readFileSync(join(dir, 'k', 'kernel.csv'), 'utf8').trim().split('\n').map((r) => r.split(',').map(Number));
+    expect(rows).toHaveLength(20);
+    for (let i = 0; i < 20; i++) for (let j = 0; j < 20; j++) expect(rows[i]![j]).toBeCloseTo(rows[j]![i]!, 12);
+    const spectrum = readFileSync(join(dir, 'k', 'spectrum.csv'), 'utf8').trim().split('\n').slice(1).map((r) => Number(r.split(',')[1]));
+    for (let i = 1; i < spectrum.length; i++) expect(spectrum[i]!).toBeLessThanOrEqual(spectrum[i - 1]!);
+    const trace = rows.reduce((s, r, i) => s + r[i]!, 0);
+    expect(spectrum.reduce((s, v) => s + v, 0)).toBeCloseTo(trace, 8);
+  });
+});
+
+describe('the duality process', () => {
+  it('prints one line and exits 2 on bad input, with no stack trace', async () => {
+    const cmd = ['--conditions=@duality/source', '--import', 'tsx', join(root, 'apps/cli/src/main.ts')];
+    const result = await promisify(execFile)('node', [...cmd, 'analyze', '/no/such/file.csv', '--target', 'y'], { cwd: root }).catch(
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect('code' in result && result.code).toBe(2);
+    const stderr = (result as { stderr: string }).stderr.trim();
+    expect(stderr).toBe('duality: no such file: /no/such/file.csv; check the path');
+  }, 60_000);
+});

@@ -1,0 +1,106 @@
+import { buildNetwork } from '@duality/ntk';
+import { analyzeTwoStage, type TwoStageAnalysis } from '@duality/trainer';
+import type { Command } from 'commander';
+import type { Output } from '../output.js';
+import { num, table } from './format.js';
+import {
+  addDataOptions,
+  addDecisionOptions,
+  addNetworkOptions,
+  fixedEffects,
+  loadData,
+  networkSpec,
+  parseAlpha,
+  parseLearningRate,
+  parseSeed,
+  type DataOptions,
+  type DecisionOptions,
+  type LoadedData,
+  type NetworkOptions,
+} from './inputs.js';
+
+export type AnalyzeOptions = DataOptions & NetworkOptions & DecisionOptions & { json?: boolean };
+
+/** Build the seeded network the options describe and run stages 1 and 2 on the training split. */
+export async function runAnalysis(data: LoadedData, options: AnalyzeOptions): Promise<TwoStageAnalysis> {
+  const { design } = data;
+  const network = buildNetwork(networkSpec(design.train.x.cols, options), { seed: parseSeed(options.seed) });
+  try {
+    return await analyzeTwoStage(network, design.train.x, design.train.y, {
+      kernel: options.kernel,
+      fixedEffects: fixedEffects(options.fixedEffects, design),
+      alpha: parseAlpha(options.alpha),
+      learningRate: parseLearningRate(options.learningRate),
+      convention: options.convention,
+    });
+  } finally {
+    network.dispose();
+  }
+}
+
+/** The decision as plain JSON-able data. */
+export function analysisSummary(data: LoadedData, analysis: TwoStageAnalysis) {
+  const { decision, fit, learningRate } = analysis;
+  const { test, reml } = decision;
+  return {
+    data: {
+      source: data.label,
+      nTrain: data.design.train.x.rows,
+      nTest: data.design.test.x.rows,
+      features: data.design.featureNames,
+      droppedMissing: data.design.droppedMissing,
+    },
+    kernel: { source: analysis.kernel.source, largestEigenvalue: analysis.largestEigenvalue, trace: fit.eigenvalues.reduce((s, v) => s + v, 0) },
+    test: {
+      statistic: test.statistic,
+      nullMean: test.nullMean,
+      nullSd: Math.sqrt(test.nullVariance),
+      p: test.p,
+      logP: test.logP,
+      method: test.method,
+      relativeErrorEstimate: test.relativeErrorEstimate,
+      satterthwaiteP: test.satterthwaiteP,
+    },
+    decision: { train: decision.train, convention: decision.convention },
+    reml: {
+      outcome: reml.outcome,
+      time: reml.time === Infinity ? null : reml.time,
+      epochs: analysis.remlSteps === Infinity ? null : analysis.remlSteps,
+      learningRate,
+      edf: reml.edf,
+      noiseVariance: reml.noiseVariance,
+    },
+  };
+}
+
+export function registerAnalyze(program: Command, output: Output): void {
+  const command = program
+    .command('analyze')
+    .description('the two-stage decision only: should the network train (exact score test), and for how long (REML)?')
+    .argument('<file>', 'a CSV/TSV file with a header, or a JSON array of records')
+    .option('--json', 'print JSON instead of a table');
+  addDataOptions(command);
+  addNetworkOptions(command, { hidden: '256,256' });
+  addDecisionOptions(command);
+  command.action(async (file: string, options: AnalyzeOptions) => {
+    const data = loadData({ file }, options);
+    const analysis = await runAnalysis(data, options);
+    const s = analysisSummary(data, analysis);
+    if (options.json) {
+      output.write(JSON.stringify(s, null, 2));
+      return;
+    }
+    output.write(
+      table([
+        ['data', `${s.data.source}: ${s.data.nTrain} training rows (${s.data.nTest} held out, ${s.data.droppedMissing} dropped for missing values), ${s.data.features.length} features`],
+        ['kernel', `${s.kernel.source} NTK, λ1 = ${num(s.kernel.largestEigenvalue)}, tr Θ = ${num(s.kernel.trace)}`],
+        ['score test', `S = ${num(s.test.statistic)} (null mean ${num(s.test.nullMean)}, sd ${num(s.test.nullSd)})`],
+        ['p-value', `${num(s.test.p)} exact (${s.test.method}, relative error ≤ ${num(s.test.relativeErrorEstimate)}); Satterthwaite ${num(s.test.satterthwaiteP)}`],
+        ['decision', s.decision.train ? `train (p < α = ${options.alpha})` : `do not train (p ≥ α = ${options.alpha}): the targets look like noise to this kernel`],
+        ['REML t̂', `${num(analysis.decision.reml.time)} (${s.reml.outcome}) = ${s.reml.epochs === null ? '∞' : s.reml.epochs} full-batch epochs at η = ${num(s.reml.learningRate)}`],
+        ['edf(t̂)', num(s.reml.edf)],
+        ['σ̂²(t̂)', num(s.reml.noiseVariance)],
+      ]),
+    );
+  });
+}

@@ -1,0 +1,164 @@
+import { Matrix64 } from '@duality/linalg-core';
+import { validateSpec, type ActivationName, type MlpSpec, type Parameterisation } from '@duality/ntk';
+import { loadBundledDataset, prepareDesign, readTable, type Design } from '@duality/tabular';
+import { Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
+
+/** Options every data-reading command shares (commander gives strings; parsed below with named errors). */
+export interface DataOptions {
+  target?: string;
+  features?: string;
+  categorical: 'onehot' | 'refuse';
+  standardize: boolean;
+  testFraction: string;
+  seed: string;
+}
+
+export interface NetworkOptions {
+  hidden: string;
+  activation: string;
+  slope: string;
+  parameterisation: string;
+  weightStd: string;
+  biasStd: string;
+  outputStd?: string;
+}
+
+export interface DecisionOptions {
+  kernel: 'empirical' | 'analytic';
+  fixedEffects: string;
+  alpha: string;
+  learningRate: string;
+  convention: 'exact' | 'published';
+}
+
+export function addDataOptions(command: Command, defaults: { testFraction: string } = { testFraction: '0.2' }): Command {
+  return command
+    .option('--target <column>', 'the column to predict (numeric)')
+    .option('--features <columns>', 'comma-separated feature columns (default: every other numeric column)')
+    .addOption(new Option('--categorical <mode>', 'text features: one-hot encode or refuse').choices(['onehot', 'refuse']).default('onehot'))
+    .option('--no-standardize', 'keep features and target in their units (default: standardise with training statistics)')
+    .option('--test-fraction <f>', 'fraction of rows held out for testing', defaults.testFraction)
+    .option('--seed <n>', 'seed of the split and of the network initialisation', '0');
+}
+
+export function addNetworkOptions(command: Command, defaults: { hidden: string; outputStd?: string }): Command {
+  command
+    .option('--hidden <widths>', 'hidden layer widths, comma-separated', defaults.hidden)
+    .addOption(
+      new Option('--activation <name>', 'activation of the hidden layers')
+        .choices(['relu', 'leaky_relu', 'erf', 'tanh', 'gelu', 'sigmoid', 'identity'])
+        .default('relu'),
+    )
+    .option('--slope <a>', 'leaky_relu: slope for x < 0', '0.01')
+    .addOption(new Option('--parameterisation <p>', 'how weights are scaled').choices(['standard', 'ntk', 'mup']).default('standard'))
+    .option('--weight-std <s>', 'σ_w of the hidden layers', String(Math.SQRT2))
+    .option('--bias-std <s>', 'σ_b', '0.1');
+  if (defaults.outputStd === undefined) command.option('--output-std <s>', 'σ_w of the output layer (default: --weight-std)');
+  else command.option('--output-std <s>', 'σ_w of the output layer (small keeps f0 near 0)', defaults.outputStd);
+  return command;
+}
+
+export function addDecisionOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--kernel <source>', 'the network’s own NTK at initialisation, or its infinite-width limit').choices(['empirical', 'analytic']).default('empirical'))
+    .option('--fixed-effects <x>', "none, intercept, f0, or comma-separated feature columns (with an intercept)", 'none')
+    .option('--alpha <a>', 'level of the score test of t = 0', '0.05')
+    .option('--learning-rate <eta>', "learning rate η, or 'auto' (1/λ1 rounded down)", 'auto')
+    .addOption(new Option('--convention <c>', "'published': the published toolkit's conventions, for comparison").choices(['exact', 'published']).default('exact'));
+}
+
+export function parseNumber(value: string, flag: string, check: (x: number) => boolean, expected: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || !check(x)) {
+    throw new UsageError(`${flag} must be ${expected}, got '${value}'`);
+  }
+  return x;
+}
+
+const positive = (x: number) => x > 0;
+
+export function parseSeed(value: string): number {
+  return parseNumber(value, '--seed', (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
+}
+
+export function parseLearningRate(value: string): number | 'auto' {
+  return value === 'auto' ? 'auto' : parseNumber(value, '--learning-rate', positive, "a positive number or 'auto'");
+}
+
+export function parseAlpha(value: string): number {
+  return parseNumber(value, '--alpha', (x) => x > 0 && x < 1, 'in (0, 1)');
+}
+
+export interface LoadedData {
+  design: Design;
+  /** Where the data came from, for reports. */
+  label: string;
+}
+
+/** A file (CSV/TSV/JSON) or a bundled dataset, turned into standardised train/test designs. */
+export function loadData(source: { file: string } | { dataset: string }, options: DataOptions): LoadedData {
+  const bundled = 'dataset' in source ? loadBundledDataset(source.dataset) : undefined;
+  const table = bundled ? bundled.table : readTable((source as { file: string }).file);
+  const target = options.target ?? bundled?.target;
+  if (!target) throw new UsageError(`name the column to predict with --target; ${table.source} has: ${table.columns.join(', ')}`);
+  const features = options.features ? options.features.split(',').map((f) => f.trim()).filter(Boolean) : bundled?.features;
+  const design = prepareDesign(table, {
+    target,
+    features,
+    categorical: options.categorical,
+    standardize: options.standardize,
+    testFraction: parseNumber(options.testFraction, '--test-fraction', (x) => x >= 0 && x < 1, 'in [0, 1)'),
+    seed: parseSeed(options.seed),
+  });
+  return { design, label: bundled ? bundled.description : table.source };
+}
+
+function widths(value: string): number[] {
+  const parts = value.split(',').map((w) => w.trim());
+  return parts.map((w) =>
+    parseNumber(w, '--hidden', (x) => Number.isInteger(x) && x >= 1, 'comma-separated positive integers like 256,256'),
+  );
+}
+
+/** The MLP spec the options describe (validated by @duality/ntk, whose errors name the field). */
+export function networkSpec(inputDim: number, options: NetworkOptions): MlpSpec {
+  const hiddenWidths = widths(options.hidden);
+  const weightStd = parseNumber(options.weightStd, '--weight-std', positive, 'a positive number');
+  const outputStd =
+    options.outputStd === undefined ? weightStd : parseNumber(options.outputStd, '--output-std', positive, 'a positive number');
+  const name = options.activation as ActivationName;
+  const activation =
+    name === 'leaky_relu'
+      ? { name, slope: parseNumber(options.slope, '--slope', Number.isFinite, 'a number') }
+      : { name: name as Exclude<ActivationName, 'leaky_relu'> };
+  return validateSpec({
+    inputDim,
+    hiddenWidths,
+    activation,
+    weightStd: [...hiddenWidths.map(() => weightStd), outputStd],
+    biasStd: parseNumber(options.biasStd, '--bias-std', (x) => x >= 0, 'a non-negative number'),
+    parameterisation: options.parameterisation as Parameterisation,
+    outputDim: 1,
+  });
+}
+
+/** --fixed-effects as the trainer takes it: a keyword, or an intercept plus the named (standardised) feature columns. */
+export function fixedEffects(value: string, design: Design): 'none' | 'intercept' | 'f0' | Matrix64 {
+  if (value === 'none' || value === 'intercept' || value === 'f0') return value;
+  const columns = value.split(',').map((c) => c.trim());
+  const indices = columns.map((c) => {
+    const j = design.featureNames.indexOf(c);
+    if (j < 0) {
+      throw new UsageError(`--fixed-effects: '${c}' is not a feature column; choose from ${design.featureNames.join(', ')} (or none, intercept, f0)`);
+    }
+    return j;
+  });
+  const x = design.train.x;
+  const out = new Matrix64(x.rows, indices.length + 1);
+  for (let i = 0; i < x.rows; i++) {
+    out.set(i, 0, 1);
+    indices.forEach((j, c) => out.set(i, c + 1, x.get(i, j)));
+  }
+  return out;
+}

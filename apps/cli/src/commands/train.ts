@@ -1,0 +1,134 @@
+import { join } from 'node:path';
+import { buildNetwork } from '@duality/ntk';
+import { saveNetwork, trainTwoStage, type TwoStageReport } from '@duality/trainer';
+import { bundledDatasetNames } from '@duality/tabular';
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import type { Output } from '../output.js';
+import { progressBar } from '../progress.js';
+import { prepareOutputFolder, writeReport } from '../report/index.js';
+import { num, table } from './format.js';
+import {
+  addDataOptions,
+  addDecisionOptions,
+  addNetworkOptions,
+  fixedEffects,
+  loadData,
+  networkSpec,
+  parseAlpha,
+  parseLearningRate,
+  parseNumber,
+  parseSeed,
+  type DataOptions,
+  type DecisionOptions,
+  type NetworkOptions,
+} from './inputs.js';
+
+type TrainOptions = DataOptions &
+  NetworkOptions &
+  DecisionOptions & {
+    out: string;
+    force?: boolean;
+    json?: boolean;
+    maxSteps: string;
+    validation: boolean;
+    validationFraction: string;
+    compareSteps?: string;
+  };
+
+/** The rule's outcome and every stop, as the table `train` prints. */
+function summary(report: TwoStageReport, dir: string, seconds: number): string {
+  const stops = report.stops
+    .map((s) => `${s.rule} ${s.steps}${s.testLoss === undefined ? '' : ` (test ${num(s.testLoss)})`}`)
+    .join(', ');
+  return table([
+    ['decision', report.decision.train ? `trained ${report.decision.steps} steps${report.decision.cappedAt ? ' (capped)' : ''}` : 'not trained'],
+    ['why', report.decision.reason],
+    ['p-value', `${num(report.test.p)} exact (${report.test.method}); Satterthwaite ${num(report.test.satterthwaiteP)}`],
+    ['REML t̂', `${num(report.reml.time)} = ${report.reml.steps === Infinity ? '∞' : report.reml.steps} steps at η = ${num(report.learningRate)}; edf ${num(report.reml.edf)}, σ̂² ${num(report.reml.noiseVariance)}`],
+    ['losses', `train ${num(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${num(report.training.finalTestLoss)}`} (half MSE, standardised units)`],
+    ['stops', stops],
+    ['backends', `tensorflow.js ${report.training.tfjsBackend}, linear algebra ${report.training.linalgBackend}`],
+    ['wall time', `${num(seconds)} s`],
+    ['written', `${join(dir, 'report.html')}, report.json, curves.csv, stops.csv, model/model.json`],
+  ]);
+}
+
+async function train(source: { file: string } | { dataset: string }, options: TrainOptions, output: Output): Promise<void> {
+  const started = performance.now();
+  // Refuse an occupied folder before the long run, not after it.
+  await prepareOutputFolder(options.out, options.force ?? false);
+  const data = loadData(source, options);
+  const { design } = data;
+  if (design.test.x.rows === 0 && options.testFraction !== '0') throw new UsageError('the test split is empty: use a larger --test-fraction');
+  const seed = parseSeed(options.seed);
+  const network = buildNetwork(networkSpec(design.train.x.cols, options), { seed });
+  const bar = progressBar();
+  try {
+    const { report, network: trained } = await trainTwoStage(network, design.train.x, design.train.y, {
+      test: design.test.x.rows > 0 ? { x: design.test.x, y: design.test.y } : undefined,
+      kernel: options.kernel,
+      fixedEffects: fixedEffects(options.fixedEffects, design),
+      alpha: parseAlpha(options.alpha),
+      learningRate: parseLearningRate(options.learningRate),
+      convention: options.convention,
+      maxSteps: parseNumber(options.maxSteps, '--max-steps', (x) => Number.isInteger(x) && x >= 1, 'a positive integer'),
+      validation: options.validation
+        ? { fraction: parseNumber(options.validationFraction, '--validation-fraction', (x) => x > 0 && x < 1, 'in (0, 1)') }
+        : false,
+      fixedSteps: options.compareSteps
+        ? options.compareSteps.split(',').map((s) => parseNumber(s, '--compare-steps', (x) => Number.isInteger(x) && x >= 1, 'positive integers'))
+        : [],
+      seed,
+      onProgress: (p) => bar.update(p),
+    });
+    bar.stop();
+    await saveNetwork(trained, join(options.out, 'model'));
+    trained.dispose();
+    const seconds = (performance.now() - started) / 1000;
+    const paths = await writeReport(options.out, report, {
+      force: true, // the folder was checked (empty, new, or --force) before training
+      title: `Duality: ${data.label}`,
+      extra: { data: data.label, target: design.target, features: design.featureNames.join(', '), seed, 'wall time (s)': Number(seconds.toFixed(1)) },
+    });
+    output.write(options.json ? JSON.stringify({ report: paths.json, html: paths.html, decision: report.decision, stops: report.stops }, null, 2) : summary(report, options.out, seconds));
+  } finally {
+    bar.stop();
+    network.dispose();
+  }
+}
+
+function addTrainOptions(command: Command, defaults: { out?: string; maxSteps: string; hidden: string; outputStd?: string }): Command {
+  if (defaults.out) command.option('--out <dir>', 'folder for the report and the trained model (must be new or empty)', defaults.out);
+  else command.requiredOption('--out <dir>', 'folder for the report and the trained model (must be new or empty)');
+  command
+    .option('--force', 'write into a folder that already has files (ours are overwritten)')
+    .option('--json', 'print JSON instead of a table')
+    .option('--max-steps <k>', 'cap on any run’s steps (an infinite or huge t̂ is capped and reported)', defaults.maxSteps)
+    .option('--no-validation', 'skip the validation early-stopping comparator')
+    .option('--validation-fraction <f>', 'rows held out by the validation comparator', '0.2')
+    .option('--compare-steps <k>', 'fixed step counts to compare with, comma-separated (e.g. 50000)');
+  addDataOptions(command);
+  addNetworkOptions(command, { hidden: defaults.hidden, outputStd: defaults.outputStd });
+  addDecisionOptions(command);
+  return command;
+}
+
+export function registerTrain(program: Command, output: Output): void {
+  const trainCommand = program
+    .command('train')
+    .description('train with the two-stage rule, save the network (TF.js format) and write the report')
+    .argument('<file>', 'a CSV/TSV file with a header, or a JSON array of records');
+  addTrainOptions(trainCommand, { maxSteps: '100000', hidden: '256,256' }).action((file: string, options: TrainOptions) =>
+    train({ file }, options, output),
+  );
+
+  const demo = program
+    .command('demo')
+    .description(`train on a bundled real dataset (default cars: Miles_per_Gallon from the numeric columns)`)
+    .option('--dataset <name>', `one of ${bundledDatasetNames.join(', ')}`, 'cars');
+  // A small network and a bounded budget keep the demo to about a minute on two CPU cores.
+  addTrainOptions(demo, { out: 'duality-demo', maxSteps: '3000', hidden: '64,64', outputStd: '0.1' }).action(
+    (options: TrainOptions & { dataset: string }) => train({ dataset: options.dataset }, options, output),
+  );
+}
