@@ -52,6 +52,18 @@ describe('eigSym with all vectors', () => {
     expectEigenIdentities(symmetricWithSpectrum(spectrum, 9));
   });
 
+  // Past the divide-and-conquer block size of the ts backend: several levels of merges.
+  it.each([
+    ['random 257×257', randomSymmetric(257, 31)],
+    ['three eigenvalues, each repeated', symmetricWithSpectrum(Array.from({ length: 200 }, (_, i) => (i % 3) - 1), 32)],
+    ['a cluster 1e-10 wide', symmetricWithSpectrum(Array.from({ length: 150 }, (_, i) => 1 + i * 1e-10), 33)],
+    ['graded 1e-12 … 1e12 eigenvalues', symmetricWithSpectrum(Array.from({ length: 120 }, (_, i) => 10 ** (-12 + (i % 25))), 34)],
+    ['rank 3', symmetricWithSpectrum(Array.from({ length: 160 }, (_, i) => (i < 3 ? i + 1 : 0)), 35)],
+    ['zero', new Matrix64(100, 100)],
+  ])('satisfies the identities for a large matrix: %s', (_name, a) => {
+    expectEigenIdentities(a);
+  });
+
   it('handles a matrix with graded entries from 1e-12 to 1e12', () => {
     const n = 25;
     const base = randomSymmetric(n, 3);
@@ -60,6 +72,21 @@ describe('eigSym with all vectors', () => {
       for (let j = 0; j < n; j++) a.set(i, j, base.get(i, j) * 10 ** (i + j - 24));
     }
     expectEigenIdentities(a);
+  });
+
+  it('handles entries near 1e-166 and subnormal ones beside normal ones', () => {
+    // Once scaled, a reflector's tail is subnormal: 1/(x0 − β) would overflow (found by fast-check
+    // in mixed-model's score test).
+    const a = new Matrix64(8, 8);
+    a.set(2, 2, 8.571428571428573e-7);
+    a.set(4, 4, 5e-324);
+    a.set(7, 7, 5e-324);
+    for (const j of [4, 7]) {
+      a.set(2, j, -3.175369642121538e-166);
+      a.set(j, 2, -3.175369642121538e-166);
+    }
+    expectEigenIdentities(a);
+    expect(eigSym(a, { vectors: 'none' }).values[0]).toBeCloseTo(8.571428571428573e-7, 20);
   });
 
   it('handles 1×1, 0×0, zero and diagonal matrices', () => {

@@ -1,4 +1,6 @@
 /** Cholesky, triangular solves and products on row-major Float64Array, loops along contiguous rows. */
+import { multiplyAdd } from './blas.js';
+
 
 /**
  * Lower L with A = L Lᵀ, row by row: L_ij = (a_ij − L_i,:j · L_j,:j) / L_jj, each a dot product of
@@ -60,10 +62,7 @@ function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
   return t;
 }
 
-/**
- * op(A)·op(B). op(A) is made row-major (a transposed copy if needed); then C_i,: = Σ_k A_ik B_k,:
- * (i-k-j) when B is as stored, or C_ij = A_i,: · B_j,: (contiguous dot products) when Bᵀ is wanted.
- */
+/** op(A)·op(B): transposed operands are copied row-major, then the cache-blocked kernel runs. */
 export function gemm(
   a: Float64Array,
   aRows: number,
@@ -75,47 +74,18 @@ export function gemm(
   transB: boolean,
 ): Float64Array {
   const opA = transA ? transpose(a, aRows, aCols) : a;
+  const opB = transB ? transpose(b, bRows, bCols) : b;
   const m = transA ? aCols : aRows;
   const inner = transA ? aRows : aCols;
   const p = transB ? bRows : bCols;
   const c = new Float64Array(m * p);
-  if (transB) {
-    for (let i = 0; i < m; i++) {
-      const oa = i * inner;
-      for (let j = 0; j < p; j++) {
-        const ob = j * bCols;
-        let s = 0;
-        for (let k = 0; k < inner; k++) s += opA[oa + k]! * b[ob + k]!;
-        c[i * p + j] = s;
-      }
-    }
-    return c;
-  }
-  for (let i = 0; i < m; i++) {
-    const oa = i * inner;
-    const oc = i * p;
-    for (let k = 0; k < inner; k++) {
-      const aik = opA[oa + k]!;
-      if (aik === 0) continue;
-      const ob = k * bCols;
-      for (let j = 0; j < p; j++) c[oc + j]! += aik * b[ob + j]!;
-    }
-  }
+  multiplyAdd(m, p, inner, opA, 0, inner, opB, 0, p, c, 0, p);
   return c;
 }
 
-/** A·Aᵀ for A m×k: the lower triangle by contiguous row dot products, mirrored. */
+/** A·Aᵀ for A m×k through the blocked kernel; c_ij and c_ji come out bitwise equal (same sums). */
 export function syrk(a: Float64Array, m: number, k: number): Float64Array {
   const c = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) {
-    const oi = i * k;
-    for (let j = 0; j <= i; j++) {
-      const oj = j * k;
-      let s = 0;
-      for (let t = 0; t < k; t++) s += a[oi + t]! * a[oj + t]!;
-      c[i * m + j] = s;
-      c[j * m + i] = s;
-    }
-  }
+  multiplyAdd(m, m, k, a, 0, k, transpose(a, m, k), 0, m, c, 0, m);
   return c;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { randomSymmetric } from '../test-utils.js';
 import { RotationLog, applyRotations, applyRotationsTransposed } from './rotations.js';
 import { diagonalizeTridiagonal } from './tridiagonal-qr.js';
-import { applyQ, applyQTransposed, formQTransposed, tridiagonalize } from './tridiagonal.js';
+import { applyQ, applyQTransposed, tridiagonalize } from './tridiagonal.js';
 
 describe('tridiagonalize', () => {
   const n = 30;
@@ -10,7 +10,9 @@ describe('tridiagonalize', () => {
   const t = tridiagonalize(a.data.slice(), n);
 
   it('gives Qᵀ A Q = T with Q orthogonal', () => {
-    const qt = formQTransposed(t);
+    const qt = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) qt[i * n + i] = 1;
+    applyQTransposed(t, qt, n);
     // Qᵀ A Q = (Qᵀ (Qᵀ A)ᵀ)ᵀ with A symmetric; build it through applyQTransposed on A's columns.
     const qta = a.data.slice();
     applyQTransposed(t, qta, n);
@@ -24,6 +26,25 @@ describe('tridiagonalize', () => {
       }
     }
     expect(worst).toBeLessThan(1e-13 * n);
+  });
+
+  it('applies Q to many columns in blocks exactly as reflector by reflector', () => {
+    const size = 150;
+    const big = tridiagonalize(randomSymmetric(size, 53).data.slice(), size);
+    const cols = 70; // blocked: at least 64 columns; each half of 35 goes reflector by reflector
+    const x = randomSymmetric(size, 54).data.slice(0, size * cols);
+    const blocked = x.slice();
+    applyQ(big, blocked, cols);
+    for (const [from, width] of [[0, 35], [35, 35]] as const) {
+      const part = new Float64Array(size * width);
+      for (let i = 0; i < size; i++) part.set(x.subarray(i * cols + from, i * cols + from + width), i * width);
+      applyQ(big, part, width);
+      for (let i = 0; i < size; i++) {
+        for (let c = 0; c < width; c++) {
+          expect(Math.abs(part[i * width + c]! - blocked[i * cols + from + c]!)).toBeLessThan(1e-13);
+        }
+      }
+    }
   });
 
   it('applyQ undoes applyQTransposed', () => {

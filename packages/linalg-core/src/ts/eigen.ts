@@ -1,7 +1,9 @@
 import type { EigenRequest, RawEigen } from '../backend.js';
 import { RotationLog, applyRotations, applyRotationsTransposed } from './rotations.js';
 import { diagonalizeTridiagonal, type RotationSink } from './tridiagonal-qr.js';
-import { applyQ, applyQTransposed, formQTransposed, tridiagonalize } from './tridiagonal.js';
+import { tridiagonalEigen } from './divide-conquer.js';
+import { sharedFloat64 } from './parallel.js';
+import { applyQ, applyQTransposed, tridiagonalize } from './tridiagonal.js';
 
 /**
  * Rotations gathered before they are replayed on the accumulator: enough that each cached column
@@ -10,9 +12,10 @@ import { applyQ, applyQTransposed, formQTransposed, tridiagonalize } from './tri
 const ROTATION_CHUNK = 1 << 15;
 
 /**
- * Symmetric eigendecomposition A = U Λ Uᵀ, eigenvalues descending. Tridiagonalise (T = Qᵀ A Q),
- * then implicit QR on T. Eigenvectors are accumulated as the ROWS of Uᵀ = (rotations)·Qᵀ so every
- * rotation mixes two contiguous rows; projections apply the same transforms to B alone.
+ * Symmetric eigendecomposition A = U Λ Uᵀ, eigenvalues descending. Tridiagonalise (T = Qᵀ A Q).
+ * Eigenvalues and projections: implicit QR on T, its rotations applied to B alone (QᵀB first).
+ * All eigenvectors: divide and conquer on T (matrix products), then U = Q Z with the reflectors in
+ * blocks. The O(n³) phases share out to worker threads (see parallel.ts) for large n.
  */
 export function eigSym(a: Float64Array, n: number, request: EigenRequest): RawEigen {
   const { work, scale } = scaledCopy(a);
@@ -24,19 +27,17 @@ export function eigSym(a: Float64Array, n: number, request: EigenRequest): RawEi
   }
 
   if (request === 'all') {
-    // Eigenvalues first (cheap), then a second run with them as shifts: fewer rotations to replay.
-    const known = t.d.slice();
-    diagonalizeTridiagonal(known, t.e.slice(), null);
-    known.sort();
-    const y = formQTransposed(t);
-    diagonalizeTridiagonal(t.d, t.e, replayingSink(y, n, n), known);
-    const order = descendingOrder(t.d);
-    const vectors = new Float64Array(n * n);
-    for (let j = 0; j < n; j++) {
-      const o = order[j]! * n;
-      for (let i = 0; i < n; i++) vectors[i * n + j] = y[o + i]!;
+    // Eigenvectors Z of T by divide and conquer, sorted, then U = Q Z by blocked reflectors.
+    const { values, vectors: z } = tridiagonalEigen(t.d, t.e);
+    const order = descendingOrder(values);
+    const u = sharedFloat64(n * n);
+    for (let i = 0; i < n; i++) {
+      const o = i * n;
+      for (let j = 0; j < n; j++) u[o + j] = z[o + order[j]!]!;
     }
-    return { values: descendingValues(t.d, order, scale), vectors };
+    applyQ(t, u, n);
+    // A plain (unshared) array for the caller.
+    return { values: descendingValues(values, order, scale), vectors: new Float64Array(u) };
   }
 
   const { cols, keepBasis } = request;
@@ -90,7 +91,7 @@ function scaledCopy(a: Float64Array): { work: Float64Array; scale: number } {
   const exponent = maxAbs === 0 ? 0 : Math.min(1000, Math.max(-1000, Math.ceil(Math.log2(maxAbs))));
   const scale = 2 ** exponent;
   const inv = 2 ** -exponent;
-  const work = new Float64Array(a.length);
+  const work = sharedFloat64(a.length);
   for (let k = 0; k < a.length; k++) work[k] = a[k]! * inv;
   return { work, scale };
 }

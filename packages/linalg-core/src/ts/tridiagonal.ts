@@ -1,3 +1,6 @@
+import { ReductionTeam, parallelMultiplyAdd, sharedFloat64 } from './parallel.js';
+import { fusedUpdateAndProduct } from './tridiagonal-kernels.js';
+
 /**
  * Householder reduction of a symmetric matrix to tridiagonal form, T = Qᵀ A Q with
  * Q = H_0 H_1 ⋯ H_{n−3} and H_k = I − τ_k v_k v_kᵀ (v_k zero before index k+1, v_k[k+1] = 1).
@@ -18,6 +21,9 @@ export interface Tridiagonal {
   tau: Float64Array;
 }
 
+/** Smallest normal number over ε: tails below it are zero to working precision in a scaled A. */
+const NEGLIGIBLE_TAIL = 2.2250738585072014e-308 / Number.EPSILON;
+
 /**
  * Overwrite row k, columns k+1…n−1 (the vector x), with v such that H x = β e_1; returns τ and
  * stores β in e[k]. The norm is scaled by max|x| so it neither overflows nor underflows.
@@ -27,7 +33,10 @@ function makeReflector(a: Float64Array, n: number, k: number, e: Float64Array): 
   const x0 = a[o + k + 1]!;
   let scale = 0;
   for (let j = k + 2; j < n; j++) scale = Math.max(scale, Math.abs(a[o + j]!));
-  if (scale === 0) {
+  // The caller scaled A to max|a_ij| ≤ 1 (or A = 0): a tail this small is far below rounding of
+  // ‖A‖ and dropping it is exact to working precision, whereas 1/(x0 − β) could overflow from a
+  // subnormal and give a reflector with no accurate digits.
+  if (scale < NEGLIGIBLE_TAIL) {
     e[k] = x0;
     a[o + k + 1] = 1;
     return 0;
@@ -47,8 +56,9 @@ function makeReflector(a: Float64Array, n: number, k: number, e: Float64Array): 
 }
 
 /**
- * Reduce the symmetric matrix in `work` (n×n, row-major; only the upper triangle is read). `work`
- * is consumed: it becomes the returned `reflectors`.
+ * Reduce the symmetric matrix in `work` (n×n, row-major; only the upper triangle is read), scaled
+ * by the caller to max|a_ij| of order 1 as eigSym does (see NEGLIGIBLE_TAIL). `work` is consumed:
+ * it becomes the returned `reflectors`.
  */
 export function tridiagonalize(work: Float64Array, n: number): Tridiagonal {
   const d = new Float64Array(n);
@@ -62,90 +72,43 @@ export function tridiagonalize(work: Float64Array, n: number): Tridiagonal {
 
 function reduce(a: Float64Array, n: number, e: Float64Array, tau: Float64Array): void {
   // Vectors indexed like the matrix; only entries past the current step are live. Before step 0
-  // there is no update to apply, which v = w = 0 expresses.
-  let v = new Float64Array(n);
+  // there is no update to apply, which v = w = 0 expresses. v and vNext take turns in two shared
+  // buffers (vs[parity] holds v) so worker threads can read them.
+  const vs = [sharedFloat64(n), sharedFloat64(n)] as const;
+  const w = sharedFloat64(n);
+  let parity = 0;
   let p = new Float64Array(n);
-  let vNext = new Float64Array(n);
   let pNext = new Float64Array(n);
-  const w = new Float64Array(n);
-
-  for (let r = 0; r < n - 2; r++) {
-    // Row r gets the pending update of step r−1, then yields reflector r.
-    updateRow(a, n, r, v, w);
-    const t = makeReflector(a, n, r, e);
-    tau[r] = t;
-    const or = r * n;
-    for (let j = r + 1; j < n; j++) {
-      vNext[j] = a[or + j]!;
-      pNext[j] = 0;
+  const team = ReductionTeam.start(a, n, vs, w);
+  try {
+    for (let r = 0; r < n - 2; r++) {
+      const [v, vNext] = parity === 0 ? vs : [vs[1], vs[0]];
+      // Row r gets the pending update of step r−1, then yields reflector r.
+      updateRow(a, n, r, v, w);
+      const t = makeReflector(a, n, r, e);
+      tau[r] = t;
+      const or = r * n;
+      for (let j = r + 1; j < n; j++) {
+        vNext[j] = a[or + j]!;
+        pNext[j] = 0;
+      }
+      if (team?.worthSharing(r + 1)) team.pass(r + 1, parity, pNext);
+      else fusedUpdateAndProduct(a, n, r + 1, n, v, w, vNext, pNext);
+      parity = 1 - parity;
+      [p, pNext] = [pNext, p];
+      // p = τ A22 v, w = p − (τ/2)(pᵀv) v: step r is A22 ← A22 − v wᵀ − w vᵀ.
+      let pv = 0;
+      for (let j = r + 1; j < n; j++) {
+        p[j]! *= t;
+        pv += p[j]! * vNext[j]!;
+      }
+      const half = 0.5 * t * pv;
+      for (let j = r + 1; j < n; j++) w[j] = p[j]! - half * vNext[j]!;
     }
-    fusedUpdateAndProduct(a, n, r + 1, v, w, vNext, pNext);
-    [v, vNext] = [vNext, v];
-    [p, pNext] = [pNext, p];
-    // p = τ A22 v, w = p − (τ/2)(pᵀv) v: step r is A22 ← A22 − v wᵀ − w vᵀ.
-    let pv = 0;
-    for (let j = r + 1; j < n; j++) {
-      p[j]! *= t;
-      pv += p[j]! * v[j]!;
-    }
-    const half = 0.5 * t * pv;
-    for (let j = r + 1; j < n; j++) w[j] = p[j]! - half * v[j]!;
+  } finally {
+    team?.close();
   }
-  for (let i = n - 2; i < n; i++) updateRow(a, n, i, v, w);
-}
-
-/**
- * For rows i ≥ first: row i ← row i of A − v wᵀ − w vᵀ (step k), then add that row's share of
- * A·vNext to pNext (step k+1; upper triangle, so row i gives (A vNext)_i over j ≥ i and scatters
- * a_ij·vNext_i into j > i). Two rows at a time, sharing the loads of v, w, vNext and pNext.
- */
-function fusedUpdateAndProduct(
-  a: Float64Array,
-  n: number,
-  first: number,
-  v: Float64Array,
-  w: Float64Array,
-  vNext: Float64Array,
-  pNext: Float64Array,
-): void {
-  let i = first;
-  for (; i + 1 < n; i += 2) {
-    const o1 = i * n;
-    const o2 = o1 + n;
-    const v1 = v[i]!;
-    const w1 = w[i]!;
-    const u1 = vNext[i]!;
-    const v2 = v[i + 1]!;
-    const w2 = w[i + 1]!;
-    const u2 = vNext[i + 1]!;
-    const a11 = a[o1 + i]! - 2 * v1 * w1;
-    const a12 = a[o1 + i + 1]! - v1 * w2 - w1 * v2;
-    const a22 = a[o2 + i + 1]! - 2 * v2 * w2;
-    a[o1 + i] = a11;
-    a[o1 + i + 1] = a12;
-    a[o2 + i + 1] = a22;
-    let s1 = a11 * u1 + a12 * u2;
-    let s2 = a12 * u1 + a22 * u2;
-    for (let j = i + 2; j < n; j++) {
-      const wj = w[j]!;
-      const vj = v[j]!;
-      const uj = vNext[j]!;
-      const x1 = a[o1 + j]! - v1 * wj - w1 * vj;
-      const x2 = a[o2 + j]! - v2 * wj - w2 * vj;
-      a[o1 + j] = x1;
-      a[o2 + j] = x2;
-      s1 += x1 * uj;
-      s2 += x2 * uj;
-      pNext[j]! += x1 * u1 + x2 * u2;
-    }
-    pNext[i]! += s1;
-    pNext[i + 1]! += s2;
-  }
-  if (i < n) {
-    const aii = a[i * n + i]! - 2 * v[i]! * w[i]!;
-    a[i * n + i] = aii;
-    pNext[i]! += aii * vNext[i]!;
-  }
+  for (let i = n - 2; i < n; i++) updateRow(a, n, i, parity === 0 ? vs[0] : vs[1], w);
 }
 
 /** Row i, columns i…n−1, of A − v wᵀ − w vᵀ. */
@@ -161,9 +124,81 @@ export function applyQTransposed(t: Tridiagonal, b: Float64Array, cols: number):
   for (let k = 0; k < t.n - 2; k++) applyReflector(t, k, b, cols);
 }
 
+/** Reflectors combined into one block transform; also the width below which they go one by one. */
+const WY_BLOCK = 64;
+
 /** X ← Q X = H_0 ⋯ H_{n−3} X for X (n × cols, row-major). */
 export function applyQ(t: Tridiagonal, x: Float64Array, cols: number): void {
-  for (let k = t.n - 3; k >= 0; k--) applyReflector(t, k, x, cols);
+  if (cols < WY_BLOCK) {
+    for (let k = t.n - 3; k >= 0; k--) applyReflector(t, k, x, cols);
+    return;
+  }
+  const count = Math.max(t.n - 2, 0);
+  for (let k1 = count; k1 > 0; k1 -= WY_BLOCK) applyBlock(t, Math.max(0, k1 - WY_BLOCK), k1, x, cols);
+}
+
+/**
+ * X ← H_{k0} ⋯ H_{k1−1} X through the compact WY form I − V T Vᵀ (V's columns the reflectors, T
+ * upper triangular): two matrix products of width k1 − k0 instead of one pass over X per reflector.
+ */
+function applyBlock(t: Tridiagonal, k0: number, k1: number, x: Float64Array, cols: number): void {
+  const { n, reflectors, tau } = t;
+  const b = k1 - k0;
+  const first = k0 + 1;
+  const rows = n - first;
+  // Vᵀ (b × rows) with its zeros explicit, and −V (rows × b).
+  const vt = sharedFloat64(b * rows);
+  const minusV = sharedFloat64(rows * b);
+  for (let r = 0; r < b; r++) {
+    const k = k0 + r;
+    for (let i = k + 1; i < n; i++) {
+      const vi = reflectors[k * n + i]!;
+      vt[r * rows + i - first] = vi;
+      minusV[(i - first) * b + r] = -vi;
+    }
+  }
+  const tri = blockFactor(vt, tau, k0, b, rows);
+  const w = sharedFloat64(b * cols);
+  parallelMultiplyAdd(b, cols, rows, vt, 0, rows, x, first * cols, cols, w, 0, cols);
+  // W ← T W in place: row i of T W uses rows i… of W only.
+  for (let i = 0; i < b; i++) {
+    const oi = i * cols;
+    const tii = tri[i * b + i]!;
+    for (let c = 0; c < cols; c++) w[oi + c]! *= tii;
+    for (let l = i + 1; l < b; l++) {
+      const til = tri[i * b + l]!;
+      if (til === 0) continue;
+      const ol = l * cols;
+      for (let c = 0; c < cols; c++) w[oi + c]! += til * w[ol + c]!;
+    }
+  }
+  parallelMultiplyAdd(rows, cols, b, minusV, 0, b, w, 0, cols, x, first * cols, cols);
+}
+
+/**
+ * T (b × b, upper triangular) with H_{k0} ⋯ H_{k0+b−1} = I − V T Vᵀ: column j is
+ * T_{:j, j} = −τ_j T_{:j, :j} (V_{:, :j}ᵀ v_j), T_jj = τ_j.
+ */
+function blockFactor(vt: Float64Array, tau: Float64Array, k0: number, b: number, rows: number): Float64Array {
+  const tri = new Float64Array(b * b);
+  const g = new Float64Array(b);
+  for (let j = 0; j < b; j++) {
+    const tj = tau[k0 + j]!;
+    const oj = j * rows;
+    for (let i = 0; i < j; i++) {
+      const oi = i * rows;
+      let s = 0;
+      for (let r = 0; r < rows; r++) s += vt[oi + r]! * vt[oj + r]!;
+      g[i] = s;
+    }
+    for (let i = 0; i < j; i++) {
+      let s = 0;
+      for (let l = i; l < j; l++) s += tri[i * b + l]! * g[l]!;
+      tri[i * b + j] = -tj * s;
+    }
+    tri[j * b + j] = tj;
+  }
+  return tri;
 }
 
 /** X ← H_k X: wᵀ = v_kᵀ X, then X −= τ v_k wᵀ, both along contiguous rows of X. */
@@ -183,54 +218,4 @@ function applyReflector(t: Tridiagonal, k: number, x: Float64Array, cols: number
     const oi = i * cols;
     for (let c = 0; c < cols; c++) x[oi + c]! -= f * w[c]!;
   }
-}
-
-/** Rows of Qᵀ formed together: they stay in cache while every reflector passes over them. */
-const PANEL_ROWS = 16;
-
-/**
- * Qᵀ explicitly (n×n), as I·H_{n−3}⋯H_0. Right-multiplication acts on each row on its own, and
- * row i of the identity is untouched by H_k for k ≥ i, so each panel of rows starts at the first
- * reflector that reaches it: 4n³/3 flops instead of the 2n³ of applying Qᵀ to I.
- */
-export function formQTransposed(t: Tridiagonal): Float64Array {
-  const { n, reflectors, tau } = t;
-  const y = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) y[i * n + i] = 1;
-  for (let i0 = 1; i0 < n; i0 += PANEL_ROWS) {
-    const i1 = Math.min(n, i0 + PANEL_ROWS);
-    for (let k = Math.min(i1 - 2, n - 3); k >= 0; k--) {
-      const tk = tau[k]!;
-      if (tk === 0) continue;
-      const o = k * n;
-      // Rows in pairs, sharing the loads of v_k.
-      let i = Math.max(i0, k + 1);
-      for (; i + 1 < i1; i += 2) {
-        const o1 = i * n;
-        const o2 = o1 + n;
-        let s1 = 0;
-        let s2 = 0;
-        for (let j = k + 1; j < n; j++) {
-          const vj = reflectors[o + j]!;
-          s1 += y[o1 + j]! * vj;
-          s2 += y[o2 + j]! * vj;
-        }
-        const f1 = tk * s1;
-        const f2 = tk * s2;
-        for (let j = k + 1; j < n; j++) {
-          const vj = reflectors[o + j]!;
-          y[o1 + j]! -= f1 * vj;
-          y[o2 + j]! -= f2 * vj;
-        }
-      }
-      if (i < i1) {
-        const oi = i * n;
-        let s = 0;
-        for (let j = k + 1; j < n; j++) s += y[oi + j]! * reflectors[o + j]!;
-        const f = tk * s;
-        for (let j = k + 1; j < n; j++) y[oi + j]! -= f * reflectors[o + j]!;
-      }
-    }
-  }
-  return y;
 }

@@ -1,0 +1,85 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { eigenTolerance, gaussianMatrix, randomSymmetric } from '../test-utils.js';
+import { multiplyAdd } from './blas.js';
+import { eigSym } from './eigen.js';
+import { parallelMultiplyAdd, setWorkerCount, sharedFloat64, workerChunksDone } from './parallel.js';
+import { diagonalizeTridiagonal } from './tridiagonal-qr.js';
+import { tridiagonalize } from './tridiagonal.js';
+
+const defaultWorkers = setWorkerCount(1);
+afterAll(() => setWorkerCount(defaultWorkers));
+
+function sharedCopy(x: Float64Array): Float64Array {
+  const y = sharedFloat64(x.length);
+  y.set(x);
+  return y;
+}
+
+/**
+ * Run `compute` with one worker thread (again, up to a few times, until the worker has taken part:
+ * a thread that starts or wakes late leaves every chunk to the caller) and with none.
+ */
+function withAndWithoutThreads<T>(compute: () => T): { threaded: T; serial: T } {
+  setWorkerCount(1);
+  const before = workerChunksDone();
+  let threaded = compute();
+  for (let attempt = 0; attempt < 20 && workerChunksDone() === before; attempt++) threaded = compute();
+  expect(workerChunksDone()).toBeGreaterThan(before);
+  setWorkerCount(0);
+  const serial = compute();
+  setWorkerCount(1);
+  return { threaded, serial };
+}
+
+describe('worker threads', () => {
+  // Short and wide (cut by columns) and tall (cut by rows); inside larger arrays, odd sizes.
+  it.each([
+    [131, 141, 901],
+    [601, 41, 700],
+  ])('compute a %i×%i×%i product in chunks bit for bit as one thread does, and as defined', (m, n, k) => {
+    // C[1…, 3…] += A[2…, 1…] · B[0…, 5…]: offsets and strides.
+    const a = sharedCopy(gaussianMatrix(m + 2, k + 1, 1).data);
+    const b = sharedCopy(gaussianMatrix(k, n + 5, 2).data);
+    const c0 = gaussianMatrix(m + 1, n + 3, 3).data;
+    const product = (c: Float64Array, multiply: typeof multiplyAdd): Float64Array => {
+      multiply(m, n, k, a, 2 * (k + 1) + 1, k + 1, b, 5, n + 5, c, n + 3 + 3, n + 3);
+      return c;
+    };
+    const { threaded, serial } = withAndWithoutThreads(() => product(sharedCopy(c0), parallelMultiplyAdd));
+    expect(Array.from(threaded)).toEqual(Array.from(serial));
+    expect(Array.from(product(c0.slice(), multiplyAdd))).toEqual(Array.from(serial));
+    let worst = 0;
+    for (const [i, j] of [[0, 0], [m - 1, n - 1], [57, 20], [130, 3]] as const) {
+      let s = c0[(i + 1) * (n + 3) + j + 3]!;
+      for (let p = 0; p < k; p++) s += a[(i + 2) * (k + 1) + p + 1]! * b[p * (n + 5) + j + 5]!;
+      worst = Math.max(worst, Math.abs(s - serial[(i + 1) * (n + 3) + j + 3]!));
+    }
+    expect(worst).toBeLessThan(1e-11);
+  });
+
+  it('tridiagonalise with rows shared out to a T with the same eigenvalues, to rounding', () => {
+    // T itself is not a well-conditioned function of A; its eigenvalues are.
+    const n = 400;
+    const a = randomSymmetric(n, 61).data;
+    const { threaded, serial } = withAndWithoutThreads(() => {
+      const t = tridiagonalize(sharedCopy(a), n);
+      diagonalizeTridiagonal(t.d, t.e, null);
+      return t.d.sort();
+    });
+    const tol = eigenTolerance(n, Math.max(-serial[0]!, serial[n - 1]!));
+    for (let i = 0; i < n; i++) expect(Math.abs(threaded[i]! - serial[i]!)).toBeLessThan(tol);
+  });
+
+  it('give the same eigendecomposition, to rounding', () => {
+    const n = 360;
+    const a = randomSymmetric(n, 62).data;
+    const { threaded, serial } = withAndWithoutThreads(() => eigSym(a, n, 'all'));
+    for (let i = 0; i < n; i++) expect(Math.abs(threaded.values[i]! - serial.values[i]!)).toBeLessThan(1e-11);
+    // Eigenvectors agree up to sign: |u·u'| = 1 column by column.
+    for (let j = 0; j < n; j += 7) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += threaded.vectors![i * n + j]! * serial.vectors![i * n + j]!;
+      expect(Math.abs(Math.abs(dot) - 1)).toBeLessThan(1e-9);
+    }
+  });
+});

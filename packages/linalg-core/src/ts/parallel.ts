@@ -1,0 +1,322 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { multiplyAdd, multiplyAddKernelSource, productChunk } from './blas.js';
+import { fusedKernelSource, fusedUpdateAndProduct } from './tridiagonal-kernels.js';
+
+/**
+ * Worker threads for the O(n³) phases, on operands in SharedArrayBuffers (see `sharedFloat64`).
+ * The API stays synchronous. Work is cut into chunks that every thread, the caller included, claims
+ * with an atomic counter until none are left, so a thread slowed by other load on its core simply
+ * does fewer; the caller then blocks in Atomics.wait until every claimed chunk is finished.
+ *
+ * Workers are started on first need from plain JavaScript built out of the kernels' own compiled
+ * source (so the same code runs from TypeScript under tsx/vitest and from built JavaScript), and are
+ * unref'd: they never keep the process alive.
+ */
+
+/** Below this many multiply-adds a product is not worth a thread hand-off (about n = 250 cubed). */
+const PARALLEL_MIN_WORK = 1.5e7;
+/** Trailing sizes of the tridiagonalisation below which a step is not worth a hand-off. */
+const TEAM_MIN_ROWS = 320;
+/** Passes a reduction team runs before judging whether its workers keep up… */
+const PROBE_PASSES = 16;
+/** …namely whether the caller's waiting stays below this fraction of its own working time. */
+const WAIT_LIMIT = 0.3;
+/** More threads than this gain little on the memory bandwidth of a shared L3. */
+const MAX_WORKERS = 3;
+/** Rows per chunk below which a product is cut by columns instead. */
+const MIN_CHUNK_ROWS = 32;
+/** Chunks per thread: enough to even out unequal speeds. */
+const CHUNKS_PER_THREAD = 8;
+
+/**
+ * Shared words of a job. CLAIM holds (generation << CLAIM_BITS) + next chunk: a thread still on an
+ * old generation cannot claim, so it never works with stale parameters.
+ */
+const CLAIM = 0;
+const FINISHED = 1;
+const FAILED = 2;
+const GENERATION = 3;
+const FIRST = 4;
+const PARITY = 5;
+const CHUNKS = 6;
+const CONTROL_WORDS = 7;
+const CLAIM_BITS = 12;
+const MAX_CHUNKS = (1 << CLAIM_BITS) - 1;
+
+/** Claims and runs chunks of `generation` until none are left; `run(chunk)` does one. */
+function claimChunks(control: Int32Array, generation: number, run: (chunk: number) => void): void {
+  for (;;) {
+    const claim = Atomics.load(control, CLAIM);
+    if (claim >>> CLAIM_BITS !== generation || (claim & MAX_CHUNKS) >= control[CHUNKS]!) return;
+    if (Atomics.compareExchange(control, CLAIM, claim, claim + 1) !== claim) continue;
+    try {
+      run(claim & MAX_CHUNKS);
+    } catch {
+      // Reported to the caller, which throws once every claimed chunk is accounted for.
+      Atomics.store(control, FAILED, 1);
+    }
+    Atomics.add(control, FINISHED, 1);
+    Atomics.notify(control, FINISHED);
+  }
+}
+
+/** First row of chunk c of rows first…n−1 cut into `chunks` pieces of equal triangle area. */
+function triangleBoundary(n: number, first: number, chunks: number, c: number): number {
+  return n - Math.round((n - first) * Math.sqrt(1 - c / chunks));
+}
+
+/** Block until all `chunks` chunks of the job are finished; throws if one failed. */
+function awaitChunks(control: Int32Array, chunks: number, what: string): void {
+  for (let done = Atomics.load(control, FINISHED); done < chunks; done = Atomics.load(control, FINISHED)) {
+    Atomics.wait(control, FINISHED, done);
+  }
+  if (control[FAILED] !== 0) throw new Error(`eigSym (ts backend): a worker thread failed in ${what}`);
+}
+
+let cachedSource: string | undefined;
+
+function workerSource(): string {
+  cachedSource ??= buildWorkerSource();
+  return cachedSource;
+}
+
+function buildWorkerSource(): string {
+  const constants = { CLAIM, FINISHED, FAILED, GENERATION, FIRST, PARITY, CHUNKS, CLAIM_BITS, MAX_CHUNKS };
+  return `
+const { parentPort, workerData } = require('node:worker_threads');
+const chunksDone = new Int32Array(workerData.chunksDone);
+${Object.entries(constants).map(([name, value]) => `const ${name} = ${value};`).join('\n')}
+${multiplyAddKernelSource()}
+${fusedKernelSource()}
+${claimChunks.toString()}
+${triangleBoundary.toString()}
+function product(task) {
+  const a = new Float64Array(task.a);
+  const b = new Float64Array(task.b);
+  const c = new Float64Array(task.c);
+  const control = new Int32Array(task.control);
+  claimChunks(control, 0, (chunk) => {
+    productChunk(chunk, task.byRows, task.step, task.m, task.n, task.k,
+      a, task.aOff, task.lda, b, task.bOff, task.ldb, c, task.cOff, task.ldc);
+    Atomics.add(chunksDone, 0, 1);
+  });
+}
+function reduction(task) {
+  const control = new Int32Array(task.control);
+  const used = new Int32Array(task.used);
+  const a = new Float64Array(task.a);
+  const vs = [new Float64Array(task.v0), new Float64Array(task.v1)];
+  const w = new Float64Array(task.w);
+  const p = new Float64Array(task.p);
+  const n = task.n;
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(control, GENERATION, seen);
+    const generation = Atomics.load(control, GENERATION);
+    if (generation < 0) return;
+    seen = generation;
+    const first = control[FIRST];
+    const parity = control[PARITY];
+    const chunks = control[CHUNKS];
+    claimChunks(control, generation, (chunk) => {
+      if (used[task.slot] !== generation) {
+        p.fill(0, first, n);
+        used[task.slot] = generation;
+      }
+      const start = triangleBoundary(n, first, chunks, chunk);
+      const end = triangleBoundary(n, first, chunks, chunk + 1);
+      fusedUpdateAndProduct(a, n, start, end, vs[parity], w, vs[1 - parity], p);
+      Atomics.add(chunksDone, 0, 1);
+    });
+  }
+}
+parentPort.on('message', (task) => (task.kind === 'product' ? product(task) : reduction(task)));
+`;
+}
+
+/** Live workers, started as the limit asks for them. */
+const workers: Worker[] = [];
+let workersUnavailable = false;
+let workerLimit = Math.min(MAX_WORKERS, Math.max(0, availableParallelism() - 1));
+
+/** Worker threads to use from now on (0: everything on the calling thread). Returns the old value. */
+export function setWorkerCount(count: number): number {
+  const old = workerLimit;
+  workerLimit = Math.max(0, Math.min(MAX_WORKERS, Math.floor(count)));
+  return old;
+}
+
+/** A zeroed Float64Array on a SharedArrayBuffer, so workers can read and write it in place. */
+export function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(8 * length));
+}
+
+/** Up to `workerLimit` workers, starting any missing. */
+function startedWorkers(): Worker[] {
+  try {
+    while (!workersUnavailable && workers.length < workerLimit) {
+      const worker = new Worker(workerSource(), { eval: true, workerData: { chunksDone: chunksDone.buffer } });
+      worker.unref();
+      // A worker that dies (it never should) leaves the pool; chunks it never claimed go to others.
+      worker.on('error', () => {
+        const at = workers.indexOf(worker);
+        if (at >= 0) workers.splice(at, 1);
+      });
+      workers.push(worker);
+    }
+  } catch {
+    // No worker threads here (a restricted runtime): run serially.
+    workersUnavailable = true;
+  }
+  return workers.slice(0, workerLimit);
+}
+
+/** Chunks of work that worker threads (not the caller) have finished in this process. */
+const chunksDone = new Int32Array(new SharedArrayBuffer(4));
+
+/** How many chunks worker threads have done so far (for tests and diagnostics). */
+export function workerChunksDone(): number {
+  return Atomics.load(chunksDone, 0);
+}
+
+function isShared(x: Float64Array): boolean {
+  return x.buffer instanceof SharedArrayBuffer;
+}
+
+/** C (m×n) += A (m×k) · B (k×n) as `multiplyAdd`, on worker threads when it pays and the operands allow. */
+export function parallelMultiplyAdd(
+  m: number,
+  n: number,
+  k: number,
+  a: Float64Array,
+  aOff: number,
+  lda: number,
+  b: Float64Array,
+  bOff: number,
+  ldb: number,
+  c: Float64Array,
+  cOff: number,
+  ldc: number,
+): void {
+  const pool = workerLimit > 0 && m * n * k >= PARALLEL_MIN_WORK && [a, b, c].every(isShared) ? startedWorkers() : [];
+  if (pool.length === 0) {
+    multiplyAdd(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    return;
+  }
+  // Chunks are bands of rows of C, or for a short C bands of columns, so that no chunk packs the
+  // same block of B as another. Even heights and widths in whole slivers keep the kernel's
+  // pairing, so results match the serial run bit for bit.
+  const pieces = CHUNKS_PER_THREAD * (pool.length + 1);
+  const byRows = m >= MIN_CHUNK_ROWS * pieces || m >= n;
+  const step = byRows ? 2 * Math.ceil(m / (2 * pieces)) : 4 * Math.ceil(n / (4 * pieces));
+  const chunks = Math.ceil((byRows ? m : n) / step);
+  const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
+  control[CHUNKS] = chunks;
+  const [aAt, bAt, cAt] = [a.byteOffset / 8 + aOff, b.byteOffset / 8 + bOff, c.byteOffset / 8 + cOff];
+  for (const worker of pool) {
+    worker.postMessage({
+      kind: 'product', control: control.buffer, byRows, step, m, n, k,
+      a: a.buffer, aOff: aAt, lda, b: b.buffer, bOff: bAt, ldb, c: c.buffer, cOff: cAt, ldc,
+    });
+  }
+  claimChunks(control, 0, (chunk) => productChunk(chunk, byRows, step, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
+  awaitChunks(control, chunks, 'a matrix product');
+}
+
+/**
+ * Worker threads sharing the row passes of one Householder tridiagonalisation (see tridiagonal.ts):
+ * `a` (n×n), the two buffers that hold v and vNext in turn, and w, all shared. Each worker sums
+ * its rows' share of A·vNext into a private vector that `pass` adds up.
+ */
+export class ReductionTeam {
+  private generation = 0;
+  /** Milliseconds the caller spent on its own chunks, and then waiting for the workers'. */
+  private working = 0;
+  private waiting = 0;
+
+  private constructor(
+    private readonly n: number,
+    private readonly a: Float64Array,
+    private readonly vs: readonly [Float64Array, Float64Array],
+    private readonly w: Float64Array,
+    private readonly control: Int32Array,
+    /** used[s] is the last generation in which member s claimed a chunk (and zeroed its p). */
+    private readonly used: Int32Array,
+    private readonly sums: readonly Float64Array[],
+  ) {}
+
+  /** A team for this reduction, or null when it would not pay or cannot run. */
+  static start(
+    a: Float64Array,
+    n: number,
+    vs: readonly [Float64Array, Float64Array],
+    w: Float64Array,
+  ): ReductionTeam | null {
+    if (workerLimit === 0 || n < TEAM_MIN_ROWS || ![a, vs[0], vs[1], w].every(isShared)) return null;
+    const pool = startedWorkers();
+    if (pool.length === 0) return null;
+    const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
+    const used = new Int32Array(new SharedArrayBuffer(4 * pool.length));
+    const sums = pool.map((worker, slot) => {
+      const p = sharedFloat64(n);
+      worker.postMessage({
+        kind: 'reduction', control: control.buffer, used: used.buffer, slot, n, p: p.buffer,
+        a: a.buffer, v0: vs[0].buffer, v1: vs[1].buffer, w: w.buffer,
+      });
+      return p;
+    });
+    return new ReductionTeam(n, a, vs, w, control, used, sums);
+  }
+
+  /**
+   * Whether a pass over rows first…n−1 is worth sharing: big enough, and the workers keep up. A
+   * worker whose core is taken by other processes stalls every pass on its last chunk; once the
+   * caller has waited more than WAIT_LIMIT of its own working time, it goes on alone.
+   */
+  worthSharing(first: number): boolean {
+    return (
+      this.n - first >= TEAM_MIN_ROWS &&
+      this.generation < (1 << (31 - CLAIM_BITS)) - 1 &&
+      (this.generation < PROBE_PASSES || this.waiting <= WAIT_LIMIT * this.working)
+    );
+  }
+
+  /**
+   * fusedUpdateAndProduct over rows first…n−1 with v = vs[parity], vNext = vs[1 − parity], in
+   * chunks of equal triangle area; pNext (zero from `first` on) receives the whole product.
+   */
+  pass(first: number, parity: number, pNext: Float64Array): void {
+    const { n, control } = this;
+    const generation = ++this.generation;
+    const chunks = Math.min(MAX_CHUNKS, CHUNKS_PER_THREAD * (this.sums.length + 1));
+    control[FIRST] = first;
+    control[PARITY] = parity;
+    control[CHUNKS] = chunks;
+    control[FINISHED] = 0;
+    Atomics.store(control, CLAIM, generation << CLAIM_BITS);
+    Atomics.store(control, GENERATION, generation);
+    Atomics.notify(control, GENERATION);
+    const [v, vNext] = parity === 0 ? this.vs : [this.vs[1], this.vs[0]];
+    const started = performance.now();
+    claimChunks(control, generation, (chunk) => {
+      const start = triangleBoundary(n, first, chunks, chunk);
+      const end = triangleBoundary(n, first, chunks, chunk + 1);
+      fusedUpdateAndProduct(this.a, n, start, end, v, this.w, vNext, pNext);
+    });
+    const worked = performance.now();
+    awaitChunks(control, chunks, 'the tridiagonalisation');
+    this.working += worked - started;
+    this.waiting += performance.now() - worked;
+    this.sums.forEach((p, slot) => {
+      if (this.used[slot] !== generation) return;
+      for (let j = first; j < n; j++) pNext[j]! += p[j]!;
+    });
+  }
+
+  /** Release the workers for other work; call once, after the last pass. */
+  close(): void {
+    Atomics.store(this.control, GENERATION, -1);
+    Atomics.notify(this.control, GENERATION);
+  }
+}
