@@ -23,7 +23,7 @@ export interface RemlStoppingTime {
   edf: number;
   /** The profile (restricted) log-likelihood at t̂, constants included. */
   logLikelihood: number;
-  /** The profile on a grid of times. */
+  /** The profile on a grid of times (computed on first access). */
   profile: { times: Float64Array; logLikelihood: Float64Array };
   /** Whether X was used (restricted likelihood) or not (the exact duality of §2.1). */
   usedDesign: boolean;
@@ -37,6 +37,49 @@ interface ProfilePoint {
   edf: number;
 }
 
+/**
+ * The directions where u has energy (a_i = Σ_j c_ij² > 0): log a_i and λ_i. Without X everything the profile
+ * needs is a moment of λ under the tilted weights π_t(i) ∝ a_i e^{−tλ_i}.
+ */
+interface EnergySpectrum {
+  logEnergy: Float64Array;
+  eigenvalues: Float64Array;
+}
+
+function energySpectrum(fit: SpectralFit): EnergySpectrum {
+  const a = spectralWeights(fit);
+  let count = 0;
+  for (let i = 0; i < fit.n; i++) if (a[i]! > 0) count++;
+  const logEnergy = new Float64Array(count);
+  const eigenvalues = new Float64Array(count);
+  for (let i = 0, q = 0; i < fit.n; i++) {
+    if (!(a[i]! > 0)) continue;
+    logEnergy[q] = Math.log(a[i]!);
+    eigenvalues[q++] = fit.eigenvalues[i]!;
+  }
+  return { logEnergy, eigenvalues };
+}
+
+/** log Σ a e^{−tλ}, and the mean and variance of λ under π_t (one exp per direction, shifted to avoid overflow). */
+function tiltedMoments(spectrum: EnergySpectrum, t: number): { logSum: number; mean: number; variance: number } {
+  const { logEnergy, eigenvalues } = spectrum;
+  const r = logEnergy.length;
+  let top = -Infinity;
+  for (let i = 0; i < r; i++) top = Math.max(top, logEnergy[i]! - t * eigenvalues[i]!);
+  let sum = 0;
+  let first = 0;
+  let second = 0;
+  for (let i = 0; i < r; i++) {
+    const lambda = eigenvalues[i]!;
+    const w = Math.exp(logEnergy[i]! - t * lambda - top);
+    sum += w;
+    first += w * lambda;
+    second += w * lambda * lambda;
+  }
+  const mean = first / sum;
+  return { logSum: top + Math.log(sum), mean, variance: Math.max(0, second / sum - mean * mean) };
+}
+
 /** The profile evaluator for a fit (with or without X), constants included. */
 export function profileEvaluator(fit: SpectralFit, useDesign: boolean): (t: number) => ProfilePoint {
   const { n, outputs: k, eigenvalues: lambda } = fit;
@@ -45,28 +88,16 @@ export function profileEvaluator(fit: SpectralFit, useDesign: boolean): (t: numb
   const z = useDesign ? fit.designProjections : undefined;
   const c = fit.residualProjections;
   if (!z) {
-    const a = spectralWeights(fit);
-    const logA = a.map(Math.log);
+    const spectrum = energySpectrum(fit);
     const N = n * k;
     return (t) => {
-      let top = -Infinity;
-      for (let i = 0; i < n; i++) if (a[i]! > 0) top = Math.max(top, logA[i]! - t * lambda[i]!);
-      let sum = 0;
-      let first = 0;
+      const { logSum, mean } = tiltedMoments(spectrum, t);
       let edf = 0;
-      for (let i = 0; i < n; i++) {
-        edf -= Math.expm1(-t * lambda[i]!);
-        if (a[i]! === 0) continue;
-        const w = Math.exp(logA[i]! - t * lambda[i]! - top);
-        sum += w;
-        first += w * lambda[i]!;
-      }
-      const logS = top + Math.log(sum);
-      const noiseVariance = Math.exp(logS) / N;
+      for (let i = 0; i < n; i++) edf -= Math.expm1(-t * lambda[i]!);
       return {
-        logLikelihood: -(N / 2) * (Math.log(2 * Math.PI) + logS - Math.log(N) + 1) - (k * t * traceTheta) / 2,
-        slope: (N / 2) * (first / sum - traceTheta / n),
-        noiseVariance,
+        logLikelihood: -(N / 2) * (Math.log(2 * Math.PI) + logSum - Math.log(N) + 1) - (k * t * traceTheta) / 2,
+        slope: (N / 2) * (mean - traceTheta / n),
+        noiseVariance: Math.exp(logSum) / N,
         edf,
       };
     };
@@ -154,14 +185,18 @@ export function remlStoppingTime(fit: SpectralFit, options: RemlOptions = {}): R
     options.profileTimes !== undefined
       ? Float64Array.from(options.profileTimes)
       : logSpaced(1e-2 * scales.shortest, Math.max(1e2 * scales.longest, 10 * (top || 0)), 64);
-  const logLikelihood = times.map((t) => evaluate(t).logLikelihood);
+  // The profile curve costs as much as the search itself: computed on first access only.
+  let profile: RemlStoppingTime['profile'] | undefined;
   return {
     time: found.time,
     outcome: found.outcome,
     noiseVariance: at.noiseVariance,
     edf: at.edf,
     logLikelihood: at.logLikelihood,
-    profile: { times, logLikelihood },
+    get profile() {
+      profile ??= { times, logLikelihood: times.map((t) => evaluate(t).logLikelihood) };
+      return profile;
+    },
     usedDesign,
   };
 }
@@ -176,7 +211,6 @@ interface Found {
 function concaveSearch(fit: SpectralFit, evaluate: (t: number) => ProfilePoint, scales: TimeScales): Found {
   const lambda = fit.eigenvalues;
   const a = spectralWeights(fit);
-  const logA = a.map(Math.log);
   let mean = 0;
   for (const v of lambda) mean += v;
   mean /= fit.n;
@@ -192,22 +226,11 @@ function concaveSearch(fit: SpectralFit, evaluate: (t: number) => ProfilePoint, 
     return { time: Infinity, outcome: 'infinite', lastTime: 1e4 * scales.longest };
   }
   // ℓ_p'(t) = (N/2)(g(t) − λ̄) with g(t) = E_π λ decreasing (dg/dt = −Var_π λ): solve λ̄ − g = 0 in s = log t.
+  const spectrum = energySpectrum(fit);
   const excess = (logT: number) => {
     const t = Math.exp(logT);
-    let top = -Infinity;
-    for (let i = 0; i < fit.n; i++) if (a[i]! > 0) top = Math.max(top, logA[i]! - t * lambda[i]!);
-    let sum = 0;
-    let first = 0;
-    let second = 0;
-    for (let i = 0; i < fit.n; i++) {
-      if (a[i]! === 0) continue;
-      const w = Math.exp(logA[i]! - t * lambda[i]! - top);
-      sum += w;
-      first += w * lambda[i]!;
-      second += w * lambda[i]! * lambda[i]!;
-    }
-    const g = first / sum;
-    return { value: mean - g, slope: t * Math.max(0, second / sum - g * g) };
+    const moments = tiltedMoments(spectrum, t);
+    return { value: mean - moments.mean, slope: t * moments.variance };
   };
   let lo = Math.log(1 / mean);
   let hi = lo;

@@ -82,6 +82,21 @@ describe('scoreTest: definitions', () => {
     expect(test.m).toBe(n - 2);
   });
 
+  it('with X and f0: each projection keeps its own null eigenvalues across calls (cached per fit and design)', () => {
+    const x = new Matrix64(n, 2, Float64Array.from({ length: 2 * n }, (_, q) => (q % 2 === 0 ? 1 : normal())));
+    const f0 = Float64Array.from({ length: n }, () => 0.5 * normal());
+    const fit = fitSpectral({ spectrum: { values, vectors }, y, f0, design: x });
+    const first = scoreTest(fit, { projectOut: 'design' });
+    const byF0 = scoreTest(fit, { projectOut: 'f0' });
+    expect(byF0.m).toBe(n - 1);
+    expect(first.m).toBe(n - 2);
+    first.nullEigenvalues.fill(-1); // a caller writing to its result must not reach the cache
+    const again = scoreTest(fit, { projectOut: 'design' });
+    const fresh = scoreTest(fitSpectral({ spectrum: { values, vectors }, y, f0, design: x }), { projectOut: 'design' });
+    expect(Array.from(again.nullEigenvalues)).toEqual(Array.from(fresh.nullEigenvalues));
+    expect(again.p).toBe(fresh.p);
+  });
+
   it('published convention: X = f0 in the test, Satterthwaite decides, REML without X', () => {
     const f0 = Float64Array.from({ length: n }, () => 0.5 * normal());
     const fit = fitSpectral({ spectrum: { values, vectors }, y, f0 });

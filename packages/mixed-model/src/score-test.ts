@@ -44,7 +44,8 @@ export interface ScoreTest {
  * Score test of t = 0. Without a design M = Θ and this costs O(n) plus the p-value. With a design X (n×p) the null
  * weights are the eigenvalues of QᵀΘQ, which equal those of Λ − VVᵀ (V = Λ^{1/2}Z R⁻¹, ZᵀZ = RᵀR, Z = UᵀX) minus
  * p zeros: the extra cost is one eigenvalues-only decomposition of an n×n matrix, bounded by the cost of the
- * eigendecomposition the fit already paid (about a third of it with LAPACK), plus O(n²p) to form it.
+ * eigendecomposition the fit already paid (about a third of it with LAPACK), plus O(n²p) to form it; paid once per
+ * fit and projected design (later calls reuse it).
  */
 export function scoreTest(fit: SpectralFit, options: ScoreTestOptions = {}): ScoreTest {
   const projectOut = options.projectOut ?? (fit.designProjections ? 'design' : 'nothing');
@@ -69,7 +70,7 @@ export function scoreTest(fit: SpectralFit, options: ScoreTestOptions = {}): Sco
     den += a;
   }
   if (!(den > 0)) throw new MixedModelInputError('u lies entirely in the span of the design: nothing is left to test');
-  const mu = z ? projectedEigenvalues(lambda, z) : lambda;
+  const mu = z ? cachedProjectedEigenvalues(fit, z) : lambda;
   const m = mu.length;
   const statistic = (m * num) / den;
   let trace = 0;
@@ -112,6 +113,24 @@ export function scoreTest(fit: SpectralFit, options: ScoreTestOptions = {}): Sco
 function requireDesign(z: Matrix64 | undefined, message: string): Matrix64 {
   if (!z) throw new MixedModelInputError(message);
   return z;
+}
+
+/** Eigenvalues of QᵀΘQ per fit and projected design: one eigendecomposition serves every later call. */
+const projectedEigenvalueCache = new WeakMap<SpectralFit, Map<Matrix64, Float64Array>>();
+
+/** The cached eigenvalues of QᵀΘQ, as a copy (callers may write to the result). */
+function cachedProjectedEigenvalues(fit: SpectralFit, z: Matrix64): Float64Array {
+  let byDesign = projectedEigenvalueCache.get(fit);
+  if (!byDesign) {
+    byDesign = new Map();
+    projectedEigenvalueCache.set(fit, byDesign);
+  }
+  let values = byDesign.get(z);
+  if (!values) {
+    values = projectedEigenvalues(fit.eigenvalues, z);
+    byDesign.set(z, values);
+  }
+  return values.slice();
 }
 
 /** Eigenvalues of QᵀΘQ: those of Λ − VVᵀ without the p smallest (the zeros on col(Z)). */
