@@ -85,7 +85,8 @@ function targets(y: MatrixLike | ArrayLike<number>, rows: number, what: string):
 /** x rounded down to two significant digits (a learning rate that stays on the safe side of 1/λ1). */
 function twoSignificantDown(x: number): number {
   const unit = 10 ** (Math.floor(Math.log10(x)) - 1);
-  return Math.floor(x / unit) * unit;
+  // toPrecision drops the binary noise of the product (0.0060999… → 0.0061).
+  return Number((Math.floor(x / unit + 1e-9) * unit).toPrecision(2));
 }
 
 /** (1/2n)‖A − B‖²_F. */
