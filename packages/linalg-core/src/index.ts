@@ -19,3 +19,4 @@ export {
   type SpectralMap,
 } from './spectral.js';
 export { assertSymmetricInput } from './validate.js';
+export { normalGenerator, uniformGenerator } from './random.js';

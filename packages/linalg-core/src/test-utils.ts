@@ -1,29 +1,9 @@
 /** Fixtures for the linalg-core tests: seeded random matrices with chosen spectra, and residuals. */
 import { Matrix64 } from './matrix.js';
-
-/** Seeded PRNG (mulberry32): uniform in [0, 1). */
-export function uniformSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Seeded standard normals (Box–Muller). */
-export function gaussianSource(seed: number): () => number {
-  const uniform = uniformSource(seed);
-  return () => {
-    const u = 1 - uniform();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
-  };
-}
+import { normalGenerator } from './random.js';
 
 export function gaussianMatrix(rows: number, cols: number, seed: number): Matrix64 {
-  const next = gaussianSource(seed);
+  const next = normalGenerator(seed);
   const m = new Matrix64(rows, cols);
   for (let k = 0; k < m.data.length; k++) m.data[k] = next();
   return m;

@@ -1,22 +1,7 @@
-import { Matrix64 } from '@duality/linalg-core';
+import { Matrix64, normalGenerator } from '@duality/linalg-core';
 
-/** Deterministic uniform generator (mulberry32). */
-export function uniformGenerator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { normalGenerator };
 
-/** Standard normal draws (Box–Muller). */
-export function normalGenerator(seed: number): () => number {
-  const uniform = uniformGenerator(seed);
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
 
 /** A random orthogonal n×n matrix (Gram–Schmidt twice on Gaussian columns). */
 export function randomOrthogonal(n: number, seed: number): Matrix64 {

@@ -1,4 +1,4 @@
-import { Matrix64 } from '@duality/linalg-core';
+import { Matrix64, uniformGenerator } from '@duality/linalg-core';
 import { TabularInputError } from './errors.js';
 import type { Table } from './read.js';
 
@@ -90,20 +90,9 @@ function requireColumn(table: Table, name: string, role: string): void {
   }
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A permutation of 0..n−1 from a seed (Fisher–Yates). */
 export function seededPermutation(n: number, seed: number): number[] {
-  const random = mulberry32(seed);
+  const random = uniformGenerator(seed);
   const p = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

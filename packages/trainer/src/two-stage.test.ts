@@ -3,20 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Matrix64 } from '@duality/linalg-core';
+import { Matrix64, normalGenerator } from '@duality/linalg-core';
 import { buildNetwork, initTensorflow, type MlpSpec } from '@duality/ntk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GradientDescent, LossProbe, saveNetwork, trainTwoStage, TrainerInputError } from './index.js';
 
-/** A seeded normal stream (Box–Muller on a LCG) for test data. */
-function gaussian(seed: number): () => number {
-  let s = seed >>> 0;
-  const uniform = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
 function dataset(n: number, d: number, noise: number, signal: number, seed: number) {
-  const g = gaussian(seed);
+  const g = normalGenerator(seed);
   const x = new Matrix64(n, d);
   for (let i = 0; i < x.data.length; i++) x.data[i] = g();
   const y = Float64Array.from({ length: n }, (_, i) => signal * Math.sin(x.get(i, 0)) + signal * 0.5 * x.get(i, 1) + noise * g());
@@ -94,7 +87,7 @@ describe('trainTwoStage', () => {
 
   it('keeps the initial network when the test does not reject t = 0 (pure noise)', async () => {
     const { x } = dataset(40, 3, 0, 0, 7);
-    const g = gaussian(99);
+    const g = normalGenerator(99);
     const noise = Float64Array.from({ length: 40 }, () => g());
     const network = buildNetwork(spec(3, 64), { seed: 4 });
     // u = y − f0 must be noise: subtract the network's own f0 so that the residual is exactly the noise.
