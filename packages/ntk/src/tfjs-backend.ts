@@ -76,6 +76,10 @@ async function select(choice: Choice): Promise<TfBackendInfo> {
  * (DUALITY_TFJS=auto|node|wasm|cpu forces one). Later calls return the same answer.
  */
 export function initTensorflow(): Promise<TfBackendInfo> {
-  selection ??= Promise.resolve().then(() => select(choiceFromEnv()));
+  selection ??= Promise.resolve().then(() => {
+    // Production mode silences TF.js's console banner about tfjs-node: the choice and its reason are reported here.
+    tf.enableProdMode();
+    return select(choiceFromEnv());
+  });
   return selection;
 }

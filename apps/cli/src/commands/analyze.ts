@@ -1,4 +1,4 @@
-import { buildNetwork } from '@duality/ntk';
+import { buildNetwork, initTensorflow } from '@duality/ntk';
 import { analyzeTwoStage, type TwoStageAnalysis } from '@duality/trainer';
 import type { Command } from 'commander';
 import type { Output } from '../output.js';
@@ -24,6 +24,7 @@ export type AnalyzeOptions = DataOptions & NetworkOptions & DecisionOptions & { 
 /** Build the seeded network the options describe and run stages 1 and 2 on the training split. */
 export async function runAnalysis(data: LoadedData, options: AnalyzeOptions): Promise<TwoStageAnalysis> {
   const { design } = data;
+  await initTensorflow(); // networks are created on the chosen backend
   const network = buildNetwork(networkSpec(design.train.x.cols, options), { seed: parseSeed(options.seed) });
   try {
     return await analyzeTwoStage(network, design.train.x, design.train.y, {

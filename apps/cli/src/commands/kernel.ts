@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildNetwork } from '@duality/ntk';
+import { buildNetwork, initTensorflow } from '@duality/ntk';
 import { networkKernel } from '@duality/trainer';
 import { eigSym } from '@duality/linalg-core';
 import { Option, type Command } from 'commander';
@@ -24,6 +24,7 @@ export function registerKernel(program: Command, output: Output): void {
   command.action(async (file: string, options: KernelOptions) => {
     await prepareOutputFolder(options.out, options.force ?? false);
     const { design } = loadData({ file }, options);
+    await initTensorflow(); // networks are created on the chosen backend
     const network = buildNetwork(networkSpec(design.train.x.cols, options), { seed: parseSeed(options.seed) });
     const kernel = await networkKernel(network, design.train.x, undefined, options.kernel);
     network.dispose();

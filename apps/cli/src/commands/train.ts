@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { buildNetwork } from '@duality/ntk';
+import { buildNetwork, initTensorflow } from '@duality/ntk';
 import { saveNetwork, trainTwoStage, type TwoStageReport } from '@duality/trainer';
 import { bundledDatasetNames } from '@duality/tabular';
 import type { Command } from 'commander';
@@ -62,6 +62,7 @@ async function train(source: { file: string } | { dataset: string }, options: Tr
   const { design } = data;
   if (design.test.x.rows === 0 && options.testFraction !== '0') throw new UsageError('the test split is empty: use a larger --test-fraction');
   const seed = parseSeed(options.seed);
+  await initTensorflow(); // networks are created on the chosen backend
   const network = buildNetwork(networkSpec(design.train.x.cols, options), { seed });
   const bar = progressBar();
   try {
