@@ -83,7 +83,8 @@ describe('analytic NTK = Monte-Carlo mean of empirical NTKs at width 1024', () =
       // The mean over 4 outputs' kernels (same limit) averages out the readout weights' χ² noise.
       outputDim: 4,
     };
-    const { mean, relativeStandardError } = await monteCarlo((seed) => buildNetwork(spec, { seed }), x, 32);
+    // 48 samples: with 32 the standard-error guard sat at its edge for gelu under μP (0.0138 vs 0.0137).
+    const { mean, relativeStandardError } = await monteCarlo((seed) => buildNetwork(spec, { seed }), x, 48);
     expect(relativeStandardError).toBeLessThan(TOLERANCE / 3);
     const error = relativeError(mean, analyticKernels(spec, x).train.ntk.matrix);
     if (process.env.DUALITY_NTK_VERBOSE) console.log(spec.hiddenWidths, activation.name, parameterisation, error, relativeStandardError);
