@@ -37,7 +37,7 @@ type TrainOptions = DataOptions &
   };
 
 /** The rule's outcome and every stop, as the table `train` prints. */
-function summary(report: TwoStageReport, dir: string, seconds: number): string {
+function summary(report: TwoStageReport, dir: string, seconds: number, standardized: boolean): string {
   const stops = report.stops
     .map((s) => `${s.rule} ${s.steps}${s.testLoss === undefined ? '' : ` (test ${num(s.testLoss)})`}`)
     .join(', ');
@@ -46,7 +46,7 @@ function summary(report: TwoStageReport, dir: string, seconds: number): string {
     ['why', report.decision.reason],
     ['p-value', `${num(report.test.p)} exact (${report.test.method}); Satterthwaite ${num(report.test.satterthwaiteP)}`],
     ['REML t̂', `${num(report.reml.time)} = ${report.reml.steps === Infinity ? '∞' : report.reml.steps} steps at η = ${num(report.learningRate)}; edf ${num(report.reml.edf)}, σ̂² ${num(report.reml.noiseVariance)}`],
-    ['losses', `train ${num(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${num(report.training.finalTestLoss)}`} (half MSE, standardised units)`],
+    ['losses', `train ${num(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${num(report.training.finalTestLoss)}`} (half MSE${standardized ? ', standardised units' : ''})`],
     ['stops', stops],
     ['backends', `tensorflow.js ${report.training.tfjsBackend}, linear algebra ${report.training.linalgBackend}`],
     ['wall time', `${num(seconds)} s`],
@@ -92,7 +92,7 @@ async function train(source: { file: string } | { dataset: string }, options: Tr
       title: `Duality: ${data.label}`,
       extra: { data: data.label, target: design.target, features: design.featureNames.join(', '), seed, 'wall time (s)': Number(seconds.toFixed(1)) },
     });
-    output.write(options.json ? JSON.stringify({ report: paths.json, html: paths.html, decision: report.decision, stops: report.stops }, null, 2) : summary(report, options.out, seconds));
+    output.write(options.json ? JSON.stringify({ report: paths.json, html: paths.html, decision: report.decision, stops: report.stops }, null, 2) : summary(report, options.out, seconds, options.standardize));
   } finally {
     bar.stop();
     network.dispose();
