@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerDynamics } from './commands/dynamics.js';
 import { registerInfo } from './commands/info.js';
 import { registerKernel } from './commands/kernel.js';
 import { registerTrain } from './commands/train.js';
@@ -16,5 +17,6 @@ export function createProgram(output: Output = stdoutOutput): Command {
   registerAnalyze(program, output);
   registerTrain(program, output);
   registerKernel(program, output);
+  registerDynamics(program, output);
   return program;
 }

@@ -12,6 +12,16 @@ export {
 export { depthMuPBranchScale, ntkRichness, type NetworkSpec } from './network.js';
 export { solveDmft, type DmftOptions, type DmftResult } from './dmft.js';
 export { lazyIsotropicLoss, type LazyIsotropicOptions } from './lazy.js';
-export { simulateNetwork, type SimulationOptions, type SimulationResult } from './simulate.js';
+export {
+  drawProblem,
+  simulateNetwork,
+  trainProblem,
+  type DrawnProblem,
+  type SimulationOptions,
+  type SimulationResult,
+} from './simulate.js';
 export { learningRateSweep, logLogSlope, type LearningRateSweep } from './sweeps.js';
 export { transferStudy, type StudyInvariant, type StudyTable } from './transfer-study.js';
+export { trainTfjsNetwork } from './tfjs-network.js';
+export { initialTangentKernel, type InitialTangentKernel } from './tangent-kernel.js';
+export { remlStopRun, seedsMeetStudy, type RemlStopRun } from './seeds-meet.js';

@@ -136,7 +136,7 @@ export interface Batch {
   targets: Float64Array;
 }
 
-function sampleBatch(rng: Rng, P: number, eigenvalues: Float64Array, target: Float64Array, noise: number): Batch {
+export function sampleBatch(rng: Rng, P: number, eigenvalues: Float64Array, target: Float64Array, noise: number): Batch {
   const D = eigenvalues.length;
   const scaleX = eigenvalues.map(Math.sqrt);
   const inputs = rng.fillGaussian(new Float64Array(P * D));
