@@ -21,6 +21,7 @@ import {
   parseSeed,
   type DataOptions,
   type DecisionOptions,
+  type LoadedData,
   type NetworkOptions,
 } from './inputs.js';
 
@@ -37,11 +38,13 @@ type TrainOptions = DataOptions &
   };
 
 /** The rule's outcome and every stop, as the table `train` prints. */
-function summary(report: TwoStageReport, dir: string, seconds: number, standardized: boolean): string {
+function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds: number, standardized: boolean): string {
   const stops = report.stops
     .map((s) => `${s.rule} ${s.steps}${s.testLoss === undefined ? '' : ` (test ${num(s.testLoss)})`}`)
     .join(', ');
+  const { design } = data;
   return table([
+    ['data', `${data.label}: ${design.train.x.rows} training rows (${design.test.x.rows} held out, ${design.droppedMissing} dropped for missing values), ${design.featureNames.length} features`],
     ['decision', report.decision.train ? `trained ${report.decision.steps} steps${report.decision.cappedAt ? ' (capped)' : ''}` : 'not trained'],
     ['why', report.decision.reason],
     ['p-value', `${num(report.test.p)} exact (${report.test.method}); Satterthwaite ${num(report.test.satterthwaiteP)}`],
@@ -92,7 +95,7 @@ async function train(source: { file: string } | { dataset: string }, options: Tr
       title: `Duality: ${data.label}`,
       extra: { data: data.label, target: design.target, features: design.featureNames.join(', '), seed, 'wall time (s)': Number(seconds.toFixed(1)) },
     });
-    output.write(options.json ? JSON.stringify({ report: paths.json, html: paths.html, decision: report.decision, stops: report.stops }, null, 2) : summary(report, options.out, seconds, options.standardize));
+    output.write(options.json ? JSON.stringify({ report: paths.json, html: paths.html, decision: report.decision, stops: report.stops }, null, 2) : summary(report, data, options.out, seconds, options.standardize));
   } finally {
     bar.stop();
     network.dispose();
