@@ -43,7 +43,8 @@ describe('empiricalNtk (structured) against per-example gradients', () => {
       const average = perOutput.reduce((s, k) => s + k.ntk.matrix.data[i]!, 0) / 3;
       expect(v).toBeCloseTo(average, 10);
     });
-    expect(perOutput[0]!.ntk.matrix.get(0, 1)).not.toBeCloseTo(perOutput[2]!.ntk.matrix.get(0, 1), 3);
+    // The outputs' kernels really differ (finite width), so the mean is not a copy of one of them.
+    expect(relativeError(perOutput[0]!.ntk.matrix, perOutput[2]!.ntk.matrix)).toBeGreaterThan(1e-3);
     await expect(empiricalNtk(network, x, { output: 3 })).rejects.toThrow(/outputs 0..2/);
     network.dispose();
   });
@@ -59,11 +60,14 @@ describe('empiricalNtk (structured) against per-example gradients', () => {
   });
 
   it('is reproducible from the seed and differs across seeds', () => {
-    const a = buildNetwork(spec({}), { seed: 9 }).outputs(x);
-    const b = buildNetwork(spec({}), { seed: 9 }).outputs(x);
-    const c = buildNetwork(spec({}), { seed: 10 }).outputs(x);
-    expect(Array.from(a.data)).toEqual(Array.from(b.data));
-    expect(a.get(0, 0)).not.toBe(c.get(0, 0));
+    // Seed 0 (the CLI's default) included: TF.js reads a seed of 0 as "unseeded".
+    for (const seed of [0, 9]) {
+      const a = buildNetwork(spec({}), { seed }).outputs(x);
+      const b = buildNetwork(spec({}), { seed }).outputs(x);
+      const c = buildNetwork(spec({}), { seed: seed + 1 }).outputs(x);
+      expect(Array.from(a.data)).toEqual(Array.from(b.data));
+      expect(a.get(0, 0)).not.toBe(c.get(0, 0));
+    }
   });
 });
 

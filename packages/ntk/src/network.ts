@@ -102,12 +102,14 @@ export function buildNetwork(spec: MlpSpec, options: BuildOptions = {}): DenseNe
   const plans = layerPlans(spec);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new RangeError(`buildNetwork: seed must be an integer, got ${seed}`);
+  // TF.js treats a seed of 0 as "no seed" (Math.random), so every stream's seed is offset to stay ≥ 1.
+  const streamSeed = (stream: number) => seed * 1009 + stream + 1;
   const layers = plans.map((plan, l): DenseParameters => {
-    const kernel = tf.randomNormal<tf.Rank.R2>([plan.fanIn, plan.fanOut], 0, plan.weightInitStd, 'float32', seed * 1009 + 2 * l);
+    const kernel = tf.randomNormal<tf.Rank.R2>([plan.fanIn, plan.fanOut], 0, plan.weightInitStd, 'float32', streamSeed(2 * l));
     if (plan.biasScale === 0) return { kernel, bias: null };
     const bias =
       plan.biasInitStd > 0
-        ? tf.randomNormal<tf.Rank.R1>([plan.fanOut], 0, plan.biasInitStd, 'float32', seed * 1009 + 2 * l + 1)
+        ? tf.randomNormal<tf.Rank.R1>([plan.fanOut], 0, plan.biasInitStd, 'float32', streamSeed(2 * l + 1))
         : tf.zeros<tf.Rank.R1>([plan.fanOut]);
     return { kernel, bias };
   });
