@@ -1,0 +1,59 @@
+// A TF.js model trained with model.fit, stopped at the REML step count. The two-stage decision is taken at the
+// model's own initial weights (readSequential: no copy) before training starts.
+//
+// Units: Duality's loss is (1/2n)‖f − y‖², TF.js's 'meanSquaredError' is (1/nk)‖f − y‖² for k outputs — twice ours
+// per output — so one full-batch SGD step at TF.js rate η advances the kernel model's time t by 2η/k.
+import * as tf from '@tensorflow/tfjs';
+import { normalGenerator } from '@duality/linalg-core';
+import { initTensorflow, readSequential } from '@duality/ntk';
+import { analyzeTwoStage } from '@duality/trainer';
+
+await initTensorflow(); // tfjs-node if it loads, else wasm, else cpu
+
+const n = 80;
+const gaussian = normalGenerator(5);
+const x = Array.from({ length: n }, () => [gaussian(), gaussian()]);
+const y = x.map(([a = 0, b = 0]) => [Math.sin(2 * a) + 0.5 * b + 0.3 * gaussian()]);
+
+const model = tf.sequential({
+  layers: [
+    tf.layers.dense({ inputShape: [2], units: 256, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: 1 }) }),
+    tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) }),
+  ],
+});
+const outputs = 1;
+
+// Stage 1 and 2 at the initial weights. learningRate 'auto' is 1/λ1 (rounded down) in Duality's units; TF.js's rate
+// for the same steps is η·k/2.
+const network = readSequential(model);
+const { decision, remlSteps, learningRate } = await analyzeTwoStage(network, x, y, { learningRate: 'auto' });
+network.dispose(); // borrowed: the model keeps its weights
+const tfLearningRate = (learningRate * outputs) / 2;
+model.compile({ optimizer: tf.train.sgd(tfLearningRate), loss: 'meanSquaredError' });
+console.log(`TF.js SGD rate ${tfLearningRate} (Duality's η = ${learningRate})`);
+console.log(`score test p = ${decision.test.p.toExponential(2)}, REML ${decision.reml.outcome}, t̂ = ${decision.reml.time.toFixed(3)}`);
+
+const stopAt = decision.train ? Math.min(remlSteps, 5000) : 0;
+let steps = 0;
+const xs = tf.tensor2d(x);
+const ys = tf.tensor2d(y);
+const before = (model.evaluate(xs, ys) as tf.Scalar).dataSync()[0]!;
+if (stopAt > 0) {
+  await model.fit(xs, ys, {
+    epochs: 5000, // a budget; the REML callback stops first
+    batchSize: n, // full batch: one step per epoch
+    shuffle: false,
+    verbose: 0,
+    callbacks: {
+      onBatchEnd: async () => {
+        steps++;
+        if (steps >= stopAt) model.stopTraining = true;
+      },
+    },
+  });
+}
+const after = (model.evaluate(xs, ys) as tf.Scalar).dataSync()[0]!;
+console.log(`trained ${steps} steps (REML asked for ${stopAt}); training MSE ${before.toFixed(3)} -> ${after.toFixed(3)}`);
+xs.dispose();
+ys.dispose();
+model.dispose();
