@@ -5,8 +5,8 @@
 // per output — so one full-batch SGD step at TF.js rate η advances the kernel model's time t by 2η/k.
 import * as tf from '@tensorflow/tfjs';
 import { normalGenerator } from '@duality/linalg-core';
-import { initTensorflow, readSequential } from '@duality/ntk';
-import { analyzeTwoStage } from '@duality/trainer';
+import { initTensorflow } from '@duality/ntk';
+import { RemlStoppingCallback } from '@duality/trainer';
 
 await initTensorflow(); // tfjs-node if it loads, else wasm, else cpu
 
@@ -21,39 +21,23 @@ const model = tf.sequential({
     tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) }),
   ],
 });
-const outputs = 1;
 
-// Stage 1 and 2 at the initial weights. learningRate 'auto' is 1/λ1 (rounded down) in Duality's units; TF.js's rate
-// for the same steps is η·k/2.
-const network = readSequential(model);
-const { decision, remlSteps, learningRate } = await analyzeTwoStage(network, x, y, { learningRate: 'auto' });
-network.dispose(); // borrowed: the model keeps its weights
-const tfLearningRate = (learningRate * outputs) / 2;
+// The callback takes the two-stage decision at the start of fit, from the model's own initial weights, and stops
+// fit after round(t̂/η) full-batch steps (or restores the initial weights when training is not warranted).
+const tfLearningRate = 0.002;
+const callback = new RemlStoppingCallback(x, y, {
+  learningRate: tfLearningRate,
+  onDecision: ({ decision }, stopAt) =>
+    console.log(`score test p = ${decision.test.p.toExponential(2)}, REML ${decision.reml.outcome}, t̂ = ${decision.reml.time.toFixed(3)}: stop after ${stopAt} steps`),
+});
 model.compile({ optimizer: tf.train.sgd(tfLearningRate), loss: 'meanSquaredError' });
-console.log(`TF.js SGD rate ${tfLearningRate} (Duality's η = ${learningRate})`);
-console.log(`score test p = ${decision.test.p.toExponential(2)}, REML ${decision.reml.outcome}, t̂ = ${decision.reml.time.toFixed(3)}`);
 
-const stopAt = decision.train ? Math.min(remlSteps, 5000) : 0;
-let steps = 0;
 const xs = tf.tensor2d(x);
 const ys = tf.tensor2d(y);
 const before = (model.evaluate(xs, ys) as tf.Scalar).dataSync()[0]!;
-if (stopAt > 0) {
-  await model.fit(xs, ys, {
-    epochs: 5000, // a budget; the REML callback stops first
-    batchSize: n, // full batch: one step per epoch
-    shuffle: false,
-    verbose: 0,
-    callbacks: {
-      onBatchEnd: async () => {
-        steps++;
-        if (steps >= stopAt) model.stopTraining = true;
-      },
-    },
-  });
-}
+await model.fit(xs, ys, { epochs: 5000, batchSize: n, shuffle: false, verbose: 0, callbacks: [callback] });
 const after = (model.evaluate(xs, ys) as tf.Scalar).dataSync()[0]!;
-console.log(`trained ${steps} steps (REML asked for ${stopAt}); training MSE ${before.toFixed(3)} -> ${after.toFixed(3)}`);
+console.log(`trained ${callback.stepsTaken} steps; training MSE ${before.toFixed(3)} -> ${after.toFixed(3)}`);
 xs.dispose();
 ys.dispose();
 model.dispose();

@@ -13,3 +13,4 @@ export {
   type TwoStageResult,
   type ValidationOptions,
 } from './two-stage.js';
+export { RemlStoppingCallback, type RemlStoppingOptions } from './reml-stopping-callback.js';
