@@ -1,6 +1,8 @@
 import { buildNetwork, initTensorflow } from '@duality/ntk';
 import { analyzeTwoStage, type TwoStageAnalysis } from '@duality/trainer';
+import { bundledDatasetNames } from '@duality/tabular';
 import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { num, table } from './format.js';
 import {
@@ -78,13 +80,17 @@ export function registerAnalyze(program: Command, output: Output): void {
   const command = program
     .command('analyze')
     .description('the two-stage decision only: should the network train (exact score test), and for how long (REML)?')
-    .argument('<file>', 'a CSV/TSV file with a header, or a JSON array of records')
+    .argument('[file]', 'a CSV/TSV file with a header, or a JSON array of records')
+    .option('--dataset <name>', `a bundled dataset instead of a file: ${bundledDatasetNames.join(', ')}`)
     .option('--json', 'print JSON instead of a table');
   addDataOptions(command);
   addNetworkOptions(command, { hidden: '256,256' });
   addDecisionOptions(command);
-  command.action(async (file: string, options: AnalyzeOptions) => {
-    const data = loadData({ file }, options);
+  command.action(async (file: string | undefined, options: AnalyzeOptions & { dataset?: string }) => {
+    if ((file === undefined) === (options.dataset === undefined)) {
+      throw new UsageError('give a data file or --dataset <name>, not both and not neither');
+    }
+    const data = loadData(file === undefined ? { dataset: options.dataset! } : { file }, options);
     const analysis = await runAnalysis(data, options);
     const s = analysisSummary(data, analysis);
     if (options.json) {
