@@ -2,6 +2,12 @@ import type { BenchSuite } from '../harness.js';
 import { ntkSuite } from './ntk.js';
 import { linalgSuite } from './linalg.js';
 import { mixedModelSuite } from './mixed-model.js';
+import { calibrationSuite } from './calibration.js';
+import { stoppingSuite } from './stopping.js';
+import { realSuite } from './real.js';
+import { endToEndSuite } from './end-to-end.js';
+import { seedsMeetSuite } from './seeds-meet.js';
+import { transferSuite } from './transfer.js';
 
 /** Every suite, in the order `bench` runs them. Each suite registers itself here. */
-export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite];
+export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite];
