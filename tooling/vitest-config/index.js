@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
 
 /**
@@ -16,6 +17,7 @@ export function packageTestConfig(name, overrides = {}) {
       include: ['src/**/*.test.ts'],
       environment: 'node',
       testTimeout: 60_000,
+      setupFiles: [fileURLToPath(new URL('./fast-check-seed.js', import.meta.url))],
       ...overrides,
     },
   });

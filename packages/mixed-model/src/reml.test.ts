@@ -109,3 +109,19 @@ describe('remlStoppingTime: shape and boundary outcomes (no X)', () => {
     expect(Math.abs(g - values.reduce((s, x) => s + x, 0) / values.length)).toBeLessThan(1e-12);
   });
 });
+
+describe('a residual that X fits to working precision as t grows', () => {
+  it('is the infinite (noise-free) outcome, never a finite t̂ with σ̂² = 0', () => {
+    // fast-check's counterexample: only direction 0 has λ > 0, and the design fits the other rows exactly.
+    const fit = fitSpectral({
+      spectrum: {
+        values: [1e-6, 0, 0, 0, 0],
+        residualProjections: [-1e-3, 0, 0, 0, -3.9696929100173695e-37],
+        designProjections: [[1, 0], [1, 0], [1, 0], [1, 0], [1, -6.871192983939041e-10]],
+      },
+    });
+    const reml = remlStoppingTime(fit);
+    if (reml.outcome === 'infinite') expect(reml.time).toBe(Infinity);
+    else expect(reml.noiseVariance).toBeGreaterThan(0);
+  });
+});

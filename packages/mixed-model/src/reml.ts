@@ -178,7 +178,8 @@ export function remlStoppingTime(fit: SpectralFit, options: RemlOptions = {}): R
   const usedDesign = (options.useDesign ?? true) && fit.designProjections !== undefined;
   const evaluate = profileEvaluator(fit, usedDesign);
   const scales = timeScales(fit);
-  const found = usedDesign ? gridSearch(evaluate, scales) : concaveSearch(fit, evaluate, scales);
+  const searched = usedDesign ? gridSearch(evaluate, scales) : concaveSearch(fit, evaluate, scales);
+  const found = noiseFreeAsInfinite(searched, evaluate);
   const at = evaluate(Number.isFinite(found.time) ? found.time : found.lastTime);
   const top = Number.isFinite(found.time) ? found.time : found.lastTime;
   const times =
@@ -244,6 +245,18 @@ function concaveSearch(fit: SpectralFit, evaluate: (t: number) => ProfilePoint, 
   }
   const s = increasingRoot(excess, lo, hi, 0.5 * (lo + hi), 'REML (no design): root of the profile score');
   return { time: Math.exp(s), outcome: 'interior', lastTime: Math.exp(s) };
+}
+
+/**
+ * A finite maximum at which σ̂² has fallen to rounding level next to σ̂²(0) is not a maximum: the residual outside X
+ * is fitted to working precision there, the likelihood grows without bound, and the honest outcome is t̂ = ∞
+ * (noise-free). Seen with X, where the grid can stop on the last representable point.
+ */
+function noiseFreeAsInfinite(found: Found, evaluate: (t: number) => ProfilePoint): Found {
+  if (found.outcome !== 'interior') return found;
+  const atStop = evaluate(found.time).noiseVariance;
+  if (atStop > 1e-20 * evaluate(0).noiseVariance) return found;
+  return { time: Infinity, outcome: 'infinite', lastTime: found.time };
 }
 
 /**
