@@ -36,6 +36,11 @@ describe('duality dynamics', () => {
     expect(json.steps).toEqual([0, 1, 2, 4, 8]);
     json.steps.forEach((t: number, i: number) => expect(json.simulation.test.mean[i]).toBeCloseTo((a![t]! + b![t]!) / 2, 12));
     const csv = readFileSync(join(out, 'curves.csv'), 'utf8').trim().split('\n');
+    // The plot page: one inline SVG with the theory lines and the simulated points, no NaN anywhere.
+    const page = readFileSync(join(out, 'dynamics.html'), 'utf8');
+    expect(page.match(/<svg/g)).toHaveLength(1);
+    expect(page).toMatch(/<path[^>]+d="M/);
+    expect(page).not.toMatch(/NaN|Infinity/);
     expect(csv).toHaveLength(10);
     expect(Number(csv[9]!.split(',')[2])).toBeCloseTo(json.simulation.test.mean[4], 12);
   });

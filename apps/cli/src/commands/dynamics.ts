@@ -14,7 +14,7 @@ import {
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
-import { prepareOutputFolder } from '../report/index.js';
+import { prepareOutputFolder, renderChartsPage, type ReportChart } from '../report/index.js';
 import { num } from './format.js';
 import { parseNumber, parseSeed } from './inputs.js';
 
@@ -163,6 +163,43 @@ function curvesCsv(curves: DynamicsCurves): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Theory as lines, simulation as points with ±1 s.e. bars, test and train, on log-spaced steps (log–log). */
+function dynamicsChart(curves: DynamicsCurves, shown: number[], config: DynamicsConfig): ReportChart {
+  const rows = shown.flatMap((t) =>
+    (['test', 'train'] as const).flatMap((set) => {
+      const theory = set === 'test' ? curves.theoryTest : curves.theoryTrain;
+      const sim = set === 'test' ? curves.simulationTest : curves.simulationTrain;
+      const mean = sim.mean[t]!;
+      const error = sim.error[t]!;
+      // Log axes: steps from 1 (t + 1) and only positive losses.
+      return [{ step: t + 1, set, theory: theory[t]!, mean, low: Math.max(mean - error, mean * 1e-3), high: mean + error }].filter(
+        (r) => r.theory > 0 && r.mean > 0,
+      );
+    }),
+  );
+  const x = { field: 'step', type: 'quantitative' as const, title: 'gradient-descent step t + 1', scale: { type: 'log' as const } };
+  const colour = { field: 'set', type: 'nominal' as const, title: 'loss', scale: { domain: ['test', 'train'], range: ['#1f77b4', '#d62728'] } };
+  return {
+    id: 'dynamics',
+    title: 'Theory (DMFT) against finite networks',
+    caption:
+      `Lines: the DMFT prediction. Points with bars: the simulated networks' mean ± one standard error over ${config.seeds.length} ` +
+      'seeds. Where a point sits off its line by more than a few bars, the theory misses that setting.',
+    notes: [],
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      width: 800,
+      height: 360,
+      data: { values: rows },
+      layer: [
+        { mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y: { field: 'theory', type: 'quantitative', title: 'loss', scale: { type: 'log' } }, color: colour } },
+        { mark: { type: 'rule' }, encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: colour } },
+        { mark: { type: 'point', filled: true, size: 36 }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color: colour } },
+      ],
+    },
+  };
+}
+
 function describeConfig(config: DynamicsConfig): string {
   const { network: net, sampling, inputDim, seeds } = config;
   const ratio = sampling.kind === 'repeated' ? `α = ${sampling.samplesPerDim} (repeated data, full-batch GD)` : `α_B = ${sampling.batchPerDim} (one-pass SGD)`;
@@ -183,8 +220,12 @@ async function dynamics(options: DynamicsOptions, output: Output): Promise<void>
     throw err;
   }
   const csvPath = options.out === undefined ? undefined : join(options.out, 'curves.csv');
-  if (csvPath !== undefined) await writeFile(csvPath, curvesCsv(curves), 'utf8');
   const shown = logSpacedSteps(config.steps);
+  if (options.out !== undefined) {
+    await writeFile(csvPath!, curvesCsv(curves), 'utf8');
+    const page = await renderChartsPage('Duality: deep linear network dynamics', describeConfig(config), [dynamicsChart(curves, shown, config)]);
+    await writeFile(join(options.out, 'dynamics.html'), page, 'utf8');
+  }
   if (options.json) {
     const pick = (a: Float64Array) => shown.map((t) => a[t]!);
     output.write(
@@ -221,7 +262,7 @@ async function dynamics(options: DynamicsOptions, output: Output): Promise<void>
       'losses are E(y − f)² (test) and ‖y − f‖²/P (train), without the ½',
       line(header),
       ...rows.map(line),
-      ...(csvPath === undefined ? [] : [`written ${csvPath}`]),
+      ...(csvPath === undefined ? [] : [`written ${csvPath}, ${join(options.out!, 'dynamics.html')}`]),
     ].join('\n'),
   );
 }
@@ -249,7 +290,7 @@ export function registerDynamics(program: Command, output: Output): void {
     .option('--source <b>', 'power law: task difficulty (b < 1 is hard)', '0.5')
     .addOption(new Option('--sampling <s>', 'repeated: one fixed data set; online: one-pass SGD').choices(['repeated', 'online']).default('repeated'))
     .option('--json', 'print JSON instead of a table')
-    .option('--out <dir>', 'also write curves.csv (every step) into this new or empty folder')
+    .option('--out <dir>', 'also write curves.csv (every step) and dynamics.html (the plot) into this new or empty folder')
     .option('--force', 'write into a folder that already has files')
     .action((options: DynamicsOptions) => dynamics(options, output));
 }

@@ -96,3 +96,17 @@ ${reml ?? ''}
 </body></html>
 `;
 }
+
+/** A page of figures with a title and a line of context: the same styles as the report, for other commands' plots. */
+export async function renderChartsPage(title: string, subtitle: string, charts: ReportChart[]): Promise<string> {
+  const figures = await Promise.all(charts.map(renderFigure));
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>${style}</style></head>
+<body><h1>${escapeHtml(title)}</h1>
+<p class="subtitle">${escapeHtml(subtitle)}</p>
+${figures.join('\n')}
+</body></html>
+`;
+}

@@ -8,7 +8,8 @@ import { renderReportHtml } from './html.js';
 import type { RunDetails } from './summary.js';
 
 export { curvesCsv, reportJson, stopsCsv } from './data-files.js';
-export { renderReportHtml, type ReportHtmlOptions } from './html.js';
+export { renderChartsPage, renderReportHtml, type ReportHtmlOptions } from './html.js';
+export type { ReportChart } from './charts.js';
 export type { RunDetails } from './summary.js';
 
 export interface WriteReportOptions {
