@@ -11,9 +11,11 @@ const inputErrorNames = new Set([
   'BackendUnavailableError',
   'MixedModelInputError',
   'SpecError',
+  'KernelInputError',
+  'UnsupportedLayerError',
   'TabularInputError',
-  'NtkInputError',
   'TrainerInputError',
+  'LinearDynamicsInputError',
   'CommanderError',
 ]);
 

@@ -5,6 +5,7 @@ import { Matrix64 } from '@duality/linalg-core';
 import { drawProblem, isotropicData, ntkRichness, simulateNetwork, trainProblem, type SimulationOptions } from '@duality/linear-dynamics';
 import { buildNetwork, initTensorflow } from '@duality/ntk';
 import { GradientDescent, LossProbe } from '@duality/trainer';
+import { describeFailure } from '../errors.js';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../program.js';
 import { logSpacedSteps } from './dynamics.js';
@@ -57,7 +58,9 @@ describe('duality dynamics', () => {
     await expect(run(['--depth', '0'])).rejects.toThrow(/--depth must be a positive integer/);
     await expect(run(['--parameterisation', 'ntk', '--richness', '2'])).rejects.toThrow(/--richness is fixed/);
     await expect(run(['--data', 'powerlaw', '--input-dim', '20', '--modes', '50'])).rejects.toThrow(/--modes 50 exceeds/);
-    await expect(run(['--input-dim', '3', '--width-ratio', '0.1', '--steps', '2'])).rejects.toMatchObject({ name: 'UsageError', message: expect.stringMatching(/too small/) });
+    // The package's own input error reaches the top level as a user error: one line, exit code 2.
+    const packageError = await run(['--input-dim', '3', '--width-ratio', '0.1', '--steps', '2']).catch((err: unknown) => err);
+    expect(describeFailure(packageError)).toMatchObject({ code: 2, line: expect.stringMatching(/too small/) });
   });
 
   it('log-spaced steps end at the last step', () => {

@@ -208,17 +208,9 @@ function describeConfig(config: DynamicsConfig): string {
 }
 
 async function dynamics(options: DynamicsOptions, output: Output): Promise<void> {
-  let config: DynamicsConfig;
-  let curves: DynamicsCurves;
-  try {
-    config = parseConfig(options);
-    if (options.out !== undefined) await prepareOutputFolder(options.out, options.force ?? false);
-    curves = runCurves(config);
-  } catch (err) {
-    // the package's input errors are the user's to fix: one line, exit code 2
-    if (err instanceof Error && err.name === 'LinearDynamicsInputError') throw new UsageError(err.message);
-    throw err;
-  }
+  const config = parseConfig(options);
+  if (options.out !== undefined) await prepareOutputFolder(options.out, options.force ?? false);
+  const curves = runCurves(config);
   const csvPath = options.out === undefined ? undefined : join(options.out, 'curves.csv');
   const shown = logSpacedSteps(config.steps);
   if (options.out !== undefined) {
