@@ -45,7 +45,7 @@ describe('GradientDescent', () => {
     network.dispose();
   });
 
-  it('one step lowers the loss by what the kernel predicts to first order', () => {
+  it('takes the steps it is asked for and lowers the loss', () => {
     const { x, y } = dataset(16, 2, 0.1, 1, 2);
     const network = buildNetwork(spec(2, 256), { seed: 1 });
     const run = new GradientDescent(network, x, Matrix64.column(y), 1e-3);

@@ -4,7 +4,8 @@ import { bundledDatasetNames } from '@duality/tabular';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
-import { num, table } from './format.js';
+import { formatNumber } from '../report/format.js';
+import { table } from './format.js';
 import {
   addDataOptions,
   addDecisionOptions,
@@ -100,13 +101,13 @@ export function registerAnalyze(program: Command, output: Output): void {
     output.write(
       table([
         ['data', `${s.data.source}: ${s.data.nTrain} training rows (${s.data.nTest} held out, ${s.data.droppedMissing} dropped for missing values), ${s.data.features.length} features`],
-        ['kernel', `${s.kernel.source} NTK, λ1 = ${num(s.kernel.largestEigenvalue)}, tr Θ = ${num(s.kernel.trace)}`],
-        ['score test', `S = ${num(s.test.statistic)} (null mean ${num(s.test.nullMean)}, sd ${num(s.test.nullSd)})`],
-        ['p-value', `${num(s.test.p)} exact (${s.test.method}, relative error ≤ ${num(s.test.relativeErrorEstimate)}); Satterthwaite ${num(s.test.satterthwaiteP)}`],
+        ['kernel', `${s.kernel.source} NTK, λ1 = ${formatNumber(s.kernel.largestEigenvalue)}, tr Θ = ${formatNumber(s.kernel.trace)}`],
+        ['score test', `S = ${formatNumber(s.test.statistic)} (null mean ${formatNumber(s.test.nullMean)}, sd ${formatNumber(s.test.nullSd)})`],
+        ['p-value', `${formatNumber(s.test.p)} exact (${s.test.method}, relative error ≤ ${formatNumber(s.test.relativeErrorEstimate)}); Satterthwaite ${formatNumber(s.test.satterthwaiteP)}`],
         ['decision', s.decision.train ? `train (p < α = ${options.alpha})` : `do not train (p ≥ α = ${options.alpha}): the targets look like noise to this kernel`],
-        ['REML t̂', `${num(analysis.decision.reml.time)} (${s.reml.outcome}) = ${s.reml.epochs === null ? '∞' : s.reml.epochs} full-batch epochs at η = ${num(s.reml.learningRate)}`],
-        ['edf(t̂)', num(s.reml.edf)],
-        ['σ̂²(t̂)', num(s.reml.noiseVariance)],
+        ['REML t̂', `${formatNumber(analysis.decision.reml.time)} (${s.reml.outcome}) = ${s.reml.epochs === null ? '∞' : s.reml.epochs} full-batch epochs at η = ${formatNumber(s.reml.learningRate)}`],
+        ['edf(t̂)', formatNumber(s.reml.edf)],
+        ['σ̂²(t̂)', formatNumber(s.reml.noiseVariance)],
       ]),
     );
   });

@@ -15,7 +15,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { prepareOutputFolder, renderChartsPage, type ReportChart } from '../report/index.js';
-import { num } from './format.js';
+import { formatNumber } from '../report/format.js';
 import { parseNumber, parseSeed } from './inputs.js';
 
 interface DynamicsOptions {
@@ -203,8 +203,8 @@ function dynamicsChart(curves: DynamicsCurves, shown: number[], config: Dynamics
 function describeConfig(config: DynamicsConfig): string {
   const { network: net, sampling, inputDim, seeds } = config;
   const ratio = sampling.kind === 'repeated' ? `α = ${sampling.samplesPerDim} (repeated data, full-batch GD)` : `α_B = ${sampling.batchPerDim} (one-pass SGD)`;
-  const residual = net.residual ? `, residual β_r = ${num(net.residual.branchScale)}` : '';
-  return `L = ${net.depth}, ν = ${net.widthRatio}, γ₀ = ${num(net.richness)}, η₀ = ${net.learningRate}${residual}; ${ratio}; D = ${inputDim}, ${seeds.length} seeds`;
+  const residual = net.residual ? `, residual β_r = ${formatNumber(net.residual.branchScale)}` : '';
+  return `L = ${net.depth}, ν = ${net.widthRatio}, γ₀ = ${formatNumber(net.richness)}, η₀ = ${net.learningRate}${residual}; ${ratio}; D = ${inputDim}, ${seeds.length} seeds`;
 }
 
 async function dynamics(options: DynamicsOptions, output: Output): Promise<void> {
@@ -241,10 +241,10 @@ async function dynamics(options: DynamicsOptions, output: Output): Promise<void>
   const header = ['step', 'test (DMFT)', 'test (sim ± s.e.)', 'train (DMFT)', 'train (sim ± s.e.)'];
   const rows = shown.map((t) => [
     String(t),
-    num(curves.theoryTest[t]!),
-    `${num(curves.simulationTest.mean[t]!)} ± ${num(curves.simulationTest.error[t]!)}`,
-    num(curves.theoryTrain[t]!),
-    `${num(curves.simulationTrain.mean[t]!)} ± ${num(curves.simulationTrain.error[t]!)}`,
+    formatNumber(curves.theoryTest[t]!),
+    `${formatNumber(curves.simulationTest.mean[t]!)} ± ${formatNumber(curves.simulationTest.error[t]!)}`,
+    formatNumber(curves.theoryTrain[t]!),
+    `${formatNumber(curves.simulationTrain.mean[t]!)} ± ${formatNumber(curves.simulationTrain.error[t]!)}`,
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]) => cells.map((cell, c) => cell.padStart(widths[c]!)).join('  ');

@@ -6,7 +6,8 @@ import { eigSym } from '@duality/linalg-core';
 import { Option, type Command } from 'commander';
 import type { Output } from '../output.js';
 import { prepareOutputFolder } from '../report/index.js';
-import { num, table } from './format.js';
+import { formatNumber } from '../report/format.js';
+import { table } from './format.js';
 import { addDataOptions, addNetworkOptions, loadData, networkSpec, parseSeed, type DataOptions, type NetworkOptions } from './inputs.js';
 
 type KernelOptions = DataOptions & NetworkOptions & { kernel: 'empirical' | 'analytic'; out: string; force?: boolean };
@@ -37,8 +38,8 @@ export function registerKernel(program: Command, output: Output): void {
     const trace = values.reduce((s, v) => s + v, 0);
     output.write(
       table([
-        ['kernel', `${kernel.source} NTK on the training scale (1/n), ${n}×${n}, in ${num(kernel.seconds)} s`],
-        ['spectrum', `λ1 = ${num(values[0]!)}, λn = ${num(values[n - 1]!)}, tr Θ = ${num(trace)}`],
+        ['kernel', `${kernel.source} NTK on the training scale (1/n), ${n}×${n}, in ${formatNumber(kernel.seconds)} s`],
+        ['spectrum', `λ1 = ${formatNumber(values[0]!)}, λn = ${formatNumber(values[n - 1]!)}, tr Θ = ${formatNumber(trace)}`],
         ['written', `${join(options.out, 'kernel.csv')}, ${join(options.out, 'spectrum.csv')}`],
       ]),
     );

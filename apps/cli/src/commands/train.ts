@@ -7,7 +7,8 @@ import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { progressBar } from '../progress.js';
 import { prepareOutputFolder, writeReport } from '../report/index.js';
-import { num, table } from './format.js';
+import { formatNumber } from '../report/format.js';
+import { table } from './format.js';
 import {
   addDataOptions,
   addDecisionOptions,
@@ -40,19 +41,19 @@ type TrainOptions = DataOptions &
 /** The rule's outcome and every stop, as the table `train` prints. */
 function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds: number, standardized: boolean): string {
   const stops = report.stops
-    .map((s) => `${s.rule} ${s.steps}${s.testLoss === undefined ? '' : ` (test ${num(s.testLoss)})`}`)
+    .map((s) => `${s.rule} ${s.steps}${s.testLoss === undefined ? '' : ` (test ${formatNumber(s.testLoss)})`}`)
     .join(', ');
   const { design } = data;
   return table([
     ['data', `${data.label}: ${design.train.x.rows} training rows (${design.test.x.rows} held out, ${design.droppedMissing} dropped for missing values), ${design.featureNames.length} features`],
     ['decision', report.decision.train ? `trained ${report.decision.steps} steps${report.decision.cappedAt ? ' (capped)' : ''}` : 'not trained'],
     ['why', report.decision.reason],
-    ['p-value', `${num(report.test.p)} exact (${report.test.method}); Satterthwaite ${num(report.test.satterthwaiteP)}`],
-    ['REML t̂', `${num(report.reml.time)} = ${report.reml.steps === Infinity ? '∞' : report.reml.steps} steps at η = ${num(report.learningRate)}; edf ${num(report.reml.edf)}, σ̂² ${num(report.reml.noiseVariance)}`],
-    ['losses', `train ${num(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${num(report.training.finalTestLoss)}`} (half MSE${standardized ? ', standardised units' : ''})`],
+    ['p-value', `${formatNumber(report.test.p)} exact (${report.test.method}); Satterthwaite ${formatNumber(report.test.satterthwaiteP)}`],
+    ['REML t̂', `${formatNumber(report.reml.time)} = ${report.reml.steps === Infinity ? '∞' : report.reml.steps} steps at η = ${formatNumber(report.learningRate)}; edf ${formatNumber(report.reml.edf)}, σ̂² ${formatNumber(report.reml.noiseVariance)}`],
+    ['losses', `train ${formatNumber(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${formatNumber(report.training.finalTestLoss)}`} (half MSE${standardized ? ', standardised units' : ''})`],
     ['stops', stops],
     ['backends', `tensorflow.js ${report.training.tfjsBackend}, linear algebra ${report.training.linalgBackend}`],
-    ['wall time', `${num(seconds)} s`],
+    ['wall time', `${formatNumber(seconds)} s`],
     ['written', `${join(dir, 'report.html')}, report.json, curves.csv, stops.csv, model/model.json`],
   ]);
 }
