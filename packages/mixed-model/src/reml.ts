@@ -179,8 +179,8 @@ export function remlStoppingTime(fit: SpectralFit, options: RemlOptions = {}): R
   const evaluate = profileEvaluator(fit, usedDesign);
   const scales = timeScales(fit);
   const searched = usedDesign ? gridSearch(evaluate, scales) : concaveSearch(fit, evaluate, scales);
-  const found = noiseFreeAsInfinite(searched, evaluate);
-  const at = evaluate(Number.isFinite(found.time) ? found.time : found.lastTime);
+  const at = evaluate(Number.isFinite(searched.time) ? searched.time : searched.lastTime);
+  const found = noiseFreeAsInfinite(searched, at.noiseVariance, evaluate);
   const top = Number.isFinite(found.time) ? found.time : found.lastTime;
   const times =
     options.profileTimes !== undefined
@@ -252,10 +252,9 @@ function concaveSearch(fit: SpectralFit, evaluate: (t: number) => ProfilePoint, 
  * is fitted to working precision there, the likelihood grows without bound, and the honest outcome is t̂ = ∞
  * (noise-free). Seen with X, where the grid can stop on the last representable point.
  */
-function noiseFreeAsInfinite(found: Found, evaluate: (t: number) => ProfilePoint): Found {
+function noiseFreeAsInfinite(found: Found, noiseVarianceAtStop: number, evaluate: (t: number) => ProfilePoint): Found {
   if (found.outcome !== 'interior') return found;
-  const atStop = evaluate(found.time).noiseVariance;
-  if (atStop > 1e-20 * evaluate(0).noiseVariance) return found;
+  if (noiseVarianceAtStop > 1e-20 * evaluate(0).noiseVariance) return found;
   return { time: Infinity, outcome: 'infinite', lastTime: found.time };
 }
 

@@ -43,20 +43,24 @@ export async function networkKernel(
   const n = x.rows;
   const nTest = xTest?.rows ?? 0;
   const all = xTest ? stackRows(x, xTest) : x;
-  const outputs = network.outputs(all);
-  const f0 = rowsOf(outputs, 0, n);
-  const f0Test = xTest ? rowsOf(outputs, n, n + nTest) : undefined;
+  let outputs: Matrix64;
   let theta: Matrix64;
   let cross: Matrix64 | undefined;
   if (source === 'empirical') {
-    const raw = (await empiricalNtk(network, all)).ntk.matrix;
+    // One pass gives the kernel and the outputs at the current weights (f0) together.
+    const empirical = await empiricalNtk(network, all);
+    const raw = empirical.ntk.matrix;
+    outputs = empirical.f0;
     theta = scaled(rowsOf(raw, 0, n, n), 1 / n);
     cross = xTest ? scaled(rowsOf(raw, n, n + nTest, n), 1 / n) : undefined;
   } else {
     const kernels = analyticKernels(network.plans, x, xTest ? { xTest } : {});
+    outputs = network.outputs(all);
     theta = scaled(kernels.train.ntk.matrix, 1 / n);
     cross = kernels.test ? scaled(kernels.test.ntk.matrix, 1 / n) : undefined;
   }
+  const f0 = rowsOf(outputs, 0, n);
+  const f0Test = xTest ? rowsOf(outputs, n, n + nTest) : undefined;
   return { source, theta, cross, f0, f0Test, seconds: (performance.now() - started) / 1000 };
 }
 
