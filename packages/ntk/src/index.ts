@@ -18,6 +18,13 @@ export {
   type KernelPair,
 } from './analytic.js';
 export { initTensorflow, type TfBackendInfo, type TfBackendName } from './tfjs-backend.js';
-export { DenseNetwork, buildNetwork, type BuildOptions, type DenseParameters } from './network.js';
+export {
+  DenseNetwork,
+  INITIAL_OUTPUTS,
+  buildNetwork,
+  type BuildOptions,
+  type DenseParameters,
+  type InitialOutput,
+} from './network.js';
 export { readSequential } from './read-sequential.js';
 export { bruteForceNtk, empiricalNtk, type EmpiricalNtk, type EmpiricalOptions } from './empirical.js';

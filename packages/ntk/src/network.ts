@@ -13,22 +13,39 @@ export interface DenseParameters {
 }
 
 /**
- * A dense MLP run with TF.js ops and explicit parameterisation scales, so that one forward pass serves
+ * How a network's output starts (math.md §0.1): 'zero' is the centred network f_θ = g_θ − g_θ0 (θ0 the initial
+ * weights, frozen), whose output is exactly 0 at initialisation and whose NTK is the MLP g's; 'keep' is g itself.
+ */
+export const INITIAL_OUTPUTS = ['zero', 'keep'] as const;
+export type InitialOutput = (typeof INITIAL_OUTPUTS)[number];
+
+/**
+ * A dense MLP g run with TF.js ops and explicit parameterisation scales, so that one forward pass serves
  * every parameterisation: z_l = weightScale·(a_{l−1} W_l) + biasScale·b_l, a_l = φ(z_l).
  * Built from a spec (it owns its tensors) or read from a `tf.Sequential` (it borrows the layers'
- * variables, so kernels are taken at the model's current weights).
+ * variables, so kernels are taken at the model's current weights). A centred network also holds the frozen
+ * initial weights θ0 (`origin`) and computes f_θ(x) = g_θ(x) − g_θ0(x).
  */
 export class DenseNetwork {
   readonly plans: LayerPlan[];
   readonly layers: DenseParameters[];
   readonly parameterisation: Parameterisation;
+  /** θ0 of a centred network (never trained, no gradient flows to it), or null for the plain MLP. */
+  readonly origin: DenseParameters[] | null;
   private readonly ownsTensors: boolean;
 
-  constructor(plans: LayerPlan[], layers: DenseParameters[], parameterisation: Parameterisation, ownsTensors: boolean) {
+  constructor(
+    plans: LayerPlan[],
+    layers: DenseParameters[],
+    parameterisation: Parameterisation,
+    ownsTensors: boolean,
+    origin: DenseParameters[] | null = null,
+  ) {
     this.plans = plans;
     this.layers = layers;
     this.parameterisation = parameterisation;
     this.ownsTensors = ownsTensors;
+    this.origin = origin;
   }
 
   get inputDim(): number {
@@ -39,17 +56,21 @@ export class DenseNetwork {
     return this.plans[this.plans.length - 1]!.fanOut;
   }
 
+  get initialOutput(): InitialOutput {
+    return this.origin ? 'zero' : 'keep';
+  }
+
   /** The stored parameters, flattened in layer order: kernel, then bias when present. */
   parameters(): tf.Tensor[] {
-    return this.layers.flatMap((p) => (p.bias ? [p.kernel, p.bias] : [p.kernel]));
+    return flatParameters(this.layers);
   }
 
   /**
-   * The forward pass with the given parameters (same order as `parameters()`). `shifts[l]`, when
-   * given, is added to layer l's pre-activation (zeros: their gradients are ∂f/∂z_l); `inputs`, when
-   * given, receives each layer's input a_{l−1}, kept out of any enclosing tidy.
+   * The MLP g with the given parameters (same order as `parameters()`). `shifts[l]`, when given, is added to
+   * layer l's pre-activation (zeros: their gradients are ∂g/∂z_l); `inputs`, when given, receives each layer's
+   * input a_{l−1}, kept out of any enclosing tidy.
    */
-  forwardWith(parameters: tf.Tensor[], x: tf.Tensor2D, shifts?: tf.Tensor[], inputs?: tf.Tensor2D[]): tf.Tensor2D {
+  mlpForward(parameters: tf.Tensor[], x: tf.Tensor2D, shifts?: tf.Tensor[], inputs?: tf.Tensor2D[]): tf.Tensor2D {
     let a: tf.Tensor2D = x;
     let next = 0;
     this.plans.forEach((plan, l) => {
@@ -64,6 +85,21 @@ export class DenseNetwork {
     return a;
   }
 
+  /** g_θ0(x): what a centred network subtracts (null when it is not centred). */
+  initialOutputs(x: tf.Tensor2D): tf.Tensor2D | null {
+    return this.origin ? this.mlpForward(flatParameters(this.origin), x) : null;
+  }
+
+  /**
+   * The network's function f with the given parameters: g, minus g_θ0 when centred. Shifts and recorded inputs
+   * are g's (the subtracted term is a constant of the parameters, so gradients and the NTK are g's).
+   */
+  forwardWith(parameters: tf.Tensor[], x: tf.Tensor2D, shifts?: tf.Tensor[], inputs?: tf.Tensor2D[]): tf.Tensor2D {
+    const g = this.mlpForward(parameters, x, shifts, inputs);
+    const g0 = this.initialOutputs(x);
+    return g0 ? tf.sub(g, g0) : g;
+  }
+
   /** Outputs for a float32 tensor of inputs. */
   predict(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => this.forwardWith(this.parameters(), x));
@@ -72,16 +108,29 @@ export class DenseNetwork {
   /** Outputs (n × outputDim) in float64 at the current weights: f0 when the weights are the initial ones. */
   outputs(x: MatrixLike): Matrix64 {
     const input = inputMatrix(x, this.inputDim, 'x');
-    const result = tf.tidy(() => this.forwardWith(this.parameters(), float32Tensor(input)));
+    const result = this.predict(float32Tensor(input));
     const values = Float64Array.from(result.dataSync());
     result.dispose();
     return new Matrix64(input.rows, this.outputDim, values);
   }
 
+  /** The same network (plans, parameterisation, origin) with other weights, which it takes ownership of. */
+  withLayers(layers: DenseParameters[]): DenseNetwork {
+    return new DenseNetwork(this.plans, layers, this.parameterisation, true, this.origin ? cloneLayers(this.origin) : null);
+  }
+
   /** Release the tensors this network created (a network read from a model leaves the model's alone). */
   dispose(): void {
-    if (this.ownsTensors) tf.dispose(this.parameters());
+    if (this.ownsTensors) tf.dispose([...this.parameters(), ...flatParameters(this.origin ?? [])]);
   }
+}
+
+function flatParameters(layers: DenseParameters[]): tf.Tensor[] {
+  return layers.flatMap((p) => (p.bias ? [p.kernel, p.bias] : [p.kernel]));
+}
+
+function cloneLayers(layers: DenseParameters[]): DenseParameters[] {
+  return layers.map((p) => ({ kernel: p.kernel.clone(), bias: p.bias ? p.bias.clone() : null }));
 }
 
 export function float32Tensor(m: Matrix64): tf.Tensor2D {
@@ -91,12 +140,15 @@ export function float32Tensor(m: Matrix64): tf.Tensor2D {
 export interface BuildOptions {
   /** Seed of the initialisation (default 0): the same spec and seed give the same weights. */
   seed?: number;
+  /** 'zero' (default): the centred network, output exactly 0 at initialisation; 'keep': the raw MLP (math.md §0.1). */
+  initialOutput?: InitialOutput;
 }
 
 /**
  * A network drawn from the spec's initialisation (math.md §5). Stored parameters are N(0, 1) for
  * ntk and mup (the scales live in the forward pass) and N(0, σ²/N), N(0, σ_b²) for standard, as TF.js
- * Dense layers hold them.
+ * Dense layers hold them. By default it is centred (math.md §0.1): f0 ≡ 0, the same NTK, and on training inputs
+ * the same cost, since g_θ0(X) is a constant there.
  */
 export function buildNetwork(spec: MlpSpec, options: BuildOptions = {}): DenseNetwork {
   const plans = layerPlans(spec);
@@ -113,5 +165,9 @@ export function buildNetwork(spec: MlpSpec, options: BuildOptions = {}): DenseNe
         : tf.zeros<tf.Rank.R1>([plan.fanOut]);
     return { kernel, bias };
   });
-  return new DenseNetwork(plans, layers, spec.parameterisation, true);
+  const initialOutput = options.initialOutput ?? 'zero';
+  if (!INITIAL_OUTPUTS.includes(initialOutput)) {
+    throw new RangeError(`buildNetwork: initialOutput must be ${INITIAL_OUTPUTS.join(' or ')}, got ${String(initialOutput)}`);
+  }
+  return new DenseNetwork(plans, layers, spec.parameterisation, true, initialOutput === 'zero' ? cloneLayers(layers) : null);
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Matrix64 } from '@duality/linalg-core';
-import { DenseNetwork, type DenseParameters } from '@duality/ntk';
+import type { DenseNetwork, DenseParameters } from '@duality/ntk';
 
 function tensorOf(m: Matrix64): tf.Tensor2D {
   return tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols], 'float32');
@@ -37,13 +37,15 @@ export class LossProbe {
 /**
  * Full-batch gradient descent on L(θ) = (1/2n)‖f_θ(X) − y‖² from a network's current weights. Training works on its
  * own copies of the parameters (tf.Variables), so the starting network is never modified: each step advances the
- * continuous training time of math.md §0 by exactly the learning rate.
+ * continuous training time of math.md §0 by exactly the learning rate. For a centred network f = g − g_θ0 the step
+ * is g's with targets y + g_θ0(X), computed once (math.md §0.1): no second forward pass per step.
  */
 export class GradientDescent {
   private readonly variables: tf.Variable[];
   private readonly optimizer: tf.SGDOptimizer;
   private readonly x: tf.Tensor2D;
-  private readonly y: tf.Tensor2D;
+  /** The targets of the MLP g: y, plus g_θ0(X) for a centred network. */
+  private readonly mlpTargets: tf.Tensor2D;
   private stepsTaken = 0;
 
   constructor(
@@ -55,7 +57,11 @@ export class GradientDescent {
     this.variables = network.parameters().map((p) => tf.variable(p.clone(), true));
     this.optimizer = tf.train.sgd(learningRate);
     this.x = tensorOf(x);
-    this.y = tensorOf(y);
+    this.mlpTargets = tf.tidy(() => {
+      const targets = tensorOf(y);
+      const g0 = network.initialOutputs(this.x);
+      return g0 ? tf.add(targets, g0) : targets;
+    });
   }
 
   get steps(): number {
@@ -69,7 +75,7 @@ export class GradientDescent {
   step(count = 1): void {
     for (let s = 0; s < count; s++) {
       tf.tidy(() => {
-        this.optimizer.minimize(() => halfMeanSquaredError(this.forward(this.x), this.y), false, this.variables);
+        this.optimizer.minimize(() => halfMeanSquaredError(this.network.mlpForward(this.variables, this.x), this.mlpTargets), false, this.variables);
       });
     }
     this.stepsTaken += count;
@@ -83,11 +89,11 @@ export class GradientDescent {
       const bias = layer.bias ? (this.variables[next++]!.clone() as tf.Tensor1D) : null;
       return { kernel, bias };
     });
-    return new DenseNetwork(this.network.plans, layers, this.network.parameterisation, true);
+    return this.network.withLayers(layers);
   }
 
   dispose(): void {
-    tf.dispose([...this.variables, this.x, this.y]);
+    tf.dispose([...this.variables, this.x, this.mlpTargets]);
     this.optimizer.dispose();
   }
 }

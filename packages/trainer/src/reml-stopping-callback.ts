@@ -14,6 +14,11 @@ export interface RemlStoppingOptions extends Omit<AnalysisOptions, 'learningRate
   loss?: 'meanSquaredError';
   /** Called once the decision is taken (at the start of fit). */
   onDecision?: (analysis: TwoStageAnalysis, stopAtStep: number) => void;
+  /**
+   * Where the analysis's notes go (default console.warn): a model Duality did not build keeps its random f0, which
+   * the test projects out when it is not negligible (math.md §0.1), and says so here.
+   */
+  log?: (message: string) => void;
 }
 
 /**
@@ -58,7 +63,8 @@ export class RemlStoppingCallback extends tf.Callback {
     } finally {
       network.dispose(); // borrowed: the model keeps its weights
     }
-    const { decision, remlSteps } = this.analysis;
+    const { decision, remlSteps, initialOutput } = this.analysis;
+    if (initialOutput.note) (this.options.log ?? console.warn)(`duality: ${initialOutput.note}`);
     this.stopAt = decision.train ? remlSteps : 0;
     this.stepsTaken = 0;
     if (this.stopAt === 0) {

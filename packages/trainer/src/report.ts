@@ -1,4 +1,5 @@
 import type { RemlOutcome, TailMethod } from '@duality/mixed-model';
+import type { InitialOutputCheck } from './fixed-effects.js';
 
 /** The stopping rules a report compares. */
 export type StoppingRule = 'reml' | 'gcv' | 'oracle' | 'validation' | 'fixed';
@@ -36,6 +37,8 @@ export interface TwoStageReport {
   /** Training and test sizes, input and output dimensions. */
   data: { nTrain: number; nTest: number; inputDim: number; outputs: number };
   network: { parameterisation: string; hiddenWidths: number[]; activation: string; parameters: number };
+  /** The initial output: centred (f0 ≡ 0) or the network's own, its size against y's, and whether it was projected. */
+  initialOutput: InitialOutputCheck;
   kernel: {
     source: 'empirical' | 'analytic';
     /** The NTK's eigenvalues on the training scale Θ = J Jᵀ/n, descending. */

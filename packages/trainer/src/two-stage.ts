@@ -15,6 +15,7 @@ import { seededPermutation } from '@duality/tabular';
 import { GradientDescent, LossProbe } from './gradient-descent.js';
 import { networkKernel, type KernelSource, type NetworkKernel } from './kernel.js';
 import type { CurvePoint, StopPoint, TwoStageReport } from './report.js';
+import { resolveFixedEffects, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
 import { TrainerInputError } from './time.js';
 
 export interface ValidationOptions {
@@ -36,10 +37,12 @@ export interface TwoStageOptions {
   /** Kernel of the network at initialisation (default 'empirical') or of its infinite-width limit. */
   kernel?: KernelSource;
   /**
-   * Fixed effects of the random-effects model in the test and REML (default 'none': the exact duality): an intercept,
-   * f0 itself, or a design matrix (n×p covariates). The network has no such term, so curves use the kernel alone.
+   * Fixed effects of the random-effects model in the test and REML: 'auto' (default) is 'none' (the exact duality)
+   * when f0 is negligible, as for the centred networks Duality builds, and 'f0' otherwise (math.md §0.1); or an
+   * intercept, f0 itself, or a design matrix (n×p covariates). The network has no such term, so curves use the
+   * kernel alone.
    */
-  fixedEffects?: 'none' | 'intercept' | 'f0' | MatrixLike;
+  fixedEffects?: FixedEffects;
   /** Held-out data: test curves, the oracle stop and test losses at every stop. */
   test?: { x: MatrixLike; y: MatrixLike | ArrayLike<number> };
   /** Most steps any run takes (default 100,000): an infinite or huge t̂ is capped here, and the cap reported. */
@@ -178,6 +181,8 @@ export interface TwoStageAnalysis {
   largestEigenvalue: number;
   /** Full-batch steps to reach t̂ at the learning rate (Infinity when t̂ = ∞), whatever the test decided. */
   remlSteps: number;
+  /** The network's initial output and whether it was projected out of the test. */
+  initialOutput: InitialOutputCheck;
   x: Matrix64;
   y: Matrix64;
   test?: { x: Matrix64; y: Matrix64 };
@@ -207,15 +212,7 @@ export async function analyzeTwoStage(
   const test = testX ? { x: testX, y: targets(options.test!.y, testX.rows, 'test y') } : undefined;
   options.onProgress?.({ phase: 'kernel', step: 0, totalSteps: 0 });
   const kernel = await networkKernel(network, x, test?.x, options.kernel ?? 'empirical');
-  const fixed = options.fixedEffects ?? 'none';
-  const design =
-    fixed === 'none'
-      ? undefined
-      : fixed === 'intercept'
-        ? Matrix64.column(new Float64Array(x.rows).fill(1))
-        : fixed === 'f0'
-          ? kernel.f0
-          : toMatrix64(fixed);
+  const { design, initialOutput } = resolveFixedEffects(options.fixedEffects ?? 'auto', kernel.f0, y, network.initialOutput);
   options.onProgress?.({ phase: 'decision', step: 0, totalSteps: 0 });
   const fit = fitSpectral({ kernel: kernel.theta, y, f0: kernel.f0, design, crossKernel: kernel.cross });
   const decision = twoStageDecision(fit, { alpha: options.alpha ?? 0.05, convention: options.convention ?? 'exact' });
@@ -233,7 +230,7 @@ export async function analyzeTwoStage(
     );
   }
   const remlSteps = stepsAt(decision.reml.time, learningRate);
-  return { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, remlSteps, x, y, test };
+  return { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, remlSteps, initialOutput, x, y, test };
 }
 
 function stepsAt(time: number, learningRate: number): number {
@@ -257,7 +254,7 @@ export async function trainTwoStage(
   const alpha = options.alpha ?? 0.05;
   const onProgress = options.onProgress;
   const tfjs = await initTensorflow();
-  const { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, remlSteps, x, y, test } = await analyzeTwoStage(
+  const { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, remlSteps, initialOutput, x, y, test } = await analyzeTwoStage(
     network,
     xInput,
     yInput,
@@ -370,6 +367,7 @@ export async function trainTwoStage(
       activation: network.plans[0]!.activation.name,
       parameters: network.plans.reduce((s, p) => s + p.fanIn * p.fanOut + (p.biasScale === 0 ? 0 : p.fanOut), 0),
     },
+    initialOutput,
     kernel: {
       source: kernel.source,
       eigenvalues: Array.from(fit.eigenvalues),

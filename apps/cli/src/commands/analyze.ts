@@ -1,10 +1,11 @@
-import { buildNetwork, initTensorflow } from '@duality/ntk';
+import { initTensorflow } from '@duality/ntk';
 import { analyzeTwoStage, type TwoStageAnalysis } from '@duality/trainer';
 import { bundledDatasetNames } from '@duality/tabular';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { formatNumber } from '../report/format.js';
+import { initialOutputLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
   addDataOptions,
@@ -12,10 +13,9 @@ import {
   addNetworkOptions,
   fixedEffects,
   loadData,
-  networkSpec,
+  networkFromOptions,
   parseAlpha,
   parseLearningRate,
-  parseSeed,
   type DataOptions,
   type DecisionOptions,
   type LoadedData,
@@ -28,7 +28,7 @@ export type AnalyzeOptions = DataOptions & NetworkOptions & DecisionOptions & { 
 export async function runAnalysis(data: LoadedData, options: AnalyzeOptions): Promise<TwoStageAnalysis> {
   const { design } = data;
   await initTensorflow(); // networks are created on the chosen backend
-  const network = buildNetwork(networkSpec(design.train.x.cols, options), { seed: parseSeed(options.seed) });
+  const network = networkFromOptions(design.train.x.cols, options);
   try {
     return await analyzeTwoStage(network, design.train.x, design.train.y, {
       kernel: options.kernel,
@@ -54,6 +54,7 @@ export function analysisSummary(data: LoadedData, analysis: TwoStageAnalysis) {
       features: data.design.featureNames,
       droppedMissing: data.design.droppedMissing,
     },
+    initialOutput: analysis.initialOutput,
     kernel: { source: analysis.kernel.source, largestEigenvalue: analysis.largestEigenvalue, trace: fit.eigenvalues.reduce((s, v) => s + v, 0) },
     test: {
       statistic: test.statistic,
@@ -101,6 +102,7 @@ export function registerAnalyze(program: Command, output: Output): void {
     output.write(
       table([
         ['data', `${s.data.source}: ${s.data.nTrain} training rows (${s.data.nTest} held out, ${s.data.droppedMissing} dropped for missing values), ${s.data.features.length} features`],
+        ['initial output', initialOutputLabel(analysis.initialOutput)],
         ['kernel', `${s.kernel.source} NTK, λ1 = ${formatNumber(s.kernel.largestEigenvalue)}, tr Θ = ${formatNumber(s.kernel.trace)}`],
         ['score test', `S = ${formatNumber(s.test.statistic)} (null mean ${formatNumber(s.test.nullMean)}, sd ${formatNumber(s.test.nullSd)})`],
         ['p-value', `${formatNumber(s.test.p)} exact (${s.test.method}, relative error ≤ ${formatNumber(s.test.relativeErrorEstimate)}); Satterthwaite ${formatNumber(s.test.satterthwaiteP)}`],

@@ -86,7 +86,8 @@ describe('a deep linear network under the NTK parameterisation is an ntk MLP, tr
     const P = problem.samples;
     // f = w·h²/√N with h² = W¹h¹/√N, h¹ = W⁰x/√D: the ntk package's 'ntk' MLP, identity activation, no biases
     const spec = { inputDim: D, hiddenWidths: [N, N], activation: { name: 'identity' as const }, weightStd: 1, biasStd: 0, parameterisation: 'ntk' as const, outputDim: 1, useBias: false };
-    const network = buildNetwork(spec, { seed: 5 });
+    // The simulator and its DMFT theory describe the raw network, random initial output included.
+    const network = buildNetwork(spec, { seed: 5, initialOutput: 'keep' });
     // the simulator starts from the MLP's own initial weights (its a·W layout stores Wᵀ)
     const weights = network.layers.map((layer) => Float64Array.from(layer.kernel.dataSync()));
     const transposed = (W: Float64Array, rows: number, cols: number) => new Matrix64(rows, cols, W).transpose().data;

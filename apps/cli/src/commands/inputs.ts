@@ -1,5 +1,6 @@
 import { Matrix64 } from '@duality/linalg-core';
-import { validateSpec, type ActivationName, type MlpSpec, type Parameterisation } from '@duality/ntk';
+import { buildNetwork, INITIAL_OUTPUTS, validateSpec, type ActivationName, type DenseNetwork, type InitialOutput, type MlpSpec, type Parameterisation } from '@duality/ntk';
+import type { FixedEffects } from '@duality/trainer';
 import { loadBundledDataset, prepareDesign, readTable, type Design } from '@duality/tabular';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -22,6 +23,8 @@ export interface NetworkOptions {
   weightStd: string;
   biasStd: string;
   outputStd?: string;
+  initialOutput: InitialOutput;
+  seed: string;
 }
 
 export interface DecisionOptions {
@@ -42,7 +45,7 @@ export function addDataOptions(command: Command, defaults: { testFraction: strin
     .option('--seed <n>', 'seed of the split and of the network initialisation', '0');
 }
 
-export function addNetworkOptions(command: Command, defaults: { hidden: string; outputStd?: string }): Command {
+export function addNetworkOptions(command: Command, defaults: { hidden: string }): Command {
   command
     .option('--hidden <widths>', 'hidden layer widths, comma-separated', defaults.hidden)
     .addOption(
@@ -53,16 +56,20 @@ export function addNetworkOptions(command: Command, defaults: { hidden: string; 
     .option('--slope <a>', 'leaky_relu: slope for x < 0', '0.01')
     .addOption(new Option('--parameterisation <p>', 'how weights are scaled').choices(['standard', 'ntk', 'mup']).default('standard'))
     .option('--weight-std <s>', 'σ_w of the hidden layers', String(Math.SQRT2))
-    .option('--bias-std <s>', 'σ_b', '0.1');
-  if (defaults.outputStd === undefined) command.option('--output-std <s>', 'σ_w of the output layer (default: --weight-std)');
-  else command.option('--output-std <s>', 'σ_w of the output layer (small keeps f0 near 0)', defaults.outputStd);
+    .option('--bias-std <s>', 'σ_b', '0.1')
+    .option('--output-std <s>', 'σ_w of the output layer (default: --weight-std)')
+    .addOption(
+      new Option('--initial-output <mode>', "zero: the centred network g − g₀, whose output starts at exactly 0; keep: the raw network's random f0")
+        .choices([...INITIAL_OUTPUTS])
+        .default('zero'),
+    );
   return command;
 }
 
 export function addDecisionOptions(command: Command): Command {
   return command
     .addOption(new Option('--kernel <source>', 'the network’s own NTK at initialisation, or its infinite-width limit').choices(['empirical', 'analytic']).default('empirical'))
-    .option('--fixed-effects <x>', "none, intercept, f0, or comma-separated feature columns (with an intercept)", 'none')
+    .option('--fixed-effects <x>', "auto (f0 when the initial output is not negligible, else none), none, intercept, f0, or comma-separated feature columns (with an intercept)", 'auto')
     .option('--alpha <a>', 'level of the score test of t = 0', '0.05')
     .option('--learning-rate <eta>', "learning rate η, or 'auto' (1/λ1 rounded down)", 'auto')
     .addOption(new Option('--convention <c>', "'published': the published toolkit's conventions, for comparison").choices(['exact', 'published']).default('exact'));
@@ -143,14 +150,19 @@ export function networkSpec(inputDim: number, options: NetworkOptions): MlpSpec 
   });
 }
 
+/** The seeded network the options describe, built after the TF.js backend is chosen. */
+export function networkFromOptions(inputDim: number, options: NetworkOptions): DenseNetwork {
+  return buildNetwork(networkSpec(inputDim, options), { seed: parseSeed(options.seed), initialOutput: options.initialOutput });
+}
+
 /** --fixed-effects as the trainer takes it: a keyword, or an intercept plus the named (standardised) feature columns. */
-export function fixedEffects(value: string, design: Design): 'none' | 'intercept' | 'f0' | Matrix64 {
-  if (value === 'none' || value === 'intercept' || value === 'f0') return value;
+export function fixedEffects(value: string, design: Design): FixedEffects {
+  if (value === 'auto' || value === 'none' || value === 'intercept' || value === 'f0') return value;
   const columns = value.split(',').map((c) => c.trim());
   const indices = columns.map((c) => {
     const j = design.featureNames.indexOf(c);
     if (j < 0) {
-      throw new UsageError(`--fixed-effects: '${c}' is not a feature column; choose from ${design.featureNames.join(', ')} (or none, intercept, f0)`);
+      throw new UsageError(`--fixed-effects: '${c}' is not a feature column; choose from ${design.featureNames.join(', ')} (or auto, none, intercept, f0)`);
     }
     return j;
   });

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildNetwork, initTensorflow } from '@duality/ntk';
+import { initTensorflow } from '@duality/ntk';
 import { networkKernel } from '@duality/trainer';
 import { eigSym } from '@duality/linalg-core';
 import { Option, type Command } from 'commander';
@@ -8,7 +8,7 @@ import type { Output } from '../output.js';
 import { prepareOutputFolder } from '../report/index.js';
 import { formatNumber } from '../report/format.js';
 import { table } from './format.js';
-import { addDataOptions, addNetworkOptions, loadData, networkSpec, parseSeed, type DataOptions, type NetworkOptions } from './inputs.js';
+import { addDataOptions, addNetworkOptions, loadData, networkFromOptions, type DataOptions, type NetworkOptions } from './inputs.js';
 
 type KernelOptions = DataOptions & NetworkOptions & { kernel: 'empirical' | 'analytic'; out: string; force?: boolean };
 
@@ -26,7 +26,7 @@ export function registerKernel(program: Command, output: Output): void {
     await prepareOutputFolder(options.out, options.force ?? false);
     const { design } = loadData({ file }, options);
     await initTensorflow(); // networks are created on the chosen backend
-    const network = buildNetwork(networkSpec(design.train.x.cols, options), { seed: parseSeed(options.seed) });
+    const network = networkFromOptions(design.train.x.cols, options);
     const kernel = await networkKernel(network, design.train.x, undefined, options.kernel);
     network.dispose();
     const values = eigSym(kernel.theta, { vectors: 'none' }).values;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { buildNetwork, initTensorflow } from '@duality/ntk';
+import { initTensorflow } from '@duality/ntk';
 import { saveNetwork, trainTwoStage, type TwoStageReport } from '@duality/trainer';
 import { bundledDatasetNames } from '@duality/tabular';
 import type { Command } from 'commander';
@@ -8,6 +8,7 @@ import type { Output } from '../output.js';
 import { progressBar } from '../progress.js';
 import { prepareOutputFolder, writeReport } from '../report/index.js';
 import { formatNumber } from '../report/format.js';
+import { initialOutputLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
   addDataOptions,
@@ -15,7 +16,7 @@ import {
   addNetworkOptions,
   fixedEffects,
   loadData,
-  networkSpec,
+  networkFromOptions,
   parseAlpha,
   parseLearningRate,
   parseNumber,
@@ -46,6 +47,7 @@ function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds:
   const { design } = data;
   return table([
     ['data', `${data.label}: ${design.train.x.rows} training rows (${design.test.x.rows} held out, ${design.droppedMissing} dropped for missing values), ${design.featureNames.length} features`],
+    ['initial output', initialOutputLabel(report.initialOutput)],
     ['decision', report.decision.train ? `trained ${report.decision.steps} steps${report.decision.cappedAt ? ' (capped)' : ''}` : 'not trained'],
     ['why', report.decision.reason],
     ['p-value', `${formatNumber(report.test.p)} exact (${report.test.method}); Satterthwaite ${formatNumber(report.test.satterthwaiteP)}`],
@@ -67,7 +69,7 @@ async function train(source: { file: string } | { dataset: string }, options: Tr
   if (design.test.x.rows === 0 && options.testFraction !== '0') throw new UsageError('the test split is empty: use a larger --test-fraction');
   const seed = parseSeed(options.seed);
   await initTensorflow(); // networks are created on the chosen backend
-  const network = buildNetwork(networkSpec(design.train.x.cols, options), { seed });
+  const network = networkFromOptions(design.train.x.cols, options);
   const bar = progressBar();
   try {
     const { report, network: trained } = await trainTwoStage(network, design.train.x, design.train.y, {
@@ -103,7 +105,7 @@ async function train(source: { file: string } | { dataset: string }, options: Tr
   }
 }
 
-function addTrainOptions(command: Command, defaults: { out?: string; maxSteps: string; hidden: string; outputStd?: string }): Command {
+function addTrainOptions(command: Command, defaults: { out?: string; maxSteps: string; hidden: string }): Command {
   if (defaults.out) command.option('--out <dir>', 'folder for the report and the trained model (must be new or empty)', defaults.out);
   else command.requiredOption('--out <dir>', 'folder for the report and the trained model (must be new or empty)');
   command
@@ -114,7 +116,7 @@ function addTrainOptions(command: Command, defaults: { out?: string; maxSteps: s
     .option('--validation-fraction <f>', 'rows held out by the validation comparator', '0.2')
     .option('--compare-steps <k>', 'fixed step counts to compare with, comma-separated (e.g. 50000)');
   addDataOptions(command);
-  addNetworkOptions(command, { hidden: defaults.hidden, outputStd: defaults.outputStd });
+  addNetworkOptions(command, { hidden: defaults.hidden });
   addDecisionOptions(command);
   return command;
 }
@@ -133,7 +135,7 @@ export function registerTrain(program: Command, output: Output): void {
     .description(`train on a bundled real dataset (default cars: Miles_per_Gallon from the numeric columns)`)
     .option('--dataset <name>', `one of ${bundledDatasetNames.join(', ')}`, 'cars');
   // A small network and a bounded budget keep the demo to about a minute on two CPU cores.
-  addTrainOptions(demo, { out: 'duality-demo', maxSteps: '3000', hidden: '64,64', outputStd: '0.1' }).action(
+  addTrainOptions(demo, { out: 'duality-demo', maxSteps: '3000', hidden: '64,64' }).action(
     (options: TrainOptions & { dataset: string }) => train({ dataset: options.dataset }, options, output),
   );
 }

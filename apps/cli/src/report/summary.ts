@@ -26,6 +26,15 @@ const ruleNames: Record<StoppingRule, string> = {
   fixed: 'fixed budget',
 };
 
+/** How f0 was handled, in words (math.md §0.1). */
+export function initialOutputLabel(initial: TwoStageReport['initialOutput']): string {
+  const start =
+    initial.network === 'zero'
+      ? 'centred network (g − g₀): output exactly 0 at initialisation'
+      : `the network's own f0, ‖f0‖²/‖y − ȳ‖² = ${formatNumber(initial.f0Ratio)}`;
+  return initial.note ? `${start}; ${initial.note}` : start;
+}
+
 export function reportSummary(report: TwoStageReport, run: RunDetails = {}): ReportSummary {
   const { data, network, kernel, test, reml, decision, training } = report;
   const headline = decision.train
@@ -50,6 +59,7 @@ export function reportSummary(report: TwoStageReport, run: RunDetails = {}): Rep
       `S = ${formatNumber(test.statistic)}; under H₀ mean ${formatNumber(test.nullMean)}, ` +
         `sd ${formatNumber(Math.sqrt(test.nullVariance))} (m = ${formatCount(test.m)}, ${test.convention} convention)`,
     ],
+    ['Initial output', initialOutputLabel(report.initialOutput)],
     ['REML stopping time', `${stopTimeLabel(report)}; outcome ${reml.outcome}`],
     ['Effective degrees of freedom', `${formatNumber(reml.edf)} of n = ${formatCount(data.nTrain)}`],
     ['Noise variance σ̂²', formatNumber(reml.noiseVariance)],
