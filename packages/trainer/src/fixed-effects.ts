@@ -1,8 +1,14 @@
 import { Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
 import type { InitialOutput } from '@duality/ntk';
 
-/** The fixed effects of the test and REML: 'auto' (default) projects f0 out exactly when it is not negligible. */
+/**
+ * The fixed effects of the test and REML. 'auto' (default): an intercept when the targets were centred (their mean is
+ * 0 to rounding, as after standardising), and f0 when it is not negligible; none otherwise.
+ */
 export type FixedEffects = 'auto' | 'none' | 'intercept' | 'f0' | MatrixLike;
+
+/** The design's columns by name, as the report lists them. */
+export type FixedEffectColumn = 'intercept' | 'f0' | 'covariates';
 
 /** What the analysis found about the network's initial output f0 and did about it (math.md §0.1). */
 export interface InitialOutputCheck {
@@ -41,27 +47,61 @@ export function f0Ratio(f0: Matrix64, y: Matrix64): number {
   return f0Squares === 0 ? 0 : f0Squares / spread;
 }
 
-/** The design the test and REML use, and the account of f0 that goes into the report. */
+/**
+ * Every target column has mean 0 to rounding: the data were centred, which removed one degree of freedom that the
+ * null model u ~ N(0, σ²I) does not know about (the test turns conservative: size 0.017 for α = 0.05 on permuted cars
+ * targets). Projecting an intercept out makes it exact again.
+ */
+export function targetsCentred(y: Matrix64): boolean {
+  for (let c = 0; c < y.cols; c++) {
+    let sum = 0;
+    let squares = 0;
+    for (let i = 0; i < y.rows; i++) {
+      sum += y.get(i, c);
+      squares += y.get(i, c) ** 2;
+    }
+    if (!(Math.abs(sum) <= 1e-10 * Math.sqrt(squares * y.rows))) return false;
+  }
+  return true;
+}
+
+function designOf(columns: Matrix64[]): Matrix64 | undefined {
+  if (columns.length === 0) return undefined;
+  const n = columns[0]!.rows;
+  const p = columns.reduce((s, m) => s + m.cols, 0);
+  const out = new Matrix64(n, p);
+  let offset = 0;
+  for (const m of columns) {
+    for (let i = 0; i < n; i++) for (let j = 0; j < m.cols; j++) out.set(i, offset + j, m.get(i, j));
+    offset += m.cols;
+  }
+  return out;
+}
+
+/** The design the test and REML use, its columns by name, and the account of f0 that goes into the report. */
 export function resolveFixedEffects(
   choice: FixedEffects,
   f0: Matrix64,
   y: Matrix64,
   network: InitialOutput,
-): { design: Matrix64 | undefined; initialOutput: InitialOutputCheck } {
+): { design: Matrix64 | undefined; columns: FixedEffectColumn[]; initialOutput: InitialOutputCheck } {
   const n = y.rows;
   const ratio = f0Ratio(f0, y);
   const threshold = f0Threshold(n);
   const large = ratio > threshold;
-  const effective = choice === 'auto' ? (large ? 'f0' : 'none') : choice;
-  const design =
-    effective === 'none'
-      ? undefined
-      : effective === 'intercept'
-        ? Matrix64.column(new Float64Array(n).fill(1))
-        : effective === 'f0'
-          ? f0
-          : toMatrix64(effective);
-  const projected = effective === 'f0';
+  const columns: FixedEffectColumn[] =
+    choice === 'auto'
+      ? [...(targetsCentred(y) ? (['intercept'] as const) : []), ...(large ? (['f0'] as const) : [])]
+      : choice === 'none'
+        ? []
+        : choice === 'intercept' || choice === 'f0'
+          ? [choice]
+          : ['covariates'];
+  const blocks = columns.map((c) =>
+    c === 'intercept' ? Matrix64.column(new Float64Array(n).fill(1)) : c === 'f0' ? f0 : toMatrix64(choice as MatrixLike),
+  );
+  const design = designOf(blocks);
+  const projected = columns.includes('f0');
   const share = `‖f0‖²/‖y − ȳ‖² = ${ratio.toPrecision(3)}`;
   const note = !large
     ? undefined
@@ -70,5 +110,5 @@ export function resolveFixedEffects(
         'of the test and REML (otherwise the test would detect the initialisation, not the signal)'
       : `the network's initial output is not negligible (${share}) and the fixed effects do not include f0: ` +
         'the test may detect the initialisation rather than the signal; use fixed effects auto or f0, or a centred network';
-  return { design, initialOutput: { network, f0Ratio: ratio, threshold, projected, ...(note ? { note } : {}) } };
+  return { design, columns, initialOutput: { network, f0Ratio: ratio, threshold, projected, ...(note ? { note } : {}) } };
 }

@@ -1,8 +1,17 @@
+export { NETWORK_DEFAULTS, defaultNetworkSpec } from './defaults.js';
 export { stepsForTime, timeForSteps, TrainerInputError } from './time.js';
 export type { CurvePoint, StopPoint, StoppingRule, TwoStageReport } from './report.js';
 export { GradientDescent, LossProbe } from './gradient-descent.js';
 export { saveNetwork, toLayersModel } from './save.js';
-export { f0Ratio, f0Threshold, resolveFixedEffects, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
+export {
+  f0Ratio,
+  f0Threshold,
+  resolveFixedEffects,
+  targetsCentred,
+  type FixedEffectColumn,
+  type FixedEffects,
+  type InitialOutputCheck,
+} from './fixed-effects.js';
 export { networkKernel, type KernelSource, type NetworkKernel } from './kernel.js';
 export {
   analyzeTwoStage,

@@ -131,3 +131,20 @@ describe('saving a centred network', () => {
     [trained, raw, rawTrained, network].forEach((n) => n.dispose());
   });
 });
+
+describe("fixed effects 'auto'", () => {
+  it('takes an intercept exactly when the targets were centred, and f0 exactly when it is not negligible', async () => {
+    const { x, y } = noiseData(30, 2, 12);
+    const mean = y.reduce((s, v) => s + v, 0) / y.length;
+    const centred = y.map((v) => v - mean);
+    const built = buildNetwork(spec(2, 16), { seed: 2 });
+    expect((await analyzeTwoStage(built, x, y)).fixedEffects).toEqual([]);
+    expect((await analyzeTwoStage(built, x, centred)).fixedEffects).toEqual(['intercept']);
+    expect((await analyzeTwoStage(built, x, centred, { fixedEffects: 'none' })).fixedEffects).toEqual([]);
+    const raw = buildNetwork(spec(2, 16), { seed: 2, initialOutput: 'keep' });
+    const both = await analyzeTwoStage(raw, x, centred);
+    expect(both.fixedEffects).toEqual(['intercept', 'f0']);
+    expect(both.fit.designProjections?.cols).toBe(2);
+    [built, raw].forEach((n) => n.dispose());
+  });
+});

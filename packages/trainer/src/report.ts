@@ -1,5 +1,5 @@
 import type { RemlOutcome, TailMethod } from '@duality/mixed-model';
-import type { InitialOutputCheck } from './fixed-effects.js';
+import type { FixedEffectColumn, InitialOutputCheck } from './fixed-effects.js';
 
 /** The stopping rules a report compares. */
 export type StoppingRule = 'reml' | 'gcv' | 'oracle' | 'validation' | 'fixed';
@@ -39,6 +39,8 @@ export interface TwoStageReport {
   network: { parameterisation: string; hiddenWidths: number[]; activation: string; parameters: number };
   /** The initial output: centred (f0 ≡ 0) or the network's own, its size against y's, and whether it was projected. */
   initialOutput: InitialOutputCheck;
+  /** The fixed effects projected out of the test and REML (not of the curves: the network has no such term). */
+  fixedEffects: FixedEffectColumn[];
   kernel: {
     source: 'empirical' | 'analytic';
     /** The NTK's eigenvalues on the training scale Θ = J Jᵀ/n, descending. */

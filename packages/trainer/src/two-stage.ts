@@ -15,7 +15,7 @@ import { seededPermutation } from '@duality/tabular';
 import { GradientDescent, LossProbe } from './gradient-descent.js';
 import { networkKernel, type KernelSource, type NetworkKernel } from './kernel.js';
 import type { CurvePoint, StopPoint, TwoStageReport } from './report.js';
-import { resolveFixedEffects, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
+import { resolveFixedEffects, type FixedEffectColumn, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
 import { TrainerInputError } from './time.js';
 
 export interface ValidationOptions {
@@ -37,10 +37,11 @@ export interface TwoStageOptions {
   /** Kernel of the network at initialisation (default 'empirical') or of its infinite-width limit. */
   kernel?: KernelSource;
   /**
-   * Fixed effects of the random-effects model in the test and REML: 'auto' (default) is 'none' (the exact duality)
-   * when f0 is negligible, as for the centred networks Duality builds, and 'f0' otherwise (math.md §0.1); or an
-   * intercept, f0 itself, or a design matrix (n×p covariates). The network has no such term, so curves use the
-   * kernel alone.
+   * Fixed effects of the random-effects model in the test and REML: 'auto' (default) takes an intercept when the
+   * targets were centred (mean 0 to rounding, as after standardising) and f0 when it is not negligible (math.md
+   * §0.1: never for the centred networks Duality builds), so that the test's null is exact; or 'none' (the exact
+   * duality), an intercept, f0 itself, or a design matrix (n×p covariates). The network has no such term, so curves
+   * use the kernel alone.
    */
   fixedEffects?: FixedEffects;
   /** Held-out data: test curves, the oracle stop and test losses at every stop. */
@@ -183,6 +184,8 @@ export interface TwoStageAnalysis {
   remlSteps: number;
   /** The network's initial output and whether it was projected out of the test. */
   initialOutput: InitialOutputCheck;
+  /** The fixed-effect design's columns in the test and REML (empty: the exact duality with no fixed effects). */
+  fixedEffects: FixedEffectColumn[];
   x: Matrix64;
   y: Matrix64;
   test?: { x: Matrix64; y: Matrix64 };
@@ -212,7 +215,7 @@ export async function analyzeTwoStage(
   const test = testX ? { x: testX, y: targets(options.test!.y, testX.rows, 'test y') } : undefined;
   options.onProgress?.({ phase: 'kernel', step: 0, totalSteps: 0 });
   const kernel = await networkKernel(network, x, test?.x, options.kernel ?? 'empirical');
-  const { design, initialOutput } = resolveFixedEffects(options.fixedEffects ?? 'auto', kernel.f0, y, network.initialOutput);
+  const { design, columns: fixedEffects, initialOutput } = resolveFixedEffects(options.fixedEffects ?? 'auto', kernel.f0, y, network.initialOutput);
   options.onProgress?.({ phase: 'decision', step: 0, totalSteps: 0 });
   const fit = fitSpectral({ kernel: kernel.theta, y, f0: kernel.f0, design, crossKernel: kernel.cross });
   const decision = twoStageDecision(fit, { alpha: options.alpha ?? 0.05, convention: options.convention ?? 'exact' });
@@ -230,7 +233,7 @@ export async function analyzeTwoStage(
     );
   }
   const remlSteps = stepsAt(decision.reml.time, learningRate);
-  return { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, remlSteps, initialOutput, x, y, test };
+  return { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, remlSteps, initialOutput, fixedEffects, x, y, test };
 }
 
 function stepsAt(time: number, learningRate: number): number {
@@ -254,7 +257,7 @@ export async function trainTwoStage(
   const alpha = options.alpha ?? 0.05;
   const onProgress = options.onProgress;
   const tfjs = await initTensorflow();
-  const { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, remlSteps, initialOutput, x, y, test } = await analyzeTwoStage(
+  const { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, remlSteps, initialOutput, fixedEffects, x, y, test } = await analyzeTwoStage(
     network,
     xInput,
     yInput,
@@ -368,6 +371,7 @@ export async function trainTwoStage(
       parameters: network.plans.reduce((s, p) => s + p.fanIn * p.fanOut + (p.biasScale === 0 ? 0 : p.fanOut), 0),
     },
     initialOutput,
+    fixedEffects,
     kernel: {
       source: kernel.source,
       eigenvalues: Array.from(fit.eigenvalues),

@@ -3,6 +3,7 @@ import { ntkSuite } from './ntk.js';
 import { linalgSuite } from './linalg.js';
 import { mixedModelSuite } from './mixed-model.js';
 import { calibrationSuite } from './calibration.js';
+import { calibrationPathSuite } from './calibration-path.js';
 import { stoppingSuite } from './stopping.js';
 import { realSuite } from './real.js';
 import { endToEndSuite } from './end-to-end.js';
@@ -10,4 +11,4 @@ import { seedsMeetSuite } from './seeds-meet.js';
 import { transferSuite } from './transfer.js';
 
 /** Every suite, in the order `bench` runs them. Each suite registers itself here. */
-export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite];
+export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite];

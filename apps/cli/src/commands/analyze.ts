@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { formatNumber } from '../report/format.js';
-import { initialOutputLabel } from '../report/summary.js';
+import { fixedEffectsLabel, initialOutputLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
   addDataOptions,
@@ -55,6 +55,7 @@ export function analysisSummary(data: LoadedData, analysis: TwoStageAnalysis) {
       droppedMissing: data.design.droppedMissing,
     },
     initialOutput: analysis.initialOutput,
+    fixedEffects: analysis.fixedEffects,
     kernel: { source: analysis.kernel.source, largestEigenvalue: analysis.largestEigenvalue, trace: fit.eigenvalues.reduce((s, v) => s + v, 0) },
     test: {
       statistic: test.statistic,
@@ -86,7 +87,7 @@ export function registerAnalyze(program: Command, output: Output): void {
     .option('--dataset <name>', `a bundled dataset instead of a file: ${bundledDatasetNames.join(', ')}`)
     .option('--json', 'print JSON instead of a table');
   addDataOptions(command);
-  addNetworkOptions(command, { hidden: '256,256' });
+  addNetworkOptions(command);
   addDecisionOptions(command);
   command.action(async (file: string | undefined, options: AnalyzeOptions & { dataset?: string }) => {
     if ((file === undefined) === (options.dataset === undefined)) {
@@ -103,6 +104,7 @@ export function registerAnalyze(program: Command, output: Output): void {
       table([
         ['data', `${s.data.source}: ${s.data.nTrain} training rows (${s.data.nTest} held out, ${s.data.droppedMissing} dropped for missing values), ${s.data.features.length} features`],
         ['initial output', initialOutputLabel(analysis.initialOutput)],
+        ['fixed effects', fixedEffectsLabel(analysis.fixedEffects)],
         ['kernel', `${s.kernel.source} NTK, λ1 = ${formatNumber(s.kernel.largestEigenvalue)}, tr Θ = ${formatNumber(s.kernel.trace)}`],
         ['score test', `S = ${formatNumber(s.test.statistic)} (null mean ${formatNumber(s.test.nullMean)}, sd ${formatNumber(s.test.nullSd)})`],
         ['p-value', `${formatNumber(s.test.p)} exact (${s.test.method}, relative error ≤ ${formatNumber(s.test.relativeErrorEstimate)}); Satterthwaite ${formatNumber(s.test.satterthwaiteP)}`],

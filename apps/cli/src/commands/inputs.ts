@@ -1,6 +1,6 @@
 import { Matrix64 } from '@duality/linalg-core';
 import { buildNetwork, INITIAL_OUTPUTS, validateSpec, type ActivationName, type DenseNetwork, type InitialOutput, type MlpSpec, type Parameterisation } from '@duality/ntk';
-import type { FixedEffects } from '@duality/trainer';
+import { NETWORK_DEFAULTS, type FixedEffects } from '@duality/trainer';
 import { loadBundledDataset, prepareDesign, readTable, type Design } from '@duality/tabular';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -45,23 +45,24 @@ export function addDataOptions(command: Command, defaults: { testFraction: strin
     .option('--seed <n>', 'seed of the split and of the network initialisation', '0');
 }
 
-export function addNetworkOptions(command: Command, defaults: { hidden: string }): Command {
+/** Network options, defaulting to the trainer's default network (the demo asks for narrower layers). */
+export function addNetworkOptions(command: Command, defaults: { hidden?: string } = {}): Command {
   command
-    .option('--hidden <widths>', 'hidden layer widths, comma-separated', defaults.hidden)
+    .option('--hidden <widths>', 'hidden layer widths, comma-separated', defaults.hidden ?? NETWORK_DEFAULTS.hiddenWidths.join(','))
     .addOption(
       new Option('--activation <name>', 'activation of the hidden layers')
         .choices(['relu', 'leaky_relu', 'erf', 'tanh', 'gelu', 'sigmoid', 'identity'])
-        .default('relu'),
+        .default(NETWORK_DEFAULTS.activation),
     )
     .option('--slope <a>', 'leaky_relu: slope for x < 0', '0.01')
-    .addOption(new Option('--parameterisation <p>', 'how weights are scaled').choices(['standard', 'ntk', 'mup']).default('standard'))
-    .option('--weight-std <s>', 'σ_w of the hidden layers', String(Math.SQRT2))
-    .option('--bias-std <s>', 'σ_b', '0.1')
+    .addOption(new Option('--parameterisation <p>', 'how weights are scaled').choices(['standard', 'ntk', 'mup']).default(NETWORK_DEFAULTS.parameterisation))
+    .option('--weight-std <s>', 'σ_w of the hidden layers', String(NETWORK_DEFAULTS.weightStd))
+    .option('--bias-std <s>', 'σ_b', String(NETWORK_DEFAULTS.biasStd))
     .option('--output-std <s>', 'σ_w of the output layer (default: --weight-std)')
     .addOption(
       new Option('--initial-output <mode>', "zero: the centred network g − g₀, whose output starts at exactly 0; keep: the raw network's random f0")
         .choices([...INITIAL_OUTPUTS])
-        .default('zero'),
+        .default(NETWORK_DEFAULTS.initialOutput),
     );
   return command;
 }

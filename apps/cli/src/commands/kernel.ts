@@ -21,7 +21,7 @@ export function registerKernel(program: Command, output: Output): void {
     .option('--force', 'write into a folder that already has files (ours are overwritten)')
     .addOption(new Option('--kernel <source>', 'the network’s own NTK or its infinite-width limit').choices(['empirical', 'analytic']).default('empirical'));
   addDataOptions(command, { testFraction: '0' });
-  addNetworkOptions(command, { hidden: '256,256' });
+  addNetworkOptions(command);
   command.action(async (file: string, options: KernelOptions) => {
     await prepareOutputFolder(options.out, options.force ?? false);
     const { design } = loadData({ file }, options);

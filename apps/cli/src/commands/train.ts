@@ -8,7 +8,7 @@ import type { Output } from '../output.js';
 import { progressBar } from '../progress.js';
 import { prepareOutputFolder, writeReport } from '../report/index.js';
 import { formatNumber } from '../report/format.js';
-import { initialOutputLabel } from '../report/summary.js';
+import { fixedEffectsLabel, initialOutputLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
   addDataOptions,
@@ -48,6 +48,7 @@ function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds:
   return table([
     ['data', `${data.label}: ${design.train.x.rows} training rows (${design.test.x.rows} held out, ${design.droppedMissing} dropped for missing values), ${design.featureNames.length} features`],
     ['initial output', initialOutputLabel(report.initialOutput)],
+    ['fixed effects', fixedEffectsLabel(report.fixedEffects)],
     ['decision', report.decision.train ? `trained ${report.decision.steps} steps${report.decision.cappedAt ? ' (capped)' : ''}` : 'not trained'],
     ['why', report.decision.reason],
     ['p-value', `${formatNumber(report.test.p)} exact (${report.test.method}); Satterthwaite ${formatNumber(report.test.satterthwaiteP)}`],
@@ -105,7 +106,7 @@ async function train(source: { file: string } | { dataset: string }, options: Tr
   }
 }
 
-function addTrainOptions(command: Command, defaults: { out?: string; maxSteps: string; hidden: string }): Command {
+function addTrainOptions(command: Command, defaults: { out?: string; maxSteps: string; hidden?: string }): Command {
   if (defaults.out) command.option('--out <dir>', 'folder for the report and the trained model (must be new or empty)', defaults.out);
   else command.requiredOption('--out <dir>', 'folder for the report and the trained model (must be new or empty)');
   command
@@ -126,7 +127,7 @@ export function registerTrain(program: Command, output: Output): void {
     .command('train')
     .description('train with the two-stage rule, save the network (TF.js format) and write the report')
     .argument('<file>', 'a CSV/TSV file with a header, or a JSON array of records');
-  addTrainOptions(trainCommand, { maxSteps: '100000', hidden: '256,256' }).action((file: string, options: TrainOptions) =>
+  addTrainOptions(trainCommand, { maxSteps: '100000' }).action((file: string, options: TrainOptions) =>
     train({ file }, options, output),
   );
 

@@ -97,6 +97,7 @@ export function fixtureReport(scenario: FixtureScenario = 'train'): TwoStageRepo
     data: { nTrain, nTest: withTest ? 60 : 0, inputDim: 10, outputs: 1 },
     network: { parameterisation: 'standard', hiddenWidths: [500, 500], activation: 'relu', parameters: 256_501 },
     initialOutput: { network: 'zero', f0Ratio: 0, threshold: 0.01 / nTrain, projected: false },
+    fixedEffects: ['intercept'],
     kernel: { source: 'empirical', eigenvalues, mostNegativeEigenvalue: -3.1e-15, seconds: 1.84 },
     learningRate,
     maxStableLearningRate: 2 / eigenvalues[0]!,

@@ -35,6 +35,12 @@ export function initialOutputLabel(initial: TwoStageReport['initialOutput']): st
   return initial.note ? `${start}; ${initial.note}` : start;
 }
 
+/** The fixed effects projected out of the test, and why each is there. */
+export function fixedEffectsLabel(columns: TwoStageReport['fixedEffects']): string {
+  const why = { intercept: 'intercept (the targets were centred)', f0: 'f0 (the initial output)', covariates: 'intercept and the named covariates' };
+  return columns.length === 0 ? 'none (the exact duality)' : columns.map((c) => why[c]).join(', ');
+}
+
 export function reportSummary(report: TwoStageReport, run: RunDetails = {}): ReportSummary {
   const { data, network, kernel, test, reml, decision, training } = report;
   const headline = decision.train
@@ -60,6 +66,7 @@ export function reportSummary(report: TwoStageReport, run: RunDetails = {}): Rep
         `sd ${formatNumber(Math.sqrt(test.nullVariance))} (m = ${formatCount(test.m)}, ${test.convention} convention)`,
     ],
     ['Initial output', initialOutputLabel(report.initialOutput)],
+    ['Fixed effects (test and REML)', fixedEffectsLabel(report.fixedEffects)],
     ['REML stopping time', `${stopTimeLabel(report)}; outcome ${reml.outcome}`],
     ['Effective degrees of freedom', `${formatNumber(reml.edf)} of n = ${formatCount(data.nTrain)}`],
     ['Noise variance σ̂²', formatNumber(reml.noiseVariance)],
