@@ -72,9 +72,20 @@ describe('duality train', () => {
     expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
   });
 
+  it('leaves nothing behind when a run fails', async () => {
+    const dir = tempDir();
+    const csv = writeCsv(dir, 40);
+    const out = join(dir, 'failed');
+    await expect(run(['train', csv, '--target', 'y', '--out', out, '--compare', 'validation,everything'])).rejects.toThrow(
+      /--compare: unknown comparator 'everything'; use none or a list of validation, horizon/,
+    );
+    await expect(run(['train', csv, '--target', 'y', '--out', out, '--alpha', '2'])).rejects.toThrow(/--alpha must be in \(0, 1\)/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('runs the demo on the bundled cars data', async () => {
     const out = join(tempDir(), 'demo');
-    const text = await run(['demo', '--out', out, '--hidden', '8,8', '--max-steps', '40', '--no-validation']);
+    const text = await run(['demo', '--out', out, '--hidden', '8,8', '--max-steps', '40', '--compare', 'none']);
     expect(text).toMatch(/decision/);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.data.inputDim).toBe(5);

@@ -13,14 +13,15 @@ export {
   type InitialOutputCheck,
 } from './fixed-effects.js';
 export { networkKernel, type KernelSource, type NetworkKernel } from './kernel.js';
+export { analyzeTwoStage, DEFAULT_ALPHA, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
+export type { TrainingProgress } from './progress.js';
+export type { ValidationOptions } from './validation.js';
 export {
-  analyzeTwoStage,
+  COMPARATORS,
+  DEFAULT_MAX_STEPS,
   trainTwoStage,
-  type AnalysisOptions,
-  type TwoStageAnalysis,
-  type TrainingProgress,
+  type Comparator,
   type TwoStageOptions,
   type TwoStageResult,
-  type ValidationOptions,
 } from './two-stage.js';
 export { RemlStoppingCallback, type RemlStoppingOptions } from './reml-stopping-callback.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MatrixLike } from '@duality/linalg-core';
 import { readSequential } from '@duality/ntk';
 import { TrainerInputError } from './time.js';
-import { analyzeTwoStage, type AnalysisOptions, type TwoStageAnalysis } from './two-stage.js';
+import { analyzeTwoStage, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
 
 export interface RemlStoppingOptions extends Omit<AnalysisOptions, 'learningRate' | 'test' | 'onProgress'> {
   /** The learning rate of the model's SGD optimizer, in TF.js's units. */

@@ -4,14 +4,14 @@ import type { FixedEffectColumn, InitialOutputCheck } from './fixed-effects.js';
 /** The stopping rules a report compares. */
 export type StoppingRule = 'reml' | 'gcv' | 'oracle' | 'validation' | 'fixed';
 
-/** Losses at one step: the real network's (measured) beside the kernel model's (predicted). */
+/** Losses at one step: the kernel model's (predicted) everywhere, the real network's (measured) where it was trained. */
 export interface CurvePoint {
   step: number;
   /** Continuous time t = η·step. */
   time: number;
-  /** (1/2n)‖f − y‖² of the network on the training set (summed over outputs). */
-  trainLoss: number;
-  /** Same on the test set (1/2n*), when test data were given. */
+  /** (1/2n)‖f − y‖² of the network on the training set (summed over outputs); absent past the trained extent. */
+  trainLoss?: number;
+  /** Same on the test set (1/2n*), when test data were given and the network got to this step. */
   testLoss?: number;
   /** The linearised (kernel) model's training loss at this step: discrete-time GD, (1 − ηλ)^k. */
   kernelTrainLoss: number;
@@ -91,12 +91,15 @@ export interface TwoStageReport {
   decorrelation: { time: number; psi: number }[];
   /** ℓ_i(t̂), the spectral losses at the REML stop, by eigenvalue (same order as kernel.eigenvalues). */
   spectralLossesAtStop: number[];
-  /** Every rule's stop (REML always; GCV always; oracle with test data; validation and fixed when run). */
+  /** Every rule's stop (REML always; GCV always; oracle with test data; validation and fixed when asked). */
   stops: StopPoint[];
-  /** Losses at log-spaced steps up to the longest stop plotted. */
+  /** Losses at log-spaced steps up to the horizon (a multiple of the longest stop other than GCV). */
   curves: CurvePoint[];
   training: {
+    /** Steps the rule trained (the returned network's). */
     steps: number;
+    /** The last step the real network was measured at: the rule's stop, or the horizon with the 'horizon' comparator. */
+    trainedTo: number;
     seconds: number;
     tfjsBackend: string;
     linalgBackend: string;

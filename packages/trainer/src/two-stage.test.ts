@@ -35,10 +35,12 @@ describe('GradientDescent', () => {
     const { x, y } = dataset(24, 3, 0.3, 1, 1);
     const network = buildNetwork(spec(3, 2048), { seed: 3 });
     const before = network.outputs(x);
-    const result = await trainTwoStage(network, x, y, { learningRate: 'auto', validation: false, maxSteps: 400, curvePoints: 12 });
+    const result = await trainTwoStage(network, x, y, { learningRate: 'auto', compare: ['horizon'], maxSteps: 400, curvePoints: 12 });
     // Early in training the network is still linear in its weights: measured and predicted losses agree closely.
-    for (const point of result.report.curves.filter((c) => c.step <= 50)) {
-      expect(Math.abs(point.trainLoss - point.kernelTrainLoss) / point.kernelTrainLoss).toBeLessThan(0.05);
+    const early = result.report.curves.filter((c) => c.step <= 50);
+    expect(early.length).toBeGreaterThan(5);
+    for (const point of early) {
+      expect(Math.abs(point.trainLoss! - point.kernelTrainLoss) / point.kernelTrainLoss).toBeLessThan(0.05);
     }
     expect(network.outputs(x).data).toEqual(before.data);
     result.network.dispose();
@@ -69,6 +71,7 @@ describe('trainTwoStage', () => {
       test: { x: test.x, y: test.y },
       maxSteps: 300,
       fixedSteps: [1000],
+      compare: ['validation'],
     });
     expect(report.decision.train).toBe(true);
     expect(report.test.p).toBeLessThan(0.05);
@@ -85,13 +88,35 @@ describe('trainTwoStage', () => {
     network.dispose();
   });
 
+  it('by default trains the real network to the rule’s stop and no further; the curves past it are predicted', async () => {
+    const train = dataset(60, 3, 0.3, 1, 5);
+    const test = dataset(30, 3, 0.3, 1, 6);
+    const network = buildNetwork(spec(3, 128), { seed: 2 });
+    const progress: string[] = [];
+    const { report, network: trained } = await trainTwoStage(network, train.x, train.y, {
+      test: { x: test.x, y: test.y },
+      onProgress: (p) => progress.push(p.phase),
+    });
+    const stop = report.decision.steps;
+    expect(stop).toBeGreaterThan(0);
+    expect(report.training.trainedTo).toBe(stop);
+    expect(report.stops.map((s) => s.rule)).toEqual(['reml', 'gcv', 'oracle']);
+    const past = report.curves.filter((c) => c.step > stop);
+    expect(past.length).toBeGreaterThan(3);
+    expect(past.every((c) => c.trainLoss === undefined && c.testLoss === undefined && Number.isFinite(c.kernelTestLoss))).toBe(true);
+    expect(report.curves.filter((c) => c.step <= stop).every((c) => c.trainLoss !== undefined)).toBe(true);
+    expect(new Set(progress)).toEqual(new Set(['kernel', 'decision', 'training']));
+    trained.dispose();
+    network.dispose();
+  });
+
   it('keeps the initial network when the test does not reject t = 0 (pure noise)', async () => {
     const { x } = dataset(40, 3, 0, 0, 7);
     const g = normalGenerator(99);
     const noise = Float64Array.from({ length: 40 }, () => g());
     // The centred network starts at f0 ≡ 0, so u = y is exactly the noise.
     const network = buildNetwork(spec(3, 64), { seed: 4 });
-    const { report, network: kept } = await trainTwoStage(network, x, noise, { validation: false, maxSteps: 50 });
+    const { report, network: kept } = await trainTwoStage(network, x, noise, { maxSteps: 50 });
     expect(report.test.p).toBeGreaterThanOrEqual(0.05);
     expect(report.decision).toMatchObject({ train: false, steps: 0 });
     expect(report.initialOutput).toMatchObject({ network: 'zero', f0Ratio: 0, projected: false });

@@ -73,6 +73,8 @@ async function networkRun(truth: (typeof TRUE_FUNCTIONS)[number], n: number, wid
       maxSteps,
       seed,
       curvePoints: 30,
+      // The comparators are the point here: validation early stopping, and the network measured along the whole curve.
+      compare: ['validation', 'horizon'],
     });
     stopped.dispose();
     const stop = (rule: 'reml' | 'validation' | 'oracle') => report.stops.find((s) => s.rule === rule)!;

@@ -4,6 +4,7 @@ import { bundledDatasetNames } from '@duality/tabular';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
+import { progressReporter } from '../progress.js';
 import { formatNumber } from '../report/format.js';
 import { fixedEffectsLabel, initialOutputLabel } from '../report/summary.js';
 import { table } from './format.js';
@@ -22,13 +23,14 @@ import {
   type NetworkOptions,
 } from './inputs.js';
 
-export type AnalyzeOptions = DataOptions & NetworkOptions & DecisionOptions & { json?: boolean };
+export type AnalyzeOptions = DataOptions & NetworkOptions & DecisionOptions & { json?: boolean; quiet?: boolean };
 
 /** Build the seeded network the options describe and run stages 1 and 2 on the training split. */
 export async function runAnalysis(data: LoadedData, options: AnalyzeOptions): Promise<TwoStageAnalysis> {
   const { design } = data;
   await initTensorflow(); // networks are created on the chosen backend
   const network = networkFromOptions(design.train.x.cols, options);
+  const progress = progressReporter({ quiet: options.quiet });
   try {
     return await analyzeTwoStage(network, design.train.x, design.train.y, {
       kernel: options.kernel,
@@ -36,8 +38,10 @@ export async function runAnalysis(data: LoadedData, options: AnalyzeOptions): Pr
       alpha: parseAlpha(options.alpha),
       learningRate: parseLearningRate(options.learningRate),
       convention: options.convention,
+      onProgress: (p) => progress.update(p),
     });
   } finally {
+    progress.stop();
     network.dispose();
   }
 }
@@ -85,7 +89,8 @@ export function registerAnalyze(program: Command, output: Output): void {
     .description('the two-stage decision only: should the network train (exact score test), and for how long (REML)?')
     .argument('[file]', 'a CSV/TSV file with a header, or a JSON array of records')
     .option('--dataset <name>', `a bundled dataset instead of a file: ${bundledDatasetNames.join(', ')}`)
-    .option('--json', 'print JSON instead of a table');
+    .option('--json', 'print JSON instead of a table')
+    .option('--quiet', 'no progress lines on stderr');
   addDataOptions(command);
   addNetworkOptions(command);
   addDecisionOptions(command);

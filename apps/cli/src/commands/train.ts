@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { initTensorflow } from '@duality/ntk';
-import { saveNetwork, trainTwoStage, type TwoStageReport } from '@duality/trainer';
+import { COMPARATORS, saveNetwork, trainTwoStage, type Comparator, type TwoStageReport } from '@duality/trainer';
 import { bundledDatasetNames } from '@duality/tabular';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
-import { progressBar } from '../progress.js';
-import { prepareOutputFolder, writeReport } from '../report/index.js';
+import { progressReporter } from '../progress.js';
+import { inOutputFolder, writeReport } from '../report/index.js';
 import { formatNumber } from '../report/format.js';
 import { fixedEffectsLabel, initialOutputLabel } from '../report/summary.js';
 import { table } from './format.js';
@@ -34,16 +34,26 @@ type TrainOptions = DataOptions &
     force?: boolean;
     json?: boolean;
     maxSteps: string;
-    validation: boolean;
+    compare: string;
     validationFraction: string;
     compareSteps?: string;
+    quiet?: boolean;
   };
+
+/** --compare: comma-separated real-network comparators, or 'none'. */
+function parseComparators(value: string): Comparator[] {
+  if (value.trim() === 'none') return [];
+  const names = value.split(',').map((c) => c.trim());
+  const unknown = names.filter((c) => !(COMPARATORS as readonly string[]).includes(c));
+  if (unknown.length > 0) throw new UsageError(`--compare: unknown comparator '${unknown.join("', '")}'; use none or a list of ${COMPARATORS.join(', ')}`);
+  return names as Comparator[];
+}
 
 /** The rule's outcome and every stop, as the table `train` prints. */
 function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds: number, standardized: boolean): string {
-  const stops = report.stops
-    .map((s) => `${s.rule} ${s.steps}${s.testLoss === undefined ? '' : ` (test ${formatNumber(s.testLoss)})`}`)
-    .join(', ');
+  const testOf = (s: TwoStageReport['stops'][number]) =>
+    s.testLoss !== undefined ? ` (test ${formatNumber(s.testLoss)})` : s.kernelTestLoss !== undefined ? ` (test ${formatNumber(s.kernelTestLoss)} predicted)` : '';
+  const stops = report.stops.map((s) => `${s.rule} ${s.steps}${testOf(s)}`).join(', ');
   const { design } = data;
   return table([
     ['data', `${data.label}: ${design.train.x.rows} training rows (${design.test.x.rows} held out, ${design.droppedMissing} dropped for missing values), ${design.featureNames.length} features`],
@@ -61,17 +71,21 @@ function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds:
   ]);
 }
 
-async function train(source: { file: string } | { dataset: string }, options: TrainOptions, output: Output): Promise<void> {
+/** Refuse an occupied folder before the long run, not after it; a failed run removes the folder it created. */
+function train(source: { file: string } | { dataset: string }, options: TrainOptions, output: Output): Promise<void> {
+  return inOutputFolder(options.out, options.force ?? false, () => trainInto(source, options, output));
+}
+
+async function trainInto(source: { file: string } | { dataset: string }, options: TrainOptions, output: Output): Promise<void> {
   const started = performance.now();
-  // Refuse an occupied folder before the long run, not after it.
-  await prepareOutputFolder(options.out, options.force ?? false);
   const data = loadData(source, options);
   const { design } = data;
   if (design.test.x.rows === 0 && options.testFraction !== '0') throw new UsageError('the test split is empty: use a larger --test-fraction');
   const seed = parseSeed(options.seed);
   await initTensorflow(); // networks are created on the chosen backend
   const network = networkFromOptions(design.train.x.cols, options);
-  const bar = progressBar();
+  const compare = parseComparators(options.compare);
+  const bar = progressReporter({ quiet: options.quiet });
   try {
     const { report, network: trained } = await trainTwoStage(network, design.train.x, design.train.y, {
       test: design.test.x.rows > 0 ? { x: design.test.x, y: design.test.y } : undefined,
@@ -81,9 +95,8 @@ async function train(source: { file: string } | { dataset: string }, options: Tr
       learningRate: parseLearningRate(options.learningRate),
       convention: options.convention,
       maxSteps: parseNumber(options.maxSteps, '--max-steps', (x) => Number.isInteger(x) && x >= 1, 'a positive integer'),
-      validation: options.validation
-        ? { fraction: parseNumber(options.validationFraction, '--validation-fraction', (x) => x > 0 && x < 1, 'in (0, 1)') }
-        : false,
+      compare,
+      validation: { fraction: parseNumber(options.validationFraction, '--validation-fraction', (x) => x > 0 && x < 1, 'in (0, 1)') },
       fixedSteps: options.compareSteps
         ? options.compareSteps.split(',').map((s) => parseNumber(s, '--compare-steps', (x) => Number.isInteger(x) && x >= 1, 'positive integers'))
         : [],
@@ -106,15 +119,20 @@ async function train(source: { file: string } | { dataset: string }, options: Tr
   }
 }
 
-function addTrainOptions(command: Command, defaults: { out?: string; maxSteps: string; hidden?: string }): Command {
+function addTrainOptions(command: Command, defaults: { out?: string; maxSteps: string; hidden?: string; compare?: string }): Command {
   if (defaults.out) command.option('--out <dir>', 'folder for the report and the trained model (must be new or empty)', defaults.out);
   else command.requiredOption('--out <dir>', 'folder for the report and the trained model (must be new or empty)');
   command
     .option('--force', 'write into a folder that already has files (ours are overwritten)')
     .option('--json', 'print JSON instead of a table')
     .option('--max-steps <k>', 'cap on any run’s steps (an infinite or huge t̂ is capped and reported)', defaults.maxSteps)
-    .option('--no-validation', 'skip the validation early-stopping comparator')
+    .option(
+      '--compare <list>',
+      `real-network comparators, comma-separated: validation (early stopping on held-out rows), horizon (train on past the stop); or none. Without them the network trains to the rule's stop only and the curves past it are the kernel's prediction`,
+      defaults.compare ?? 'none',
+    )
     .option('--validation-fraction <f>', 'rows held out by the validation comparator', '0.2')
+    .option('--quiet', 'no progress (bars in a terminal, a line at most every 10 s otherwise, on stderr)')
     .option('--compare-steps <k>', 'fixed step counts to compare with, comma-separated (e.g. 50000)');
   addDataOptions(command);
   addNetworkOptions(command, { hidden: defaults.hidden });
@@ -135,8 +153,8 @@ export function registerTrain(program: Command, output: Output): void {
     .command('demo')
     .description(`train on a bundled real dataset (default cars: Miles_per_Gallon from the numeric columns)`)
     .option('--dataset <name>', `one of ${bundledDatasetNames.join(', ')}`, 'cars');
-  // A small network and a bounded budget keep the demo to about a minute on two CPU cores.
-  addTrainOptions(demo, { out: 'duality-demo', maxSteps: '3000', hidden: '64,64' }).action(
+  // The demo exists to show the comparators; a small network and a bounded budget keep it short on two CPU cores.
+  addTrainOptions(demo, { out: 'duality-demo', maxSteps: '3000', hidden: '64,64', compare: 'validation,horizon' }).action(
     (options: TrainOptions & { dataset: string }) => train({ dataset: options.dataset }, options, output),
   );
 }

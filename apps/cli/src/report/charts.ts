@@ -82,7 +82,7 @@ function stopTimeMark(report: TwoStageReport): number | undefined {
 /** Train/test losses of the network and of the kernel model against steps, with every rule's stop. */
 export function lossCurvesChart(report: TwoStageReport): ReportChart {
   const series = report.curves.flatMap((point) => [
-    { step: point.step, loss: point.trainLoss, split: 'train', model: 'network' },
+    ...(point.trainLoss === undefined ? [] : [{ step: point.step, loss: point.trainLoss, split: 'train', model: 'network' }]),
     { step: point.step, loss: point.kernelTrainLoss, split: 'train', model: 'kernel' },
     ...(point.testLoss === undefined ? [] : [{ step: point.step, loss: point.testLoss, split: 'test', model: 'network' }]),
     ...(point.kernelTestLoss === undefined
@@ -106,7 +106,8 @@ export function lossCurvesChart(report: TwoStageReport): ReportChart {
     id: 'loss-curves',
     title: 'Loss curves: the network beside its kernel model',
     caption:
-      'Solid lines: the real network, measured. Dashed: the linearised (kernel) model, predicted before training. ' +
+      `Solid lines: the real network, measured (trained to step ${report.training.trainedTo}). ` +
+      'Dashed: the linearised (kernel) model, predicted before training; past the trained steps it is the prediction alone. ' +
       'Vertical rules: where each stopping rule stops (the step axis is linear below 1, logarithmic above).',
     notes,
     spec: {

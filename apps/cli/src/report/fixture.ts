@@ -140,10 +140,11 @@ export function fixtureReport(scenario: FixtureScenario = 'train'): TwoStageRepo
     curves,
     training: {
       steps: trainedSteps,
+      trainedTo: lastStep, // as with the 'horizon' comparator: the network measured to the end of the curves
       seconds: trainedSteps * 0.0093,
       tfjsBackend: 'wasm',
       linalgBackend: 'lapack (OpenBLAS)',
-      finalTrainLoss: finalCurve.trainLoss,
+      finalTrainLoss: finalCurve.trainLoss!,
       ...(finalCurve.testLoss === undefined ? {} : { finalTestLoss: finalCurve.testLoss }),
     },
   };

@@ -1,5 +1,5 @@
 /** The report files the CLI writes: report.json, curves.csv, stops.csv and a self-contained report.html. */
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TwoStageReport } from './contract.js';
 import { UsageError } from '../errors.js';
@@ -55,20 +55,35 @@ export async function writeReport(dir: string, report: TwoStageReport, options: 
   return paths;
 }
 
-/** Create `dir`, or accept it if empty (or `force`): check before a long run, so no work is lost to a refusal. */
-export async function prepareOutputFolder(dir: string, force: boolean): Promise<void> {
+/**
+ * Create `dir` (true), or accept it if empty or with `force` (false): check before a long run, so no work is lost to
+ * a refusal.
+ */
+export async function prepareOutputFolder(dir: string, force: boolean): Promise<boolean> {
   const existing = await stat(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
   });
   if (existing === undefined) {
     await mkdir(dir, { recursive: true });
-    return;
+    return true;
   }
   if (!existing.isDirectory()) {
     throw new UsageError(`output folder ${dir} exists and is a file: choose another --out`);
   }
   if (!force && (await readdir(dir)).length > 0) {
     throw new UsageError(`output folder ${dir} is not empty: choose an empty or new folder, or pass --force to overwrite the report files in it`);
+  }
+  return false;
+}
+
+/** Run `work` with `dir` prepared; a failure removes the folder if this run created it, so it leaves nothing behind. */
+export async function inOutputFolder<T>(dir: string, force: boolean, work: () => Promise<T>): Promise<T> {
+  const created = await prepareOutputFolder(dir, force);
+  try {
+    return await work();
+  } catch (err) {
+    if (created) await rm(dir, { recursive: true, force: true });
+    throw err;
   }
 }

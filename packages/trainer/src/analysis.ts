@@ -1,0 +1,114 @@
+import { Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
+import { fitSpectral, twoStageDecision, type SpectralFit, type TwoStageDecision } from '@duality/mixed-model';
+import type { DenseNetwork } from '@duality/ntk';
+import { resolveFixedEffects, type FixedEffectColumn, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
+import { networkKernel, type KernelSource, type NetworkKernel } from './kernel.js';
+import type { TrainingProgress } from './progress.js';
+import { stepsForTime, TrainerInputError } from './time.js';
+
+/** The level of the score test when the caller names none. */
+export const DEFAULT_ALPHA = 0.05;
+
+export interface AnalysisOptions {
+  /** Learning rate η, or 'auto' (default): 1/λ1 to two significant digits, the largest step with no oscillation. */
+  learningRate?: number | 'auto';
+  /** Level of the score test (default 0.05). */
+  alpha?: number;
+  /** 'exact' (default) or 'published' (the published toolkit's conventions, for comparison). */
+  convention?: 'exact' | 'published';
+  /** Kernel of the network at initialisation (default 'empirical') or of its infinite-width limit. */
+  kernel?: KernelSource;
+  /**
+   * Fixed effects of the random-effects model in the test and REML: 'auto' (default) takes an intercept when the
+   * targets were centred (mean 0 to rounding, as after standardising) and f0 when it is not negligible (math.md
+   * §0.1: never for the centred networks Duality builds), so that the test's null is exact; or 'none' (the exact
+   * duality), an intercept, f0 itself, or a design matrix (n×p covariates). The network has no such term, so curves
+   * use the kernel alone.
+   */
+  fixedEffects?: FixedEffects;
+  /** Held-out data: test curves, the oracle stop and test losses at every stop. */
+  test?: { x: MatrixLike; y: MatrixLike | ArrayLike<number> };
+  onProgress?: (progress: TrainingProgress) => void;
+}
+
+/** Stage 1 and 2 without training: the kernel, the fit, the decision and the learning rate they imply. */
+export interface TwoStageAnalysis {
+  kernel: NetworkKernel;
+  fit: SpectralFit;
+  decision: TwoStageDecision;
+  learningRate: number;
+  /** λ1 of Θ: η·λ1 < 2 for gradient descent to converge. */
+  largestEigenvalue: number;
+  /** Full-batch steps to reach t̂ at the learning rate (Infinity when t̂ = ∞), whatever the test decided. */
+  remlSteps: number;
+  /** The network's initial output and whether it was projected out of the test. */
+  initialOutput: InitialOutputCheck;
+  /** The fixed-effect design's columns in the test and REML (empty: the exact duality with no fixed effects). */
+  fixedEffects: FixedEffectColumn[];
+  x: Matrix64;
+  y: Matrix64;
+  test?: { x: Matrix64; y: Matrix64 };
+}
+
+/** Targets as an n×k matrix, checked against the inputs' rows and for finiteness. */
+function targets(y: MatrixLike | ArrayLike<number>, rows: number, what: string): Matrix64 {
+  const m = ArrayBuffer.isView(y) || (Array.isArray(y) && typeof y[0] === 'number')
+    ? Matrix64.column(y as ArrayLike<number>)
+    : toMatrix64(y as MatrixLike);
+  if (m.rows !== rows) throw new TrainerInputError(`${what} has ${m.rows} rows but the inputs have ${rows}; they must match`);
+  const bad = m.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new TrainerInputError(`${what}[${Math.floor(bad / m.cols)}] is ${m.data[bad]}; targets must be finite`);
+  return m;
+}
+
+/** x rounded down to two significant digits (a learning rate that stays on the safe side of 1/λ1). */
+function twoSignificantDown(x: number): number {
+  const unit = 10 ** (Math.floor(Math.log10(x)) - 1);
+  // toPrecision drops the binary noise of the product (0.0060999… → 0.0061).
+  return Number((Math.floor(x / unit + 1e-9) * unit).toPrecision(2));
+}
+
+/** The requested learning rate, or 1/λ1 rounded down; refused where gradient descent would diverge (η·λ1 ≥ 2). */
+function stableLearningRate(requested: number | 'auto', lambda1: number): number {
+  if (!(lambda1 > 0)) throw new TrainerInputError('the kernel is zero: the network cannot move its outputs (check its weights)');
+  const learningRate = requested === 'auto' ? twoSignificantDown(1 / lambda1) : requested;
+  if (!(Number.isFinite(learningRate) && learningRate > 0)) {
+    throw new TrainerInputError(`learning rate must be a positive number, got ${requested}`);
+  }
+  if (learningRate * lambda1 >= 2) {
+    throw new TrainerInputError(
+      `learning rate ${learningRate} is too large for this kernel: η·λ1 = ${(learningRate * lambda1).toPrecision(3)} ≥ 2, ` +
+        `so gradient descent diverges; use less than ${twoSignificantDown(2 / lambda1)} (1/λ1 = ${twoSignificantDown(1 / lambda1)} is safe)`,
+    );
+  }
+  return learningRate;
+}
+
+/**
+ * The two-stage decision for a network, without training: its NTK and f0 at the current weights, the exact score
+ * test of t = 0 and the REML stopping time, in time and in steps at the learning rate (checked for stability).
+ */
+export async function analyzeTwoStage(
+  network: DenseNetwork,
+  xInput: MatrixLike,
+  yInput: MatrixLike | ArrayLike<number>,
+  options: AnalysisOptions = {},
+): Promise<TwoStageAnalysis> {
+  const x = toMatrix64(xInput);
+  const y = targets(yInput, x.rows, 'y');
+  if (y.cols !== network.outputDim) {
+    throw new TrainerInputError(`y has ${y.cols} output columns but the network has ${network.outputDim} outputs`);
+  }
+  const testX = options.test ? toMatrix64(options.test.x) : undefined;
+  const test = testX ? { x: testX, y: targets(options.test!.y, testX.rows, 'test y') } : undefined;
+  options.onProgress?.({ phase: 'kernel', step: 0, totalSteps: 0 });
+  const kernel = await networkKernel(network, x, test?.x, options.kernel ?? 'empirical');
+  const { design, columns: fixedEffects, initialOutput } = resolveFixedEffects(options.fixedEffects ?? 'auto', kernel.f0, y, network.initialOutput);
+  options.onProgress?.({ phase: 'decision', step: 0, totalSteps: 0 });
+  const fit = fitSpectral({ kernel: kernel.theta, y, f0: kernel.f0, design, crossKernel: kernel.cross });
+  const decision = twoStageDecision(fit, { alpha: options.alpha ?? DEFAULT_ALPHA, convention: options.convention ?? 'exact' });
+  const lambda1 = fit.eigenvalues[0]!;
+  const learningRate = stableLearningRate(options.learningRate ?? 'auto', lambda1);
+  const remlSteps = stepsForTime(decision.reml.time, learningRate);
+  return { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, remlSteps, initialOutput, fixedEffects, x, y, test };
+}

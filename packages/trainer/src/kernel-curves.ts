@@ -1,0 +1,42 @@
+import type { Matrix64 } from '@duality/linalg-core';
+import { pathAt, predictAt, type TrainingTime } from '@duality/mixed-model';
+import type { TwoStageAnalysis } from './analysis.js';
+
+/** (1/2n)‖A − B‖²_F. */
+function halfMeanSquared(a: Matrix64, b: Matrix64): number {
+  let s = 0;
+  for (let i = 0; i < a.data.length; i++) s += (a.data[i]! - b.data[i]!) ** 2;
+  return s / (2 * a.rows);
+}
+
+/** The linearised (kernel) model's losses after a number of gradient-descent steps: what the network is predicted to do. */
+export interface KernelCurves {
+  /** The model's time for `steps` steps. */
+  time(steps: number): TrainingTime;
+  trainLoss(steps: number): number;
+  /** With test data. */
+  testLoss(steps: number): number | undefined;
+}
+
+/**
+ * The kernel curves follow gradient descent exactly, (1 − ηλ)^k, where mixed-model's discrete time is defined
+ * (ηλ1 < 1); between 1/λ1 and 2/λ1 GD oscillates on the top modes and continuous time t = η·k stands in. No fixed
+ * effects: the network has none.
+ */
+export function kernelCurves(analysis: TwoStageAnalysis): KernelCurves {
+  const { fit, learningRate, largestEigenvalue, kernel, test } = analysis;
+  const time = (steps: number): TrainingTime => (learningRate * largestEigenvalue < 1 ? { learningRate, steps } : steps * learningRate);
+  return {
+    time,
+    trainLoss(steps) {
+      const r = pathAt(fit, time(steps), { useDesign: false }).residualProjections.data;
+      let s = 0;
+      for (let i = 0; i < r.length; i++) s += r[i]! * r[i]!;
+      return s / (2 * fit.n);
+    },
+    testLoss(steps) {
+      if (!test) return undefined;
+      return halfMeanSquared(predictAt(fit, time(steps), { f0New: kernel.f0Test }, { useDesign: false }), test.y);
+    },
+  };
+}

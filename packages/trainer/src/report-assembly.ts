@@ -1,0 +1,104 @@
+import { backendInfo } from '@duality/linalg-core';
+import { pathAt } from '@duality/mixed-model';
+import type { DenseNetwork, TfBackendInfo } from '@duality/ntk';
+import type { TwoStageAnalysis } from './analysis.js';
+import type { CurvePoint, StopPoint, TwoStageReport } from './report.js';
+import type { RecordedRun } from './training-run.js';
+
+/** What the run produced beside the analysis: the stops, the curves, the trained extent. */
+export interface RunOutcome {
+  alpha: number;
+  maxSteps: number;
+  /** Steps the rule trains (0 when the test does not reject). */
+  ruleSteps: number;
+  stops: StopPoint[];
+  curves: CurvePoint[];
+  run: RecordedRun;
+  tfjs: TfBackendInfo;
+}
+
+function networkSection(network: DenseNetwork): TwoStageReport['network'] {
+  return {
+    parameterisation: network.parameterisation,
+    hiddenWidths: network.plans.slice(0, -1).map((p) => p.fanOut),
+    activation: network.plans[0]!.activation.name,
+    parameters: network.plans.reduce((s, p) => s + p.fanIn * p.fanOut + (p.biasScale === 0 ? 0 : p.fanOut), 0),
+  };
+}
+
+function testSection({ decision }: TwoStageAnalysis, alpha: number): TwoStageReport['test'] {
+  const t = decision.test;
+  return {
+    statistic: t.statistic,
+    m: t.m,
+    nullMean: t.nullMean,
+    nullVariance: t.nullVariance,
+    p: t.p,
+    logP: t.logP,
+    method: t.method,
+    relativeErrorEstimate: t.relativeErrorEstimate,
+    satterthwaiteP: t.satterthwaiteP,
+    alpha,
+    convention: decision.convention,
+    reject: decision.train,
+  };
+}
+
+function remlSection({ decision, remlSteps }: TwoStageAnalysis): TwoStageReport['reml'] {
+  const { reml } = decision;
+  return {
+    outcome: reml.outcome,
+    time: reml.time,
+    steps: remlSteps,
+    noiseVariance: reml.noiseVariance,
+    edf: reml.edf,
+    logLikelihood: reml.logLikelihood,
+    profile: Array.from(reml.profile.times, (time, i) => ({ time, logLikelihood: reml.profile.logLikelihood[i]! })),
+  };
+}
+
+function decisionSection({ decision, remlSteps }: TwoStageAnalysis, outcome: RunOutcome): TwoStageReport['decision'] {
+  const { alpha, ruleSteps, maxSteps } = outcome;
+  const p = decision.decidingP.toPrecision(3);
+  return {
+    train: decision.train,
+    steps: ruleSteps,
+    reason: decision.train
+      ? `the score test rejects t = 0 (p = ${p} < α = ${alpha}); REML stops at t̂ = ${decision.reml.time.toPrecision(4)} (${decision.reml.outcome})`
+      : `the score test does not reject t = 0 (p = ${p} ≥ α = ${alpha}): the targets look like noise to this kernel, so the initial network is kept`,
+    ...(decision.train && remlSteps > maxSteps ? { cappedAt: maxSteps } : {}),
+  };
+}
+
+/** The report of a two-stage run, as plain JSON-able data. */
+export function assembleReport(network: DenseNetwork, analysis: TwoStageAnalysis, outcome: RunOutcome): TwoStageReport {
+  const { kernel, fit, decision, learningRate, largestEigenvalue, x, y, test } = analysis;
+  const { ruleSteps, run } = outcome;
+  const stopTime = Math.min(decision.reml.time, outcome.maxSteps * learningRate);
+  const atStop = run.measured.find((m) => m.step === ruleSteps)!;
+  return {
+    data: { nTrain: x.rows, nTest: test?.x.rows ?? 0, inputDim: x.cols, outputs: y.cols },
+    network: networkSection(network),
+    initialOutput: analysis.initialOutput,
+    fixedEffects: analysis.fixedEffects,
+    kernel: { source: kernel.source, eigenvalues: Array.from(fit.eigenvalues), mostNegativeEigenvalue: fit.mostNegativeEigenvalue, seconds: kernel.seconds },
+    learningRate,
+    maxStableLearningRate: 2 / largestEigenvalue,
+    test: testSection(analysis, outcome.alpha),
+    reml: remlSection(analysis),
+    decision: decisionSection(analysis, outcome),
+    decorrelation: Array.from(decision.reml.profile.times, (time) => ({ time, psi: pathAt(fit, time, { useDesign: false }).decorrelation })),
+    spectralLossesAtStop: Array.from(pathAt(fit, decision.train ? stopTime : 0, { useDesign: false }).spectralLosses),
+    stops: outcome.stops,
+    curves: outcome.curves,
+    training: {
+      steps: ruleSteps,
+      trainedTo: run.measured[run.measured.length - 1]!.step,
+      seconds: run.seconds,
+      tfjsBackend: outcome.tfjs.backend,
+      linalgBackend: backendInfo().name,
+      finalTrainLoss: atStop.trainLoss,
+      finalTestLoss: atStop.testLoss,
+    },
+  };
+}
