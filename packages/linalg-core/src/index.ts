@@ -12,6 +12,7 @@ export {
 export { eigSym, type EigSymOptions, type SymmetricEigen } from './eigen.js';
 export { cholesky, choleskySolve, solveSpd } from './cholesky.js';
 export { gemm, syrk, type GemmOptions } from './products.js';
+export { loadFloat32Gemm, type Float32Gemm, type NativeFloat32Gemm } from './float32-gemm.js';
 export {
   applySpectral,
   applySpectralToProjections,

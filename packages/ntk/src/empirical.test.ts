@@ -56,7 +56,7 @@ describe('empiricalNtk (structured) against per-example gradients', () => {
     expect(result.f0.rows).toBe(7);
     expect(Array.from(result.f0.data)).toEqual(Array.from(direct.data));
     expect(direct.data.some((v) => v !== 0)).toBe(true);
-    expect(['tensorflow', 'wasm', 'cpu']).toContain(result.backend.backend);
+    expect(['tensorflow', 'blas', 'wasm', 'cpu']).toContain(result.backend.backend);
     network.dispose();
   });
 

@@ -51,9 +51,15 @@ export interface NativeLapack {
   dsyrkLower(m: number, k: number, a: Float64Array): Float64Array;
   /** Row-major B (n×k) := op(L)⁻¹·B in place, L n×n lower triangular. */
   dtrsmLower(trans: boolean, n: number, k: number, l: Float64Array, b: Float64Array): void;
+  /** Float32 row-major C (m×n) := op(A)·op(B) + beta·C in place; sizes are trusted (checked by the caller). */
+  sgemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    a: Float32Array, b: Float32Array, c: Float32Array, beta: number,
+  ): void;
 }
 
 const int = (v: number): Int32Array => Int32Array.of(v);
+const cblasTranspose = (transpose: boolean): number => (transpose ? CBLAS.trans : CBLAS.noTrans);
 
 function checkInfo(routine: string, info: number): void {
   if (info < 0) {
@@ -119,6 +125,9 @@ function bind(koffi: typeof Koffi, lapackName: string, blasName: string): Native
   const cblasDgemm = fn(blas,
     'void cblas_dgemm(int order, int transA, int transB, int m, int n, int k, double alpha, const double *a, ' +
       'int lda, const double *b, int ldb, double beta, double *c, int ldc)');
+  const cblasSgemm = fn(blas,
+    'void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, ' +
+      'int lda, const float *b, int ldb, float beta, float *c, int ldc)');
   const cblasDsyrk = fn(blas,
     'void cblas_dsyrk(int order, int uplo, int trans, int n, int k, double alpha, const double *a, int lda, ' +
       'double beta, double *c, int ldc)');
@@ -208,9 +217,14 @@ function bind(koffi: typeof Koffi, lapackName: string, blasName: string): Native
       // Leading dimensions are the stored row lengths: op(A) is m×k, so A is stored m×k or k×m.
       const lda = transA ? m : k;
       const ldb = transB ? k : n;
-      const op = (t: boolean): number => (t ? CBLAS.trans : CBLAS.noTrans);
-      cblasDgemm(CBLAS.rowMajor, op(transA), op(transB), m, n, k, 1, a, lda, b, ldb, 0, c, n);
+      cblasDgemm(CBLAS.rowMajor, cblasTranspose(transA), cblasTranspose(transB), m, n, k, 1, a, lda, b, ldb, 0, c, n);
       return c;
+    },
+
+    sgemm(transA, transB, m, n, k, a, b, c, beta) {
+      const lda = transA ? m : k;
+      const ldb = transB ? k : n;
+      cblasSgemm(CBLAS.rowMajor, cblasTranspose(transA), cblasTranspose(transB), m, n, k, 1, a, lda, b, ldb, beta, c, n);
     },
 
     dsyrkLower(m, k, a) {

@@ -1,0 +1,47 @@
+import { findBackendFactory, getKernelsForBackend, registerBackend, registerKernel } from '@tensorflow/tfjs-core';
+import { loadFloat32Gemm } from '@duality/linalg-core';
+import { blasKernels, type BlasKernels } from './tfjs-blas-kernels.js';
+
+/** The TF.js backend name of the wasm backend with native BLAS products. */
+export const BLAS_BACKEND = 'blas';
+
+export interface BlasBackendInfo {
+  /** The shared libraries behind sgemm, and the OpenBLAS build and thread count. */
+  libraries: string[];
+}
+
+let registration: Promise<BlasBackendInfo> | undefined;
+
+function isReplaced(name: string, kernels: BlasKernels): name is keyof BlasKernels {
+  return Object.hasOwn(kernels, name);
+}
+
+async function register(): Promise<BlasBackendInfo> {
+  // First, so that a missing BLAS fails before anything is registered.
+  const { sgemm, libraries } = loadFloat32Gemm();
+  await import('@tensorflow/tfjs-backend-wasm');
+  const wasmFactory = findBackendFactory('wasm');
+  if (!wasmFactory) throw new Error('the wasm backend did not register');
+  const replaced = blasKernels(sgemm);
+  for (const config of getKernelsForBackend('wasm')) {
+    const { kernelName } = config;
+    // A replaced kernel keeps the wasm setup: it falls back to the wasm kernel for cases it leaves alone.
+    const kernelFunc = isReplaced(kernelName, replaced) ? replaced[kernelName] : config.kernelFunc;
+    registerKernel({ ...config, backendName: BLAS_BACKEND, kernelFunc });
+  }
+  // Its own wasm module (own heap, own tensor ids): TF.js rebinds the kept kernels to the active backend's module
+  // on every setBackend, so 'blas' and 'wasm' can both be used in one process. Priority 0: only chosen by name.
+  registerBackend(BLAS_BACKEND, () => wasmFactory(), 0);
+  return { libraries };
+}
+
+/**
+ * Register the TF.js backend `blas`: the wasm backend (SIMD elementwise kernels) whose matrix products
+ * (`BatchMatMul`, `_FusedMatMul`, which Dense layers and their gradients use) run through the system BLAS's
+ * `cblas_sgemm` on the wasm heap, without copies. Rejects with an Error saying what is missing when no BLAS loads.
+ * Registers once per process.
+ */
+export function registerBlasBackend(): Promise<BlasBackendInfo> {
+  registration ??= register();
+  return registration;
+}
