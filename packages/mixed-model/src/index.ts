@@ -37,6 +37,7 @@ export { remlStoppingTime, type RemlOptions, type RemlOutcome, type RemlStopping
 /** The path at any time: BLUP, predictions, residuals, spectral losses, Ψ, edf, GCV, σ̂²; GCV and oracle times. */
 export {
   gcvTime,
+  type GcvTime,
   oracleTime,
   pathAt,
   predictAt,
@@ -46,6 +47,10 @@ export {
   type PredictionInput,
   type SelectedTime,
 } from './path.js';
+
+/** Exact leave-one-out of the random-effects model (math.md §4): residuals, the curve LOO(t), the LOO time. */
+export { looCurve, looResiduals, type LooCurve, type LooOptions } from './loo.js';
+export { looTime, type LooOutcome, type LooStoppingTime, type LooTimeOptions } from './loo-time.js';
 
 /** The two-stage rule, in the exact or the published convention. */
 export {

@@ -121,3 +121,32 @@ describe('path summaries', () => {
     for (const factor of [0.8, 1.25]) expect(risk(o.time * factor)).toBeGreaterThanOrEqual(o.value);
   });
 });
+
+describe('GCV near interpolation', () => {
+  it('GCV → n·c_n² as edf → n: a spurious minimum at absurd t that gcvTime excludes (n − edf ≥ 1)', () => {
+    const n = 20;
+    const normal = normalGenerator(1);
+    const values = Array.from({ length: n }, (_, i) => 1 / (1 + i) ** 1.5);
+    const c = Array.from({ length: n }, (_, i) => (i < 3 ? 3 : 0) + 0.3 * normal());
+    c[n - 1] = 1e-4; // u has (almost) no weight on the smallest eigenvalue: GCV(∞) = n·c_n² = 2e-7
+    const fit = fitSpectral({ spectrum: { values, residualProjections: c } });
+    const dense = Array.from({ length: 3001 }, (_, i) => 1e-3 * 10 ** ((i / 3000) * 8)).map((t) => ({ t, ...pathAt(fit, t) }));
+    const argmin = (points: typeof dense) => points.reduce((a, b) => (b.gcv < a.gcv ? b : a));
+    // The trap is real: over the whole range GCV is smallest where less than one residual degree of freedom is left.
+    const unguarded = argmin(dense);
+    expect(n - unguarded.edf).toBeLessThan(1e-3);
+    expect(unguarded.t).toBeGreaterThan(1e3);
+    const admissible = argmin(dense.filter((p) => n - p.edf >= 1));
+    expect(n - admissible.edf).toBeGreaterThan(5);
+    const selected = gcvTime(fit);
+    expect(Math.abs(Math.log(selected.time / admissible.t))).toBeLessThan(0.01);
+    expect(selected.value).toBeLessThanOrEqual(admissible.gcv);
+    expect(Math.abs(n - pathAt(fit, selected.largestTime).edf - 1)).toBeLessThan(1e-8);
+  });
+
+  it('no limit when n − edf never falls below 1 (a singular Θ keeps its null directions)', () => {
+    const values = [3, 2, 1, 0, 0];
+    const fit = fitSpectral({ spectrum: { values, residualProjections: [2, 1, 0.5, 0.3, -0.2] } });
+    expect(gcvTime(fit).largestTime).toBe(Infinity);
+  });
+});

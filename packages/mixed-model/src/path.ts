@@ -51,6 +51,18 @@ function evaluateAt(fit: SpectralFit, time: TrainingTime, options: PathOptions):
 
 /** Everything about the model trained to `time` (continuous t or { learningRate, steps }). */
 export function pathAt(fit: SpectralFit, time: TrainingTime, options: PathOptions = {}): PathPoint {
+  const summary = summaryAt(fit, time, options);
+  const residuals = fit.expand && fit.y ? fit.expand(summary.residualProjections) : undefined;
+  let fitted: Matrix64 | undefined;
+  if (residuals && fit.y) {
+    fitted = fit.y.clone();
+    for (let q = 0; q < fitted.data.length; q++) fitted.data[q]! -= residuals.data[q]!;
+  }
+  return { fitted, residuals, ...summary };
+}
+
+/** The path point without the in-sample fit (no n×n product): O(n(p + k)²). */
+function summaryAt(fit: SpectralFit, time: TrainingTime, options: PathOptions): Omit<PathPoint, 'fitted' | 'residuals'> {
   const { n, outputs: k, eigenvalues: lambda } = fit;
   const { logDecay, e, beta, leverages, p } = evaluateAt(fit, time, options);
   const residualProjections = new Matrix64(n, k);
@@ -83,15 +95,7 @@ export function pathAt(fit: SpectralFit, time: TrainingTime, options: PathOption
   const meanLoss = weightedRss / n;
   let decorrelation = 0;
   for (let i = 0; i < n; i++) decorrelation += ((lambda[i]! - meanLambda) * (spectralLosses[i]! - meanLoss)) / n;
-  const residuals = fit.expand && fit.y ? fit.expand(residualProjections) : undefined;
-  let fitted: Matrix64 | undefined;
-  if (residuals && fit.y) {
-    fitted = fit.y.clone();
-    for (let q = 0; q < fitted.data.length; q++) fitted.data[q]! -= residuals.data[q]!;
-  }
   return {
-    fitted,
-    residuals,
     residualProjections,
     spectralLosses,
     decorrelation,
@@ -153,13 +157,14 @@ export interface SelectedTime {
 }
 
 /**
- * Minimise a criterion of t over [1e-3/λ1, 1e3/λ_small] ∪ {0}: a log grid (6 points per e-fold), then golden section
- * in log t around the best grid point.
+ * Minimise a criterion of t over [1e-3/λ1, min(1e3/λ_small, largestTime)] ∪ {0}: a log grid (6 points per e-fold),
+ * then golden section in log t around the best grid point.
  */
-export function minimiseOverTime(fit: SpectralFit, criterion: (t: number) => number): SelectedTime {
+export function minimiseOverTime(fit: SpectralFit, criterion: (t: number) => number, largestTime = Infinity): SelectedTime {
   const scales = timeScales(fit);
   const from = Math.log(1e-3 * scales.shortest);
-  const to = Math.log(1e3 * scales.longest);
+  if (!(Math.log(largestTime) > from)) return { time: 0, value: criterion(0) };
+  const to = Math.min(Math.log(1e3 * scales.longest), Math.log(largestTime));
   const count = Math.max(16, Math.ceil((to - from) * 6));
   const grid = Array.from({ length: count }, (_, i) => from + ((to - from) * i) / (count - 1));
   const values = grid.map((s) => criterion(Math.exp(s)));
@@ -193,9 +198,38 @@ export function minimiseOverTime(fit: SpectralFit, criterion: (t: number) => num
   return { time: Math.exp(s), value: Math.min(f1, f2) };
 }
 
-/** GCV time: argmin over t of GCV(t) (math.md §4). */
-export function gcvTime(fit: SpectralFit, options: PathOptions = {}): SelectedTime {
-  return minimiseOverTime(fit, (t) => pathAt(fit, t, options).gcv);
+/** The GCV time, with the end of the range searched. */
+export interface GcvTime extends SelectedTime {
+  /** The largest time searched: where n − edf(t) falls to 1 (Infinity when it never does, e.g. a singular Θ). */
+  largestTime: number;
+}
+
+/**
+ * GCV time: argmin of GCV(t) = n‖e^{−tΘ}u‖²/(n − edf(t))² (math.md §4) over the times that leave at least one
+ * residual degree of freedom, n − edf(t) ≥ 1. As edf → n numerator and denominator both vanish and GCV tends to
+ * n·c_n² (the weight of u on the smallest eigenvalue): when that happens to be small GCV has a spurious minimum at
+ * an absurd, interpolating t. n − edf is decreasing in t (V = e^{tΘ} grows in the Loewner order), so the
+ * admissible times are an interval [0, largestTime], found by bisection in log t.
+ */
+export function gcvTime(fit: SpectralFit, options: PathOptions = {}): GcvTime {
+  const largestTime = interpolationTime(fit, options);
+  return { ...minimiseOverTime(fit, (t) => summaryAt(fit, t, options).gcv, largestTime), largestTime };
+}
+
+/** The time where n − edf(t) = 1 (Infinity if n − edf ≥ 1 up to the end of the search range). */
+function interpolationTime(fit: SpectralFit, options: PathOptions): number {
+  const residualDf = (logT: number) => fit.n - summaryAt(fit, Math.exp(logT), options).edf;
+  const scales = timeScales(fit);
+  let lo = Math.log(1e-3 * scales.shortest);
+  let hi = Math.log(1e3 * scales.longest);
+  if (residualDf(hi) >= 1) return Infinity;
+  if (residualDf(lo) < 1) return 0;
+  while (hi - lo > 1e-10 * Math.max(1, Math.abs(lo))) {
+    const mid = 0.5 * (lo + hi);
+    if (residualDf(mid) >= 1) lo = mid;
+    else hi = mid;
+  }
+  return Math.exp(lo);
 }
 
 /** The truth an oracle stopping time is measured against. */

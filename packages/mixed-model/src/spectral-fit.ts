@@ -57,6 +57,8 @@ export interface SpectralFit {
   readonly f0?: Matrix64;
   /** U·V (needs U or the kernel's expandable eigendecomposition). */
   readonly expand?: (v: Matrix64) => Matrix64;
+  /** U itself when it was given (spectrum.vectors); a fit from the kernel never forms it (see `expand`). */
+  readonly eigenvectors?: Matrix64;
 }
 
 function isMatrixLike(v: Targets): v is MatrixLike {
@@ -130,6 +132,7 @@ export function fitSpectral(input: SpectralFitInput): SpectralFit {
   let values: Float64Array;
   let f0Projections: Matrix64 | undefined;
   let expand: ((v: Matrix64) => Matrix64) | undefined;
+  let eigenvectors: Matrix64 | undefined;
   let given: { c?: Matrix64; z?: Matrix64; cross?: Matrix64 } = {};
   if (kernel) {
     if (kernel.cols !== n) throw new MixedModelInputError(`kernel must be square, got ${kernel.rows}×${kernel.cols}`);
@@ -158,6 +161,7 @@ export function fitSpectral(input: SpectralFitInput): SpectralFit {
       const project = (b: Matrix64) => gemm(U, b, { transA: true });
       f0Projections = f0Nonzero ? project(f0!) : undefined;
       expand = (v) => gemm(U, v);
+      eigenvectors = U;
       given = {
         c: project(residual!),
         z: design ? project(design) : undefined,
@@ -193,6 +197,7 @@ export function fitSpectral(input: SpectralFitInput): SpectralFit {
     y,
     f0,
     expand,
+    eigenvectors,
   };
 }
 

@@ -13,6 +13,8 @@ export interface WeightedProjection {
   logDetGram: number;
   /** h_i = d_i z_iᵀ(ZᵀDZ)⁻¹z_i (they sum to p). */
   leverages: Float64Array;
+  /** R11 (p×p, upper triangular, row-major) with R11ᵀR11 = ZᵀD̃Z, D̃ = D / max d. */
+  gramFactor: Float64Array;
 }
 
 /**
@@ -67,5 +69,7 @@ export function weightedProjection(z: Matrix64, c: Matrix64, logDecay: Float64Ar
     }
     leverages[i] = h;
   }
-  return { beta, residual, logWeightedRss: maxLog + Math.log(rss), logDetGram, leverages };
+  const gramFactor = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) gramFactor.set(r.subarray(i * q + i, i * q + p), i * p + i);
+  return { beta, residual, logWeightedRss: maxLog + Math.log(rss), logDetGram, leverages, gramFactor };
 }
