@@ -18,6 +18,7 @@ export {
   type KernelPair,
 } from './analytic.js';
 export { initTensorflow, type TfBackendInfo, type TfBackendName } from './tfjs-backend.js';
+export { BLAS_BACKEND, registerBlasBackend, type BlasBackendInfo } from './tfjs-blas-backend.js';
 export {
   DenseNetwork,
   INITIAL_OUTPUTS,

@@ -17,9 +17,9 @@ function isReplaced(name: string, kernels: BlasKernels): name is keyof BlasKerne
 }
 
 async function register(): Promise<BlasBackendInfo> {
-  // First, so that a missing BLAS fails before anything is registered.
-  const { sgemm, libraries } = loadFloat32Gemm();
+  // The wasm backend registers in any case (the fallback); a missing BLAS then fails before 'blas' registers.
   await import('@tensorflow/tfjs-backend-wasm');
+  const { sgemm, libraries } = loadFloat32Gemm();
   const wasmFactory = findBackendFactory('wasm');
   if (!wasmFactory) throw new Error('the wasm backend did not register');
   const replaced = blasKernels(sgemm);
@@ -38,8 +38,8 @@ async function register(): Promise<BlasBackendInfo> {
 /**
  * Register the TF.js backend `blas`: the wasm backend (SIMD elementwise kernels) whose matrix products
  * (`BatchMatMul`, `_FusedMatMul`, which Dense layers and their gradients use) run through the system BLAS's
- * `cblas_sgemm` on the wasm heap, without copies. Rejects with an Error saying what is missing when no BLAS loads.
- * Registers once per process.
+ * `cblas_sgemm` on the wasm heap, without copies. Rejects with an Error saying what is missing when no BLAS loads
+ * (the plain wasm backend is registered either way). Registers once per process.
  */
 export function registerBlasBackend(): Promise<BlasBackendInfo> {
   registration ??= register();

@@ -1,0 +1,286 @@
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs';
+import { Matrix64 } from '@duality/linalg-core';
+import { buildNetwork, initTensorflow, registerBlasBackend, type DenseNetwork, type MlpSpec } from '@duality/ntk';
+import { GradientDescent, LossProbe } from '@duality/trainer';
+import type { BenchSuite, BenchTable, Invariant } from '../harness.js';
+
+const INPUT_DIM = 10;
+const LEARNING_RATE = 0.05;
+
+interface Shape {
+  width: number;
+  n: number;
+}
+
+/** The same MLP for every route: 10 → width → width → 1, ReLU, ntk parameterisation, raw outputs (no centring). */
+function spec(width: number): MlpSpec {
+  return { inputDim: INPUT_DIM, hiddenWidths: [width, width], activation: { name: 'relu' }, weightStd: Math.SQRT2,
+    biasStd: 0.1, parameterisation: 'ntk', outputDim: 1 };
+}
+
+function data(n: number): { x: Matrix64; y: Matrix64 } {
+  let state = 2024;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return (state / 2 ** 32) * 2 - 1;
+  };
+  const x = Matrix64.from(Array.from({ length: n }, () => Array.from({ length: INPUT_DIM }, next)));
+  const y = Matrix64.column(Array.from({ length: n }, (_, i) => Math.sin(3 * x.get(i, 0)) + 0.3 * next()));
+  return { x, y };
+}
+
+/** Median seconds per step: warm up (V8 and the kernels' first-call costs), then timed batches of steps. */
+async function secondsPerStep(run: (steps: number) => unknown, quick: boolean): Promise<number> {
+  const warmUntil = performance.now() + (quick ? 20 : 700);
+  let warmSteps = 0;
+  while (warmSteps < 3 || performance.now() < warmUntil) {
+    await run(1);
+    warmSteps++;
+  }
+  const t0 = performance.now();
+  await run(1);
+  const batch = Math.max(1, Math.min(200, Math.round((quick ? 10 : 300) / Math.max(performance.now() - t0, 1e-3))));
+  const perStep: number[] = [];
+  for (let r = 0; r < (quick ? 1 : 5); r++) {
+    const start = performance.now();
+    await run(batch);
+    perStep.push((performance.now() - start) / 1000 / batch);
+  }
+  return perStep.sort((p, q) => p - q)[Math.floor(perStep.length / 2)]!;
+}
+
+/**
+ * One full-batch step by hand-written backpropagation (no gradient tape): what a trainer could run instead of
+ * optimizer.minimize. Same loss (1/2n)‖f − y‖² and update as GradientDescent.step.
+ */
+class HandWrittenStep {
+  private readonly weights: tf.Variable[];
+  private readonly biases: tf.Variable[];
+
+  constructor(private readonly network: DenseNetwork, private readonly x: tf.Tensor2D, private readonly y: tf.Tensor2D) {
+    this.weights = network.layers.map((layer) => tf.variable(layer.kernel.clone()));
+    this.biases = network.layers.map((layer) => tf.variable(layer.bias!.clone()));
+  }
+
+  step(count: number): void {
+    for (let s = 0; s < count; s++) tf.tidy(() => this.once());
+  }
+
+  private once(): void {
+    const plans = this.network.plans;
+    const inputs: tf.Tensor2D[] = [];
+    let a = this.x;
+    plans.forEach((plan, l) => {
+      inputs.push(a);
+      const z = tf.add(tf.mul(tf.matMul(a, this.weights[l] as tf.Tensor2D), plan.weightScale), tf.mul(this.biases[l]!, plan.biasScale));
+      a = (l === plans.length - 1 ? z : tf.relu(z)) as tf.Tensor2D;
+    });
+    let delta = tf.div(tf.sub(a, this.y), this.x.shape[0]) as tf.Tensor2D; // ∂L/∂f
+    for (let l = plans.length - 1; l >= 0; l--) {
+      const { weightScale, biasScale } = plans[l]!;
+      const weight = this.weights[l]!;
+      const weightGradient = tf.matMul(inputs[l]!, delta, true, false);
+      const biasGradient = tf.sum(delta, 0);
+      if (l > 0) {
+        const back = tf.matMul(delta, tf.mul(weight, weightScale) as tf.Tensor2D, false, true);
+        delta = tf.mul(back, tf.step(inputs[l]!)) as tf.Tensor2D; // ReLU′(z) = step(relu(z))
+      }
+      weight.assign(tf.sub(weight, tf.mul(weightGradient, LEARNING_RATE * weightScale)));
+      this.biases[l]!.assign(tf.sub(this.biases[l]!, tf.mul(biasGradient, LEARNING_RATE * biasScale)));
+    }
+  }
+
+  forward = (x: tf.Tensor2D): tf.Tensor2D =>
+    this.network.forwardWith(this.weights.flatMap((w, l) => [w, this.biases[l]!]), x);
+
+  dispose(): void {
+    tf.dispose([...this.weights, ...this.biases]);
+  }
+}
+
+/** A tf.Sequential of Dense layers compiled for full-batch SGD on mean squared error: what users' model.fit runs. */
+function sequential(width: number): tf.Sequential {
+  const init = (seed: number) => tf.initializers.glorotNormal({ seed });
+  const model = tf.sequential({ layers: [
+    tf.layers.dense({ inputShape: [INPUT_DIM], units: width, activation: 'relu', kernelInitializer: init(1) }),
+    tf.layers.dense({ units: width, activation: 'relu', kernelInitializer: init(2) }),
+    tf.layers.dense({ units: 1, kernelInitializer: init(3) }),
+  ] });
+  model.compile({ optimizer: tf.train.sgd(LEARNING_RATE), loss: 'meanSquaredError' });
+  return model;
+}
+
+interface RouteResult {
+  /** Seconds per step, or undefined when only the invariants ran. */
+  seconds?: number;
+  /** Training loss after the run (timed or `checkSteps`), for agreement across backends. */
+  loss: number;
+}
+
+type Route = 'gd' | 'hand' | 'fit';
+
+async function runRoute(route: Route, shape: Shape, timed: boolean, quick: boolean, checkSteps = 3): Promise<RouteResult> {
+  const { x, y } = data(shape.n);
+  const probe = new LossProbe(x, y);
+  if (route === 'fit') {
+    const model = sequential(shape.width);
+    const [xt, yt] = [tf.tensor2d(Float32Array.from(x.data), [x.rows, x.cols]), tf.tensor2d(Float32Array.from(y.data), [y.rows, 1])];
+    const fit = (epochs: number) => model.fit(xt, yt, { batchSize: shape.n, epochs, shuffle: false, verbose: 0 });
+    const seconds = timed ? await secondsPerStep(fit, quick) : (await fit(checkSteps), undefined);
+    const loss = probe.loss((input) => model.predict(input) as tf.Tensor2D) * 2; // model.fit's loss is the plain MSE
+    tf.dispose([xt, yt]);
+    model.dispose();
+    probe.dispose();
+    return { seconds, loss };
+  }
+  const network = buildNetwork(spec(shape.width), { seed: 1, initialOutput: 'keep' });
+  const tensors = [tf.tensor2d(Float32Array.from(x.data), [x.rows, x.cols]), tf.tensor2d(Float32Array.from(y.data), [y.rows, 1])];
+  const run = route === 'gd' ? new GradientDescent(network, x, y, LEARNING_RATE) : new HandWrittenStep(network, tensors[0]!, tensors[1]!);
+  const seconds = timed ? await secondsPerStep((steps) => run.step(steps), quick) : (run.step(checkSteps), undefined);
+  const loss = probe.loss(run.forward);
+  run.dispose();
+  tf.dispose(tensors);
+  network.dispose();
+  probe.dispose();
+  return { seconds, loss };
+}
+
+const PYTORCH_STEP = `
+import json, sys, time, torch
+config = json.loads(sys.argv[1])
+results = {}
+for threads in config["threads"]:
+    torch.set_num_threads(threads)
+    for width, n in config["shapes"]:
+        torch.manual_seed(0)
+        x, y = torch.rand(n, ${INPUT_DIM}) * 2 - 1, torch.randn(n, 1)
+        layers = [torch.nn.Linear(${INPUT_DIM}, width), torch.nn.ReLU(), torch.nn.Linear(width, width), torch.nn.ReLU(), torch.nn.Linear(width, 1)]
+        model = torch.nn.Sequential(*layers)
+        optimizer = torch.optim.SGD(model.parameters(), lr=${LEARNING_RATE})
+        def step():
+            optimizer.zero_grad(set_to_none=True)
+            loss = 0.5 * torch.mean((model(x) - y) ** 2)
+            loss.backward()
+            optimizer.step()
+        warm_until = time.perf_counter() + 0.7
+        while time.perf_counter() < warm_until: step()
+        t0 = time.perf_counter(); step()
+        batch = max(1, min(200, round(0.3 / max(time.perf_counter() - t0, 1e-6))))
+        per_step = []
+        for _ in range(5):
+            start = time.perf_counter()
+            for _ in range(batch): step()
+            per_step.append((time.perf_counter() - start) / batch)
+        results[f"{threads}:{width}x{n}"] = sorted(per_step)[2]
+print(json.dumps({"version": torch.__version__, "seconds": results}))
+`;
+
+interface PytorchResult {
+  python: string;
+  version: string;
+  seconds: Record<string, number>;
+}
+
+/** PyTorch CPU seconds per step at 1 and 2 threads, from the first python3 that imports torch; else why not. */
+function pytorchSteps(shapes: Shape[]): PytorchResult | string {
+  // Debian's python3-torch lives in /usr/bin/python3, which a pyenv or venv python3 on PATH may shadow.
+  const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import torch']).status === 0);
+  if (!python) return 'PyTorch skipped: no python3 here imports torch (apt-get install -y python3-torch)';
+  const config = JSON.stringify({ threads: [1, 2], shapes: shapes.map((s) => [s.width, s.n]) });
+  const run = spawnSync(python, ['-c', PYTORCH_STEP, config], { encoding: 'utf8', timeout: 30 * 60_000 });
+  if (run.status !== 0) return `PyTorch failed: ${(run.stderr || String(run.error)).trim().split('\n').at(-1)}`;
+  return { python, ...(JSON.parse(run.stdout) as Omit<PytorchResult, 'python'>) };
+}
+
+const ms = (s: number | undefined) => (s === undefined ? '—' : (s * 1e3).toFixed(s < 0.01 ? 2 : 1));
+const ratio = (s: number | undefined, base: number | undefined) => (s === undefined || !base ? '—' : `${(s / base).toFixed(2)}×`);
+
+function relativeGap(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
+}
+
+/** Every route at a small shape on every backend: losses finite, backends agreeing, the hand-written step = GD. */
+async function checkInvariants(backends: string[], shape: Shape): Promise<Invariant[]> {
+  const invariants: Invariant[] = [];
+  const losses: Record<string, number> = {};
+  for (const backend of ['cpu', ...backends]) {
+    await tf.setBackend(backend);
+    for (const route of ['gd', 'hand', 'fit'] as const) losses[`${backend}:${route}`] = (await runRoute(route, shape, false, true)).loss;
+  }
+  const finite = Object.values(losses).every(Number.isFinite);
+  invariants.push({ name: 'finite losses', ok: finite, detail: JSON.stringify(losses) });
+  for (const backend of backends) {
+    for (const route of ['gd', 'hand', 'fit'] as const) {
+      const gap = relativeGap(losses[`${backend}:${route}`]!, losses[`cpu:${route}`]!);
+      invariants.push({ name: `${backend} = cpu (${route}, 3 steps)`, ok: gap < 1e-4, detail: `relative loss gap ${gap.toExponential(2)} (float32: < 1e-4)` });
+    }
+  }
+  const handGap = relativeGap(losses['cpu:hand']!, losses['cpu:gd']!);
+  invariants.push({ name: 'hand-written step = GradientDescent.step', ok: handGap < 1e-5, detail: `relative loss gap ${handGap.toExponential(2)} on cpu` });
+  return invariants;
+}
+
+async function timeBackends(backends: string[], shapes: Shape[], ctx: { quick: boolean; log(line: string): void }) {
+  const seconds: Record<string, number | undefined> = {};
+  for (const shape of shapes) {
+    for (const backend of backends) {
+      await tf.setBackend(backend);
+      for (const route of ['gd', 'hand', 'fit'] as const) {
+        const result = await runRoute(route, shape, true, ctx.quick);
+        seconds[`${backend}:${route}:${shape.width}x${shape.n}`] = result.seconds;
+        ctx.log(`width ${shape.width}, n ${shape.n}, ${backend} ${route}: ${ms(result.seconds)} ms/step, loss ${result.loss.toPrecision(4)}`);
+      }
+    }
+  }
+  return seconds;
+}
+
+function table(shapes: Shape[], seconds: Record<string, number | undefined>, torch: PytorchResult | string): BenchTable {
+  const rows = shapes.map(({ width, n }) => {
+    const key = `${width}x${n}`;
+    const at = (backend: string, route: Route) => seconds[`${backend}:${route}:${key}`];
+    const torch1 = typeof torch === 'string' ? undefined : torch.seconds[`1:${key}`];
+    const torch2 = typeof torch === 'string' ? undefined : torch.seconds[`2:${key}`];
+    const best = torch1 === undefined || torch2 === undefined ? undefined : Math.min(torch1, torch2);
+    return [width, n, ms(at('wasm', 'gd')), ms(at('blas', 'gd')), ms(at('wasm', 'fit')), ms(at('blas', 'fit')), ms(at('blas', 'hand')),
+      ms(torch1), ms(torch2), ratio(at('blas', 'gd'), best), ratio(at('blas', 'fit'), best), ratio(at('blas', 'hand'), best), ratio(at('wasm', 'gd'), best)];
+  });
+  return {
+    title: 'Full-batch gradient-descent step, ReLU MLP 10→w→w→1, float32: ms per step and ratios to PyTorch CPU',
+    columns: ['width', 'n', 'GD wasm', 'GD blas', 'fit wasm', 'fit blas', 'hand blas', 'torch 1t', 'torch 2t',
+      'GD blas / torch', 'fit blas / torch', 'hand blas / torch', 'GD wasm / torch'],
+    rows,
+    notes: [
+      'GD: the trainer\'s GradientDescent.step (ntk parameterisation, raw outputs). fit: model.fit of a tf.Sequential of ' +
+        'Dense layers, one epoch = one full batch. hand: this suite\'s hand-written backpropagation (no tape), a ' +
+        'trainer-level alternative. torch: nn.Sequential, SGD, the same shapes; ratios use the faster thread count.',
+      typeof torch === 'string' ? torch : `PyTorch ${torch.version} (${torch.python})`,
+      `load average when the table was taken: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (2 cores are shared)`,
+    ],
+  };
+}
+
+export const stepSuite: BenchSuite = {
+  name: 'step',
+  description: 'ms per full-batch GD step of a dense MLP: TF.js wasm vs the blas backend (OpenBLAS sgemm) vs PyTorch CPU',
+  async run(ctx) {
+    await initTensorflow();
+    const previous = tf.getBackend();
+    const blas = await registerBlasBackend().then(({ libraries }) => libraries, (err: Error) => err.message);
+    const backends = typeof blas === 'string' ? ['wasm'] : ['wasm', 'blas'];
+    ctx.log(typeof blas === 'string' ? `blas backend unavailable: ${blas}` : `blas backend: ${blas.at(-1)}`);
+    const invariants = await checkInvariants(backends, { width: 8, n: 24 });
+    const shapes = ctx.quick ? [{ width: 16, n: 48 }] : [64, 256, 500].flatMap((width) => [480, 4000].map((n) => ({ width, n })));
+    const seconds = await timeBackends(backends, shapes, ctx);
+    const torch = ctx.quick ? 'PyTorch not run in --quick mode' : pytorchSteps(shapes);
+    if (typeof torch === 'string') ctx.log(torch);
+    await tf.setBackend(previous);
+    const notes = typeof blas === 'string' ? [`blas backend unavailable: ${blas}`] : [`blas: ${blas.join('; ')}`];
+    const result = table(shapes, seconds, torch);
+    result.notes!.push(...notes);
+    return { tables: [result], invariants, data: { shapes, seconds, torch, blas } };
+  },
+};
