@@ -3,8 +3,10 @@ import { fitSpectral, twoStageDecision, type SpectralFit, type TwoStageDecision 
 import type { DenseNetwork } from '@duality/ntk';
 import { resolveFixedEffects, type FixedEffectColumn, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
 import { networkKernel, type KernelSource, type NetworkKernel } from './kernel.js';
+import { gradientDescentTime } from './kernel-curves.js';
+import { checkedRule, DEFAULT_STOPPING_RULE, stoppingTimes, type StageTwoRule, type StoppingTimes } from './stopping-rules.js';
 import type { TrainingProgress } from './progress.js';
-import { stepsForTime, TrainerInputError } from './time.js';
+import { TrainerInputError } from './time.js';
 
 /** The level of the score test when the caller names none. */
 export const DEFAULT_ALPHA = 0.05;
@@ -28,6 +30,8 @@ export interface AnalysisOptions {
   fixedEffects?: FixedEffects;
   /** Held-out data: test curves, the oracle stop and test losses at every stop. */
   test?: { x: MatrixLike; y: MatrixLike | ArrayLike<number> };
+  /** The stage-2 rule: when the test rejects, train to its stop (default in `DEFAULT_STOPPING_RULE`). */
+  stoppingRule?: StageTwoRule;
   onProgress?: (progress: TrainingProgress) => void;
 }
 
@@ -41,6 +45,11 @@ export interface TwoStageAnalysis {
   largestEigenvalue: number;
   /** Full-batch steps to reach t̂ at the learning rate (Infinity when t̂ = ∞), whatever the test decided. */
   remlSteps: number;
+  /** The stage-2 rule in use, and its steps (uncapped; Infinity when its time is), whatever the test decided. */
+  rule: StageTwoRule;
+  ruleSteps: number;
+  /** Every stage-2 rule's stop and the LOO estimates of out-of-sample loss (REML's misspecification note). */
+  stopping: StoppingTimes;
   /** The network's initial output and whether it was projected out of the test. */
   initialOutput: InitialOutputCheck;
   /** The fixed-effect design's columns in the test and REML (empty: the exact duality with no fixed effects). */
@@ -94,6 +103,7 @@ export async function analyzeTwoStage(
   yInput: MatrixLike | ArrayLike<number>,
   options: AnalysisOptions = {},
 ): Promise<TwoStageAnalysis> {
+  const rule = checkedRule(options.stoppingRule ?? DEFAULT_STOPPING_RULE);
   const x = toMatrix64(xInput);
   const y = targets(yInput, x.rows, 'y');
   if (y.cols !== network.outputDim) {
@@ -109,6 +119,7 @@ export async function analyzeTwoStage(
   const decision = twoStageDecision(fit, { alpha: options.alpha ?? DEFAULT_ALPHA, convention: options.convention ?? 'exact' });
   const lambda1 = fit.eigenvalues[0]!;
   const learningRate = stableLearningRate(options.learningRate ?? 'auto', lambda1);
-  const remlSteps = stepsForTime(decision.reml.time, learningRate);
-  return { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, remlSteps, initialOutput, fixedEffects, x, y, test };
+  const stopping = stoppingTimes(fit, decision, gradientDescentTime(learningRate, lambda1));
+  const analysis = { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, initialOutput, fixedEffects, x, y, test };
+  return { ...analysis, remlSteps: stopping.rules.reml.steps, rule, ruleSteps: stopping.rules[rule].steps, stopping };
 }

@@ -15,6 +15,13 @@ export {
 export { networkKernel, type KernelSource, type NetworkKernel } from './kernel.js';
 export { analyzeTwoStage, DEFAULT_ALPHA, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
 export type { TrainingProgress } from './progress.js';
+export {
+  DEFAULT_STOPPING_RULE,
+  STOPPING_RULES,
+  type RuleTime,
+  type StageTwoRule,
+  type StoppingTimes,
+} from './stopping-rules.js';
 export type { ValidationOptions } from './validation.js';
 export {
   COMPARATORS,

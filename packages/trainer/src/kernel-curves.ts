@@ -19,13 +19,19 @@ export interface KernelCurves {
 }
 
 /**
- * The kernel curves follow gradient descent exactly, (1 − ηλ)^k, where mixed-model's discrete time is defined
- * (ηλ1 < 1); between 1/λ1 and 2/λ1 GD oscillates on the top modes and continuous time t = η·k stands in. No fixed
- * effects: the network has none.
+ * The kernel model's time after `steps` steps of gradient descent: exactly (1 − ηλ)^k where mixed-model's discrete
+ * time is defined (ηλ1 < 1); between 1/λ1 and 2/λ1 GD oscillates on the top modes and continuous time t = η·k stands in.
  */
+export function gradientDescentTime(learningRate: number, largestEigenvalue: number) {
+  const discrete = learningRate * largestEigenvalue < 1;
+  const time = (steps: number): TrainingTime => (discrete ? { learningRate, steps } : steps * learningRate);
+  return { discrete, learningRate, time };
+}
+
+/** The kernel model's train and test losses along gradient descent. No fixed effects: the network has none. */
 export function kernelCurves(analysis: TwoStageAnalysis): KernelCurves {
   const { fit, learningRate, largestEigenvalue, kernel, test } = analysis;
-  const time = (steps: number): TrainingTime => (learningRate * largestEigenvalue < 1 ? { learningRate, steps } : steps * learningRate);
+  const { time } = gradientDescentTime(learningRate, largestEigenvalue);
   return {
     time,
     trainLoss(steps) {

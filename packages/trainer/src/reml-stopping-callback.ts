@@ -23,7 +23,8 @@ export interface RemlStoppingOptions extends Omit<AnalysisOptions, 'learningRate
 
 /**
  * For users who keep their own `model.fit` loop (full batch, plain SGD): at the start of fit, the two-stage decision
- * is taken at the model's current weights (its empirical NTK and f0); fit then stops after round(t̂/η) steps. When
+ * is taken at the model's current weights (its empirical NTK and f0); fit then stops at the stage-2 rule's step count
+ * (options.stoppingRule, REML by default: round(t̂/η) steps). When
  * training is not warranted (p ≥ α) the model ends with its initial weights: TF.js runs one batch before it checks
  * `stopTraining`, so those weights are restored at the end of fit.
  */
@@ -63,9 +64,9 @@ export class RemlStoppingCallback extends tf.Callback {
     } finally {
       network.dispose(); // borrowed: the model keeps its weights
     }
-    const { decision, remlSteps, initialOutput } = this.analysis;
+    const { decision, ruleSteps, initialOutput } = this.analysis;
     if (initialOutput.note) (this.options.log ?? console.warn)(`duality: ${initialOutput.note}`);
-    this.stopAt = decision.train ? remlSteps : 0;
+    this.stopAt = decision.train ? ruleSteps : 0;
     this.stepsTaken = 0;
     if (this.stopAt === 0) {
       this.initialWeights = this.model.getWeights().map((w) => w.clone());

@@ -57,16 +57,20 @@ function remlSection({ decision, remlSteps }: TwoStageAnalysis): TwoStageReport[
   };
 }
 
-function decisionSection({ decision, remlSteps }: TwoStageAnalysis, outcome: RunOutcome): TwoStageReport['decision'] {
-  const { alpha, ruleSteps, maxSteps } = outcome;
+const RULE_NAMES = { reml: 'REML', loo: 'leave-one-out', gcv: 'GCV' } as const;
+
+function decisionSection({ decision, rule, ruleSteps, stopping }: TwoStageAnalysis, outcome: RunOutcome): TwoStageReport['decision'] {
+  const { alpha, maxSteps } = outcome;
   const p = decision.decidingP.toPrecision(3);
+  const chosen = stopping.rules[rule];
   return {
     train: decision.train,
-    steps: ruleSteps,
+    rule,
+    steps: outcome.ruleSteps,
     reason: decision.train
-      ? `the score test rejects t = 0 (p = ${p} < α = ${alpha}); REML stops at t̂ = ${decision.reml.time.toPrecision(4)} (${decision.reml.outcome})`
+      ? `the score test rejects t = 0 (p = ${p} < α = ${alpha}); ${RULE_NAMES[rule]} stops at t̂ = ${chosen.time.toPrecision(4)} (${chosen.outcome})`
       : `the score test does not reject t = 0 (p = ${p} ≥ α = ${alpha}): the targets look like noise to this kernel, so the initial network is kept`,
-    ...(decision.train && remlSteps > maxSteps ? { cappedAt: maxSteps } : {}),
+    ...(decision.train && ruleSteps > maxSteps ? { cappedAt: maxSteps } : {}),
   };
 }
 
@@ -86,6 +90,7 @@ export function assembleReport(network: DenseNetwork, analysis: TwoStageAnalysis
     maxStableLearningRate: 2 / largestEigenvalue,
     test: testSection(analysis, outcome.alpha),
     reml: remlSection(analysis),
+    stoppingRules: analysis.stopping,
     decision: decisionSection(analysis, outcome),
     decorrelation: Array.from(decision.reml.profile.times, (time) => ({ time, psi: pathAt(fit, time, { useDesign: false }).decorrelation })),
     spectralLossesAtStop: Array.from(pathAt(fit, decision.train ? stopTime : 0, { useDesign: false }).spectralLosses),

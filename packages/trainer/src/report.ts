@@ -1,8 +1,9 @@
 import type { RemlOutcome, TailMethod } from '@duality/mixed-model';
 import type { FixedEffectColumn, InitialOutputCheck } from './fixed-effects.js';
+import type { StageTwoRule, StoppingTimes } from './stopping-rules.js';
 
 /** The stopping rules a report compares. */
-export type StoppingRule = 'reml' | 'gcv' | 'oracle' | 'validation' | 'fixed';
+export type StoppingRule = 'reml' | 'loo' | 'gcv' | 'oracle' | 'validation' | 'fixed';
 
 /** Losses at one step: the kernel model's (predicted) everywhere, the real network's (measured) where it was trained. */
 export interface CurvePoint {
@@ -16,6 +17,8 @@ export interface CurvePoint {
   /** The linearised (kernel) model's training loss at this step: discrete-time GD, (1 − ηλ)^k. */
   kernelTrainLoss: number;
   kernelTestLoss?: number;
+  /** (1/2)·LOO(t): the exact leave-one-out estimate of the out-of-sample loss, from the training data alone. */
+  looLoss: number;
 }
 
 /** Where one rule stops, and what it costs. */
@@ -78,13 +81,17 @@ export interface TwoStageReport {
     /** The profile log-likelihood over t (log-spaced), t̂ among the reader's marks. */
     profile: { time: number; logLikelihood: number }[];
   };
+  /** Every stage-2 rule's stop (time, uncapped steps, outcome) and the LOO estimates at REML's and LOO's stops. */
+  stoppingRules: StoppingTimes;
   decision: {
     train: boolean;
+    /** The stage-2 rule the run used. */
+    rule: StageTwoRule;
     /** Steps actually trained by the rule (0 when not warranted; capped when t̂ is infinite or huge). */
     steps: number;
     /** Why, in a sentence. */
     reason: string;
-    /** Set when the REML steps exceeded maxSteps. */
+    /** Set when the rule's steps exceeded maxSteps. */
     cappedAt?: number;
   };
   /** Ψ(t) (spectral-loss decorrelation, math.md §2.1) on the profile's grid: > 0 keep training, < 0 over-fitted. */

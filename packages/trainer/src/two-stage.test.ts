@@ -76,7 +76,7 @@ describe('trainTwoStage', () => {
     expect(report.decision.train).toBe(true);
     expect(report.test.p).toBeLessThan(0.05);
     expect(report.decision.steps).toBe(Math.min(Math.round(report.reml.time / report.learningRate), 300));
-    expect(report.stops.map((s) => s.rule)).toEqual(['reml', 'gcv', 'oracle', 'validation', 'fixed']);
+    expect(report.stops.map((s) => s.rule)).toEqual(['reml', 'loo', 'gcv', 'oracle', 'validation', 'fixed']);
     expect(report.curves.some((c) => c.step === report.decision.steps)).toBe(true);
     expect(report.learningRate * report.kernel.eigenvalues[0]!).toBeLessThan(2);
     expect(JSON.stringify(report, (_, v) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v))).not.toContain('NaN');
@@ -100,12 +100,28 @@ describe('trainTwoStage', () => {
     const stop = report.decision.steps;
     expect(stop).toBeGreaterThan(0);
     expect(report.training.trainedTo).toBe(stop);
-    expect(report.stops.map((s) => s.rule)).toEqual(['reml', 'gcv', 'oracle']);
+    expect(report.stops.map((s) => s.rule)).toEqual(['reml', 'loo', 'gcv', 'oracle']);
     const past = report.curves.filter((c) => c.step > stop);
     expect(past.length).toBeGreaterThan(3);
     expect(past.every((c) => c.trainLoss === undefined && c.testLoss === undefined && Number.isFinite(c.kernelTestLoss))).toBe(true);
     expect(report.curves.filter((c) => c.step <= stop).every((c) => c.trainLoss !== undefined)).toBe(true);
     expect(new Set(progress)).toEqual(new Set(['kernel', 'decision', 'training']));
+    trained.dispose();
+    network.dispose();
+  });
+
+  it('trains to the leave-one-out stop with stoppingRule loo, and LOO’s curve is smallest there', async () => {
+    const train = dataset(60, 3, 0.3, 1, 5);
+    const network = buildNetwork(spec(3, 128), { seed: 2 });
+    const { report, network: trained } = await trainTwoStage(network, train.x, train.y, { stoppingRule: 'loo', curvePoints: 60 });
+    expect(report.decision.rule).toBe('loo');
+    expect(report.decision.steps).toBe(report.stoppingRules.rules.loo.steps);
+    expect(report.training.trainedTo).toBe(report.decision.steps);
+    const atStop = report.curves.find((c) => c.step === report.decision.steps)!.looLoss;
+    expect(atStop).toBeCloseTo(report.stoppingRules.looLossAtLoo, 10);
+    for (const c of report.curves) expect(c.looLoss).toBeGreaterThanOrEqual(atStop * (1 - 1e-12));
+    expect(report.stoppingRules.looLossAtReml).toBeGreaterThanOrEqual(atStop * (1 - 1e-12));
+    await expect(trainTwoStage(network, train.x, train.y, { stoppingRule: 'aic' as 'loo' })).rejects.toThrow(/unknown stopping rule 'aic'; use reml, loo, gcv/);
     trained.dispose();
     network.dispose();
   });

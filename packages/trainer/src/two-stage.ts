@@ -1,5 +1,5 @@
 import type { Matrix64, MatrixLike } from '@duality/linalg-core';
-import { gcvTime, oracleTime } from '@duality/mixed-model';
+import { looCurve, oracleTime } from '@duality/mixed-model';
 import { initTensorflow, type DenseNetwork } from '@duality/ntk';
 import { analyzeTwoStage, DEFAULT_ALPHA, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
 import { LossProbe } from './gradient-descent.js';
@@ -8,6 +8,7 @@ import type { CurvePoint, StopPoint, StoppingRule, TwoStageReport } from './repo
 import { assembleReport } from './report-assembly.js';
 import { stepsForTime, TrainerInputError } from './time.js';
 import { trainAndRecord, type MeasuredPoint } from './training-run.js';
+import { STOPPING_RULES, type StageTwoRule } from './stopping-rules.js';
 import { validationEarlyStopping, type ValidationOptions, type ValidationStop } from './validation.js';
 
 /** Real-network comparators, run only when asked: they cost real training the rule does not need. */
@@ -57,24 +58,30 @@ function checkedComparators(compare: readonly Comparator[]): Set<Comparator> {
   return new Set(compare);
 }
 
-/** The kernel-model stops beside the rule's: GCV always, the oracle with test data (steps capped at maxSteps). */
-function kernelStops(analysis: TwoStageAnalysis, maxSteps: number) {
-  const { fit, learningRate, test, kernel } = analysis;
-  const steps = (time: number) => Math.min(stepsForTime(time, learningRate), maxSteps);
-  const gcv = steps(gcvTime(fit, { useDesign: false }).time);
-  const oracle = test ? steps(oracleTime(fit, { testTargets: test.y, f0New: kernel.f0Test }, { useDesign: false }).time) : undefined;
-  return { gcv, oracle };
+/** A rule's steps, capped at maxSteps (an infinite time trains to the cap). */
+function capped(steps: number, maxSteps: number): number {
+  return Math.min(steps, maxSteps);
 }
 
-function curvePoints(steps: number[], learningRate: number, kernel: KernelCurves, measured: MeasuredPoint[]): CurvePoint[] {
-  return steps.map((step) => {
+/** The oracle's stop with test data: argmin of the kernel model's test loss (not a usable rule: it sees the test set). */
+function oracleSteps(analysis: TwoStageAnalysis, maxSteps: number): number | undefined {
+  const { fit, learningRate, test, kernel } = analysis;
+  if (!test) return undefined;
+  return capped(stepsForTime(oracleTime(fit, { testTargets: test.y, f0New: kernel.f0Test }, { useDesign: false }).time, learningRate), maxSteps);
+}
+
+/** The curves on the recording grid: the kernel model's losses, LOO's estimate, and the network's where measured. */
+function curvePoints(steps: number[], analysis: TwoStageAnalysis, kernel: KernelCurves, measured: MeasuredPoint[]): CurvePoint[] {
+  const loo = looCurve(analysis.fit, steps.map(kernel.time), { useDesign: false }).values;
+  return steps.map((step, i) => {
     const m = measured.find((p) => p.step === step);
     const testLoss = kernel.testLoss(step);
     return {
       step,
-      time: step * learningRate,
+      time: step * analysis.learningRate,
       kernelTrainLoss: kernel.trainLoss(step),
       ...(testLoss === undefined ? {} : { kernelTestLoss: testLoss }),
+      looLoss: loo[i]! / 2,
       ...(m ? { trainLoss: m.trainLoss, ...(m.testLoss === undefined ? {} : { testLoss: m.testLoss }) } : {}),
     };
   });
@@ -97,10 +104,11 @@ export async function trainTwoStage(
   const compare = checkedComparators(options.compare ?? []);
   const tfjs = await initTensorflow();
   const analysis = await analyzeTwoStage(network, xInput, yInput, options);
-  const { decision, learningRate, remlSteps } = analysis;
-  const ruleSteps = decision.train ? Math.min(remlSteps, maxSteps) : 0;
+  const { decision, learningRate, stopping } = analysis;
+  const ruleSteps = decision.train ? capped(analysis.ruleSteps, maxSteps) : 0;
   const kernel = kernelCurves(analysis);
-  const { gcv, oracle } = kernelStops(analysis, maxSteps);
+  const ruleStops = { reml: capped(stopping.rules.reml.steps, maxSteps), loo: capped(stopping.rules.loo.steps, maxSteps), gcv: capped(stopping.rules.gcv.steps, maxSteps) };
+  const oracle = oracleSteps(analysis, maxSteps);
 
   const validation = compare.has('validation')
     ? validationEarlyStopping(
@@ -112,36 +120,39 @@ export async function trainTwoStage(
       )
     : undefined;
   // GCV does not set the horizon: on near-interpolating kernels its minimum sits at absurd times.
-  const longest = Math.max(ruleSteps, oracle ?? 0, validation?.steps ?? 0);
+  const longest = Math.max(ruleSteps, ruleStops.reml, ruleStops.loo, oracle ?? 0, validation?.steps ?? 0);
   const horizon = Math.min(maxSteps, Math.max(1, Math.ceil((options.horizonFactor ?? 2) * longest)));
   const fixedSteps = options.fixedSteps ?? [];
-  const marks = [ruleSteps, gcv, ...(oracle === undefined ? [] : [oracle]), ...(validation ? [validation.steps] : []), ...fixedSteps];
+  const marks = [ruleSteps, ...Object.values(ruleStops), ...(oracle === undefined ? [] : [oracle]), ...(validation ? [validation.steps] : []), ...fixedSteps];
   const steps = recordingSteps(horizon, options.curvePoints ?? 40, marks);
   const run = trainAndRecord(network, analysis, { recordAt: steps, keepAt: ruleSteps, lastStep: compare.has('horizon') ? horizon : ruleSteps }, options.onProgress);
 
-  const stops = assembleStops(analysis, kernel, run.measured, { ruleSteps, gcv, oracle, validation, fixedSteps });
+  const stops = assembleStops(analysis, kernel, run.measured, { ruleStops, oracle, validation, fixedSteps });
   validation?.network.dispose();
-  const curves = curvePoints(steps, learningRate, kernel, run.measured);
+  const curves = curvePoints(steps, analysis, kernel, run.measured);
   const report = assembleReport(network, analysis, { alpha: options.alpha ?? DEFAULT_ALPHA, maxSteps, ruleSteps, stops, curves, run, tfjs });
   return { report, network: run.kept };
 }
+
+const RULE_NOTES: Record<StageTwoRule, (time: number) => string> = {
+  reml: (t) => `REML t̂ = ${t.toPrecision(4)}`,
+  loo: (t) => `argmin of the exact leave-one-out loss, t̂ = ${t.toPrecision(4)}`,
+  gcv: (t) => `argmin GCV(t) of the kernel model, t̂ = ${t.toPrecision(4)}`,
+};
 
 function assembleStops(
   analysis: TwoStageAnalysis,
   kernel: KernelCurves,
   measured: MeasuredPoint[],
-  at: { ruleSteps: number; gcv: number; oracle?: number; validation?: ValidationStop; fixedSteps: number[] },
+  at: { ruleStops: Record<StageTwoRule, number>; oracle?: number; validation?: ValidationStop; fixedSteps: number[] },
 ): StopPoint[] {
-  const { decision, learningRate, test } = analysis;
+  const { learningRate, test, stopping } = analysis;
   const stop = (rule: StoppingRule, steps: number, note: string): StopPoint => {
     const testLoss = measured.find((m) => m.step === steps)?.testLoss;
     const kernelTestLoss = kernel.testLoss(steps);
     return { rule, steps, time: steps * learningRate, ...(kernelTestLoss === undefined ? {} : { kernelTestLoss }), ...(testLoss === undefined ? {} : { testLoss }), note };
   };
-  const stops = [
-    stop('reml', at.ruleSteps, decision.train ? `REML t̂ = ${decision.reml.time.toPrecision(4)}` : `p ≥ α: no training`),
-    stop('gcv', at.gcv, 'argmin GCV(t) of the kernel model'),
-  ];
+  const stops = STOPPING_RULES.map((rule) => stop(rule, at.ruleStops[rule], RULE_NOTES[rule](stopping.rules[rule].time)));
   if (at.oracle !== undefined) stops.push(stop('oracle', at.oracle, 'argmin of the kernel model’s test loss'));
   if (at.validation) {
     const network = at.validation.network;

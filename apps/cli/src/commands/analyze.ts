@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { formatNumber } from '../report/format.js';
-import { fixedEffectsLabel, initialOutputLabel } from '../report/summary.js';
+import { fixedEffectsLabel, initialOutputLabel, stageTwoLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
   addDataOptions,
@@ -38,6 +38,7 @@ export async function runAnalysis(data: LoadedData, options: AnalyzeOptions): Pr
       alpha: parseAlpha(options.alpha),
       learningRate: parseLearningRate(options.learningRate),
       convention: options.convention,
+      stoppingRule: options.rule,
       onProgress: (p) => progress.update(p),
     });
   } finally {
@@ -71,7 +72,8 @@ export function analysisSummary(data: LoadedData, analysis: TwoStageAnalysis) {
       relativeErrorEstimate: test.relativeErrorEstimate,
       satterthwaiteP: test.satterthwaiteP,
     },
-    decision: { train: decision.train, convention: decision.convention },
+    decision: { train: decision.train, convention: decision.convention, rule: analysis.rule },
+    stoppingRules: analysis.stopping,
     reml: {
       outcome: reml.outcome,
       time: reml.time === Infinity ? null : reml.time,
@@ -114,6 +116,7 @@ export function registerAnalyze(program: Command, output: Output): void {
         ['score test', `S = ${formatNumber(s.test.statistic)} (null mean ${formatNumber(s.test.nullMean)}, sd ${formatNumber(s.test.nullSd)})`],
         ['p-value', `${formatNumber(s.test.p)} exact (${s.test.method}, relative error ≤ ${formatNumber(s.test.relativeErrorEstimate)}); Satterthwaite ${formatNumber(s.test.satterthwaiteP)}`],
         ['decision', s.decision.train ? `train (p < α = ${options.alpha})` : `do not train (p ≥ α = ${options.alpha}): the targets look like noise to this kernel`],
+        ['stage-2 rule', stageTwoLabel(analysis.rule, analysis.stopping)],
         ['REML t̂', `${formatNumber(analysis.decision.reml.time)} (${s.reml.outcome}) = ${s.reml.epochs === null ? '∞' : s.reml.epochs} full-batch epochs at η = ${formatNumber(s.reml.learningRate)}`],
         ['edf(t̂)', formatNumber(s.reml.edf)],
         ['σ̂²(t̂)', formatNumber(s.reml.noiseVariance)],

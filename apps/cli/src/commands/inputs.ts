@@ -1,6 +1,6 @@
 import { Matrix64 } from '@duality/linalg-core';
 import { buildNetwork, INITIAL_OUTPUTS, validateSpec, type ActivationName, type DenseNetwork, type InitialOutput, type MlpSpec, type Parameterisation } from '@duality/ntk';
-import { NETWORK_DEFAULTS, type FixedEffects } from '@duality/trainer';
+import { DEFAULT_STOPPING_RULE, NETWORK_DEFAULTS, STOPPING_RULES, type FixedEffects, type StageTwoRule } from '@duality/trainer';
 import { loadBundledDataset, prepareDesign, readTable, type Design } from '@duality/tabular';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -33,6 +33,7 @@ export interface DecisionOptions {
   alpha: string;
   learningRate: string;
   convention: 'exact' | 'published';
+  rule: StageTwoRule;
 }
 
 export function addDataOptions(command: Command, defaults: { testFraction: string } = { testFraction: '0.2' }): Command {
@@ -73,6 +74,11 @@ export function addDecisionOptions(command: Command): Command {
     .option('--fixed-effects <x>', "auto (f0 when the initial output is not negligible, else none), none, intercept, f0, or comma-separated feature columns (with an intercept)", 'auto')
     .option('--alpha <a>', 'level of the score test of t = 0', '0.05')
     .option('--learning-rate <eta>', "learning rate η, or 'auto' (1/λ1 rounded down)", 'auto')
+    .addOption(
+      new Option('--rule <rule>', 'stage 2, how long to train: REML (the paper’s), exact leave-one-out, or GCV (every rule’s stop is reported)')
+        .choices([...STOPPING_RULES])
+        .default(DEFAULT_STOPPING_RULE),
+    )
     .addOption(new Option('--convention <c>', "'published': the published toolkit's conventions, for comparison").choices(['exact', 'published']).default('exact'));
 }
 

@@ -8,7 +8,7 @@ import type { Output } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { inOutputFolder, writeReport } from '../report/index.js';
 import { formatNumber } from '../report/format.js';
-import { fixedEffectsLabel, initialOutputLabel } from '../report/summary.js';
+import { fixedEffectsLabel, initialOutputLabel, stageTwoLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
   addDataOptions,
@@ -61,6 +61,7 @@ function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds:
     ['fixed effects', fixedEffectsLabel(report.fixedEffects)],
     ['decision', report.decision.train ? `trained ${report.decision.steps} steps${report.decision.cappedAt ? ' (capped)' : ''}` : 'not trained'],
     ['why', report.decision.reason],
+    ['stage-2 rule', stageTwoLabel(report.decision.rule, report.stoppingRules)],
     ['p-value', `${formatNumber(report.test.p)} exact (${report.test.method}); Satterthwaite ${formatNumber(report.test.satterthwaiteP)}`],
     ['REML t̂', `${formatNumber(report.reml.time)} = ${report.reml.steps === Infinity ? '∞' : report.reml.steps} steps at η = ${formatNumber(report.learningRate)}; edf ${formatNumber(report.reml.edf)}, σ̂² ${formatNumber(report.reml.noiseVariance)}`],
     ['losses', `train ${formatNumber(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${formatNumber(report.training.finalTestLoss)}`} (half MSE${standardized ? ', standardised units' : ''})`],
@@ -94,6 +95,7 @@ async function trainInto(source: { file: string } | { dataset: string }, options
       alpha: parseAlpha(options.alpha),
       learningRate: parseLearningRate(options.learningRate),
       convention: options.convention,
+      stoppingRule: options.rule,
       maxSteps: parseNumber(options.maxSteps, '--max-steps', (x) => Number.isInteger(x) && x >= 1, 'a positive integer'),
       compare,
       validation: { fraction: parseNumber(options.validationFraction, '--validation-fraction', (x) => x > 0 && x < 1, 'in (0, 1)') },

@@ -30,6 +30,7 @@ const colours = {
 
 const ruleColours: Record<StoppingRule, string> = {
   reml: '#d62728',
+  loo: '#17becf',
   gcv: '#9467bd',
   oracle: '#2ca02c',
   validation: '#8c564b',
@@ -38,6 +39,7 @@ const ruleColours: Record<StoppingRule, string> = {
 
 const ruleLabels: Record<StoppingRule, string> = {
   reml: 'REML',
+  loo: 'LOO',
   gcv: 'GCV',
   oracle: 'oracle',
   validation: 'validation',
@@ -88,6 +90,7 @@ export function lossCurvesChart(report: TwoStageReport): ReportChart {
     ...(point.kernelTestLoss === undefined
       ? []
       : [{ step: point.step, loss: point.kernelTestLoss, split: 'test', model: 'kernel' }]),
+    { step: point.step, loss: point.looLoss, split: 'test', model: 'LOO estimate' },
   ]);
   const lines = positivePoints(series, (p) => p.loss);
   const stops = report.stops.filter((stop) => Number.isFinite(stop.steps) && stop.steps >= 0);
@@ -108,6 +111,7 @@ export function lossCurvesChart(report: TwoStageReport): ReportChart {
     caption:
       `Solid lines: the real network, measured (trained to step ${report.training.trainedTo}). ` +
       'Dashed: the linearised (kernel) model, predicted before training; past the trained steps it is the prediction alone. ' +
+      'Dotted: the exact leave-one-out estimate of the out-of-sample loss, from the training data alone (no test set). ' +
       'Vertical rules: where each stopping rule stops (the step axis is linear below 1, logarithmic above).',
     notes,
     spec: {
@@ -144,7 +148,7 @@ export function lossCurvesChart(report: TwoStageReport): ReportChart {
               field: 'model',
               type: 'nominal',
               title: 'model',
-              scale: { domain: ['network', 'kernel'], range: [[1, 0], [6, 4]] },
+              scale: { domain: ['network', 'kernel', 'LOO estimate'], range: [[1, 0], [6, 4], [1, 3]] },
             },
             detail: { field: 'model' },
           },

@@ -61,6 +61,7 @@ export function fixtureReport(scenario: FixtureScenario = 'train'): TwoStageRepo
       trainLoss: kernelTrainLoss / drift,
       ...(kernelTestLoss === undefined ? {} : { testLoss: kernelTestLoss * drift, kernelTestLoss }),
       kernelTrainLoss,
+      looLoss: (kernelTestLoss ?? kernelTrainLoss) * 1.03,
     };
   });
 
@@ -124,8 +125,19 @@ export function fixtureReport(scenario: FixtureScenario = 'train'): TwoStageRepo
       logLikelihood: model.profileLogLikelihood(stopTime),
       profile,
     },
+    stoppingRules: {
+      rules: {
+        reml: { time: remlTime, steps: Number.isFinite(remlTime) ? remlSteps : Infinity, outcome: remlOutcome },
+        loo: { time: 1.4 * gcvSteps * learningRate, steps: Math.round(1.4 * gcvSteps), outcome: 'interior' },
+        gcv: { time: gcvSteps * learningRate, steps: gcvSteps, outcome: 'interior' },
+      },
+      looLossAtReml: 0.331,
+      looLossAtLoo: 0.3,
+      misspecification: "REML's stop costs an estimated +10% out-of-sample loss against leave-one-out's; the model's prior looks too rough for these data",
+    },
     decision: {
       train: reject,
+      rule: 'reml',
       steps: trainedSteps,
       reason: !reject
         ? `p = ${p} ≥ α = 0.05: the data show no structure the kernel can fit; the initial network is kept.`

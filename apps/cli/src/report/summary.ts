@@ -19,7 +19,8 @@ export interface ReportSummary {
 }
 
 const ruleNames: Record<StoppingRule, string> = {
-  reml: 'REML (two-stage rule)',
+  reml: 'REML',
+  loo: 'leave-one-out (LOO)',
   gcv: 'GCV',
   oracle: 'oracle (test set)',
   validation: 'validation early stopping',
@@ -35,6 +36,17 @@ export function initialOutputLabel(initial: TwoStageReport['initialOutput']): st
   return initial.note ? `${start}; ${initial.note}` : start;
 }
 
+/** The rule in use, every rule's stop, and REML's misspecification note when LOO disagrees. */
+export function stageTwoLabel(rule: TwoStageReport['decision']['rule'], stopping: TwoStageReport['stoppingRules']): string {
+  const { rules, misspecification } = stopping;
+  const stops = (Object.keys(rules) as (keyof typeof rules)[]).map((r) => `${r} ${formatSteps(rules[r].steps)}`).join(', ');
+  return `${rule} (steps: ${stops})${misspecification ? `. ${misspecification}` : ''}`;
+}
+
+function formatSteps(steps: number): string {
+  return Number.isFinite(steps) ? formatCount(steps) : '∞';
+}
+
 /** The fixed effects projected out of the test, and why each is there. */
 export function fixedEffectsLabel(columns: TwoStageReport['fixedEffects']): string {
   const why = { intercept: 'intercept (the targets were centred)', f0: 'f0 (the initial output)', covariates: 'intercept and the named covariates' };
@@ -43,9 +55,10 @@ export function fixedEffectsLabel(columns: TwoStageReport['fixedEffects']): stri
 
 export function reportSummary(report: TwoStageReport, run: RunDetails = {}): ReportSummary {
   const { data, network, kernel, test, reml, decision, training } = report;
+  const chosen = report.stoppingRules.rules[decision.rule];
   const headline = decision.train
     ? `Train: ${formatCount(decision.steps)} steps of gradient descent` +
-      (reml.outcome === 'infinite' ? ' (t̂ = ∞, capped)' : `, to t̂ = ${formatNumber(reml.time)}`)
+      (chosen.outcome === 'infinite' ? ' (t̂ = ∞, capped)' : `, to t̂ = ${formatNumber(chosen.time)} (${ruleNames[decision.rule]})`)
     : 'Do not train: keep the network at initialisation';
   const widths = network.hiddenWidths.length === 0 ? 'no hidden layer' : `hidden ${network.hiddenWidths.join('×')}`;
   const subtitle =
@@ -67,6 +80,7 @@ export function reportSummary(report: TwoStageReport, run: RunDetails = {}): Rep
     ],
     ['Initial output', initialOutputLabel(report.initialOutput)],
     ['Fixed effects (test and REML)', fixedEffectsLabel(report.fixedEffects)],
+    ['Stage-2 rule', stageTwoLabel(report.decision.rule, report.stoppingRules)],
     ['REML stopping time', `${stopTimeLabel(report)}; outcome ${reml.outcome}`],
     ['Effective degrees of freedom', `${formatNumber(reml.edf)} of n = ${formatCount(data.nTrain)}`],
     ['Noise variance σ̂²', formatNumber(reml.noiseVariance)],

@@ -1,0 +1,72 @@
+import { gcvTime, looCurve, looTime, type SpectralFit, type TrainingTime, type TwoStageDecision } from '@duality/mixed-model';
+import { stepsForTime, TrainerInputError } from './time.js';
+
+/** The stage-2 rules: REML (the paper's), exact leave-one-out of the random-effects model, GCV (math.md §2, §4). */
+export const STOPPING_RULES = ['reml', 'loo', 'gcv'] as const;
+export type StageTwoRule = (typeof STOPPING_RULES)[number];
+
+/** The rule `trainTwoStage` and the CLI use when none is named (decided in BENCHMARKS.md, "The default stage-2 rule"). */
+export const DEFAULT_STOPPING_RULE: StageTwoRule = 'reml';
+
+/** One rule's stopping time, in time and in steps at the run's learning rate (before any cap). */
+export interface RuleTime {
+  time: number;
+  steps: number;
+  /** 'zero' | 'interior' | 'infinite' (GCV: its search always ends inside its range). */
+  outcome: string;
+}
+
+/** Every stage-2 rule's stop, the LOO estimate of out-of-sample loss at REML's stop and at LOO's own. */
+export interface StoppingTimes {
+  rules: Record<StageTwoRule, RuleTime>;
+  /** (1/2)·LOO(t): the LOO estimate of the out-of-sample half mean squared error, at REML's and at LOO's stop. */
+  looLossAtReml: number;
+  looLossAtLoo: number;
+  /** A plain-words note when REML's stop costs noticeably more estimated out-of-sample loss than LOO's. */
+  misspecification?: string;
+}
+
+export function checkedRule(rule: string): StageTwoRule {
+  if (!(STOPPING_RULES as readonly string[]).includes(rule)) {
+    throw new TrainerInputError(`unknown stopping rule '${rule}'; use ${STOPPING_RULES.join(', ')}`);
+  }
+  return rule as StageTwoRule;
+}
+
+/** REML's estimated excess out-of-sample loss above this is worth a note (below it the two rules agree). */
+const NOTE_ABOVE = 0.02;
+
+/**
+ * The three stage-2 rules from the one eigendecomposition. LOO and GCV use the kernel alone, as the network's path
+ * has no fixed effects (its predictor is (I − e^{−tΘ})u, whose PRESS residuals LOO is); LOO runs in discrete time
+ * where `time` does (ηλ1 < 1), so its stop is a whole number of the run's steps.
+ */
+export function stoppingTimes(
+  fit: SpectralFit,
+  decision: TwoStageDecision,
+  run: { learningRate: number; time: (steps: number) => TrainingTime; discrete: boolean },
+): StoppingTimes {
+  const { learningRate } = run;
+  const loo = looTime(fit, { useDesign: false, ...(run.discrete ? { learningRate } : {}) });
+  const gcv = gcvTime(fit, { useDesign: false });
+  const rules: Record<StageTwoRule, RuleTime> = {
+    reml: { time: decision.reml.time, steps: stepsForTime(decision.reml.time, learningRate), outcome: decision.reml.outcome },
+    loo: { time: loo.time, steps: loo.steps ?? stepsForTime(loo.time, learningRate), outcome: loo.outcome },
+    gcv: { time: gcv.time, steps: stepsForTime(gcv.time, learningRate), outcome: 'interior' },
+  };
+  const looAt = (steps: number) => looCurve(fit, [run.time(steps)], { useDesign: false }).values[0]! / 2;
+  const finite = (steps: number) => (Number.isFinite(steps) ? steps : undefined);
+  const remlSteps = finite(rules.reml.steps);
+  const looLossAtLoo = loo.value / 2;
+  const looLossAtReml = remlSteps === undefined ? looLossAtLoo : looAt(remlSteps);
+  const excess = looLossAtReml / looLossAtLoo - 1;
+  const misspecification =
+    excess > NOTE_ABOVE
+      ? `REML's stop costs an estimated +${(100 * excess).toFixed(0)}% out-of-sample loss against leave-one-out's ` +
+        `(LOO at ${rules.reml.steps} steps vs ${rules.loo.steps}); ` +
+        (rules.reml.steps < rules.loo.steps
+          ? "the model's prior looks too rough for these data (REML under-trains a signal smoother than e^{tΘ} − I implies)"
+          : "the model's prior looks too smooth for these data")
+      : undefined;
+  return { rules, looLossAtReml, looLossAtLoo, ...(misspecification ? { misspecification } : {}) };
+}
