@@ -1,5 +1,5 @@
 import { Matrix64 } from '@duality/linalg-core';
-import { fitSpectral, gcvTime, oracleTime, pathAt, predictAt, twoStageDecision, type SpectralFit } from '@duality/mixed-model';
+import { fitSpectral, gcvTime, looTime, oracleTime, pathAt, predictAt, twoStageDecision, type SpectralFit } from '@duality/mixed-model';
 import { seededPermutation } from '@duality/tabular';
 
 /**
@@ -14,7 +14,7 @@ export const MAX_STEPS = 100_000;
 const VALIDATION_FRACTION = 0.2;
 const VALIDATION_PATIENCE = 20;
 
-export const RULES = ['two-stage', 'REML', 'validation', 'GCV', 'converge', 'oracle'] as const;
+export const RULES = ['two-stage', 'REML', 'LOO', 'validation', 'GCV', 'converge', 'oracle'] as const;
 export type RuleName = (typeof RULES)[number];
 
 export interface KernelTask {
@@ -138,6 +138,7 @@ export function kernelRules(task: KernelTask): KernelRulesResult {
       testError: meanSquaredDifference(validation.test, task.testTargets),
       inSampleError: task.trainTruth ? meanSquaredDifference(validation.train, task.trainTruth) : undefined,
     },
+    LOO: stopAt(looTime(fit, { useDesign: false }).time),
     GCV: stopAt(gcvTime(fit).time),
     converge: stopAt(Infinity),
     oracle: oracleStop,

@@ -1,7 +1,9 @@
-import { analyticKernels, type MlpSpec } from '@duality/ntk';
+import { analyticKernels, buildNetwork, initTensorflow, type MlpSpec } from '@duality/ntk';
 import { loadBundledDataset, prepareDesign } from '@duality/tabular';
+import { defaultNetworkSpec, trainTwoStage } from '@duality/trainer';
 import type { BenchSuite, Invariant } from '../harness.js';
 import { kernelRules, RULES, type KernelRulesResult, type RuleName } from '../kernel-path.js';
+import { CANDIDATE_RULES, ruleChoiceTable, type RuleChoiceCell } from '../rule-choice.js';
 import { medianQuartiles } from '../statistics.js';
 
 const DATASETS = ['cars', 'seattle-weather', 'gapminder'];
@@ -33,6 +35,82 @@ function runSplit(dataset: string, seed: number): Split {
   return { dataset, seed, n: design.train.y.length, nTest: design.test.y.length, result };
 }
 
+const NETWORK_RULES = ['reml', 'loo', 'gcv', 'validation'] as const;
+type NetworkRule = (typeof NETWORK_RULES)[number];
+
+interface NetworkSplit {
+  dataset: string;
+  seed: number;
+  /** Test MSE (standardised) of the real network at each rule's stop (NaN past the run's horizon). */
+  mse: Record<NetworkRule, number>;
+  steps: Record<NetworkRule, number>;
+  /** The least test MSE on the network's measured curve (and the validation stop): a coarse network oracle. */
+  leastOnCurve: number;
+}
+
+/** The trainer's default network on one split, with both real-network comparators, measured to the horizon. */
+async function networkSplit(dataset: string, seed: number, widths?: number[]): Promise<NetworkSplit> {
+  const data = loadBundledDataset(dataset);
+  const design = prepareDesign(data.table, { target: data.target, features: data.features, seed, testFraction: 0.2 });
+  const network = buildNetwork(defaultNetworkSpec(design.train.x.cols, widths), { seed });
+  try {
+    const { report, network: trained } = await trainTwoStage(network, design.train.x, design.train.y, {
+      test: { x: design.test.x, y: design.test.y },
+      compare: ['validation', 'horizon'],
+      seed,
+    });
+    trained.dispose();
+    const stop = (rule: NetworkRule) => report.stops.find((s) => s.rule === rule)!;
+    const mse = Object.fromEntries(NETWORK_RULES.map((r) => [r, 2 * (stop(r).testLoss ?? NaN)])) as Record<NetworkRule, number>;
+    const curve = report.curves.filter((c) => c.testLoss !== undefined).map((c) => 2 * c.testLoss!);
+    return { dataset, seed, mse, steps: Object.fromEntries(NETWORK_RULES.map((r) => [r, stop(r).steps])) as Record<NetworkRule, number>, leastOnCurve: Math.min(...curve, mse.validation) };
+  } finally {
+    network.dispose();
+  }
+}
+
+/** Rule-choice cells: each dataset on the kernel path (over the test oracle) and with real networks (over the least on the curve). */
+function ruleChoiceCells(splits: Split[], networks: NetworkSplit[]): RuleChoiceCell[] {
+  const byRule = { REML: 'reml', LOO: 'loo', GCV: 'gcv' } as const;
+  return DATASETS.flatMap((dataset) => [
+    {
+      label: `kernel: ${dataset}`,
+      ratios: Object.fromEntries(CANDIDATE_RULES.map((r) => [r, splits.filter((s) => s.dataset === dataset).map((s) => s.result.stops[r].testError / s.result.stops.oracle.testError)])),
+    } as RuleChoiceCell,
+    {
+      label: `networks: ${dataset}`,
+      ratios: Object.fromEntries(
+        CANDIDATE_RULES.map((r) => [r, networks.filter((s) => s.dataset === dataset && Number.isFinite(s.mse[byRule[r]])).map((s) => s.mse[byRule[r]] / s.leastOnCurve)]),
+      ),
+    } as RuleChoiceCell,
+  ]);
+}
+
+function networkTable(networks: NetworkSplit[]) {
+  const rows = DATASETS.map((dataset) => {
+    const group = networks.filter((s) => s.dataset === dataset);
+    const overValidation = (r: NetworkRule) => medianQuartiles(group.filter((s) => Number.isFinite(s.mse[r])).map((s) => s.mse[r] / s.mse.validation), 4);
+    return [
+      dataset,
+      group.length,
+      ...NETWORK_RULES.map((r) => medianQuartiles(group.filter((s) => Number.isFinite(s.mse[r])).map((s) => s.mse[r]))),
+      medianQuartiles(group.map((s) => s.leastOnCurve)),
+      overValidation('reml'),
+      overValidation('loo'),
+      overValidation('gcv'),
+      ...NETWORK_RULES.map((r) => medianQuartiles(group.map((s) => s.steps[r]))),
+    ];
+  });
+  return {
+    title: 'Real networks (the trainer\'s default network, empirical NTK, all training rows): test MSE at each rule\'s stop, median [quartiles] over splits',
+    columns: ['dataset', 'splits', ...NETWORK_RULES.map((r) => `MSE ${r}`), 'least on curve', 'REML / validation', 'LOO / validation', 'GCV / validation', ...NETWORK_RULES.map((r) => `steps ${r}`)],
+    rows,
+    notes: [
+      'Network: `defaultNetworkSpec` (standard parameterisation, ReLU, σ_w = √2, σ_b = 0.1, centred), seed = split seed; `trainTwoStage` defaults plus both comparators; the rules use all training rows, validation holds out 20% of them.',
+    ],
+  };
+}
+
 export const realSuite: BenchSuite = {
   name: 'real',
   description: 'bundled tabular data, repeated random splits: test MSE at each stopping rule on the kernel path',
@@ -45,14 +123,25 @@ export const realSuite: BenchSuite = {
       ctx.log(`${dataset}: ${seeds} splits in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
 
+    await initTensorflow();
+    const networkSeeds = ctx.quick ? 1 : 5;
+    const networks: NetworkSplit[] = [];
+    for (const dataset of DATASETS) {
+      const started = performance.now();
+      for (let seed = 1; seed <= networkSeeds; seed++) networks.push(await networkSplit(dataset, seed, ctx.quick ? [16, 16] : undefined));
+      ctx.log(`${dataset}: ${networkSeeds} real-network runs in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+
     const invariants: Invariant[] = [];
+    const badNetworks = networks.filter((s) => !(Number.isFinite(s.mse.reml) && Number.isFinite(s.mse.validation)));
+    invariants.push({ name: 'finite real-network test MSE at REML and validation', ok: badNetworks.length === 0, detail: `${badNetworks.length} of ${networks.length} runs` });
     const nonFinite = splits.filter((s) => RULES.some((rule) => !Number.isFinite(s.result.stops[rule].testError)));
     invariants.push({ name: 'finite test MSE at every rule', ok: nonFinite.length === 0, detail: `${nonFinite.length} of ${splits.length} splits` });
     const pathRules = RULES.filter((rule) => rule !== 'validation');
     const beaten = splits.filter((s) => pathRules.some((rule) => s.result.stops[rule].testError < s.result.stops.oracle.testError * (1 - 1e-4)));
     invariants.push({ name: 'no rule on the full-data path beats the test oracle', ok: beaten.length === 0, detail: `${beaten.length} of ${splits.length} splits` });
 
-    const shown: RuleName[] = ['two-stage', 'REML', 'validation', 'GCV', 'converge', 'oracle'];
+    const shown: RuleName[] = ['two-stage', 'REML', 'LOO', 'validation', 'GCV', 'converge', 'oracle'];
     const mseRows: (string | number)[][] = [];
     const stepRows: (string | number)[][] = [];
     const pairRows: (string | number)[][] = [];
@@ -75,6 +164,7 @@ export const realSuite: BenchSuite = {
         medianQuartiles(group.map((s) => s.result.stops.validation.testError / s.result.stops.oracle.testError), 4),
       ]);
     }
+    const choiceCells = ruleChoiceCells(splits, networks);
     return {
       tables: [
         {
@@ -98,9 +188,11 @@ export const realSuite: BenchSuite = {
           columns: ['dataset', 'n train/test', 'splits', ...shown.filter((rule) => rule !== 'converge'), 'test rejects', 'p'],
           rows: stepRows,
         },
+        networkTable(networks),
+        ruleChoiceTable('Stage-2 rule choice (issue 16 criterion): median ratio to the least attainable test MSE per cell', choiceCells),
       ],
       invariants,
-      data: splits,
+      data: { ruleChoiceCells: choiceCells, splits, networks },
     };
   },
 };

@@ -3,6 +3,7 @@ import { analyticKernels, buildNetwork, type MlpSpec } from '@duality/ntk';
 import { trainTwoStage } from '@duality/trainer';
 import type { BenchSuite, Invariant } from '../harness.js';
 import { kernelRules, RULES, type KernelRulesResult, type RuleName } from '../kernel-path.js';
+import { CANDIDATE_RULES, ruleChoiceTable, type RuleChoiceCell } from '../rule-choice.js';
 import { medianQuartiles } from '../statistics.js';
 import { INPUT_DIM, TRUE_FUNCTIONS } from '../true-functions.js';
 
@@ -49,9 +50,9 @@ interface NetworkRun {
   seed: number;
   width: number;
   rejects: boolean;
-  steps: Record<'reml' | 'validation' | 'oracle', number>;
-  /** The network's test risk (against f*) at each rule's stop, and the least on its recorded curve. */
-  risk: Record<'reml' | 'validation' | 'bestOnCurve', number>;
+  steps: Record<'reml' | 'loo' | 'gcv' | 'validation' | 'oracle', number>;
+  /** The network's test risk (against f*) at each rule's stop (NaN where the run did not reach it), and the least on its recorded curve. */
+  risk: Record<'reml' | 'loo' | 'gcv' | 'validation' | 'bestOnCurve', number>;
   /** The kernel model's predicted test risk at the REML stop. */
   kernelRiskAtReml: number;
 }
@@ -77,20 +78,38 @@ async function networkRun(truth: (typeof TRUE_FUNCTIONS)[number], n: number, wid
       compare: ['validation', 'horizon'],
     });
     stopped.dispose();
-    const stop = (rule: 'reml' | 'validation' | 'oracle') => report.stops.find((s) => s.rule === rule)!;
-    const curveRisks = report.curves.map((c) => 2 * c.testLoss!);
+    const stop = (rule: 'reml' | 'loo' | 'gcv' | 'validation' | 'oracle') => report.stops.find((s) => s.rule === rule)!;
+    const risk = (rule: 'reml' | 'loo' | 'gcv' | 'validation') => 2 * (stop(rule).testLoss ?? NaN);
+    const curveRisks = report.curves.filter((c) => c.testLoss !== undefined).map((c) => 2 * c.testLoss!);
     return {
       truth: truth.name,
       seed,
       width,
       rejects: report.test.reject,
-      steps: { reml: stop('reml').steps, validation: stop('validation').steps, oracle: stop('oracle').steps },
-      risk: { reml: 2 * stop('reml').testLoss!, validation: 2 * stop('validation').testLoss!, bestOnCurve: Math.min(...curveRisks, 2 * stop('validation').testLoss!) },
+      steps: { reml: stop('reml').steps, loo: stop('loo').steps, gcv: stop('gcv').steps, validation: stop('validation').steps, oracle: stop('oracle').steps },
+      risk: { reml: risk('reml'), loo: risk('loo'), gcv: risk('gcv'), validation: risk('validation'), bestOnCurve: Math.min(...curveRisks, risk('validation')) },
       kernelRiskAtReml: 2 * stop('reml').kernelTestLoss!,
     };
   } finally {
     network.dispose();
   }
+}
+
+/** The rule-choice cells: each synthetic case with a signal (risk over the oracle's), and real networks per truth (over the least on the curve). */
+function ruleChoiceCells(replicates: Replicate[], networkRuns: NetworkRun[]): RuleChoiceCell[] {
+  const cells = new Map<string, RuleChoiceCell>();
+  const cell = (label: string) => cells.get(label) ?? cells.set(label, { label, ratios: { REML: [], LOO: [], GCV: [] } }).get(label)!;
+  for (const r of replicates.filter((x) => x.truth !== 'pure noise')) {
+    const c = cell(`kernel: ${r.truth}, σ = ${r.noise}, n = ${r.n}`);
+    for (const rule of CANDIDATE_RULES) c.ratios[rule].push(r.result.stops[rule].testError / r.result.stops.oracle.testError);
+  }
+  const byRule = { REML: 'reml', LOO: 'loo', GCV: 'gcv' } as const;
+  for (const r of networkRuns) {
+    const c = cell(`networks: ${r.truth}, n = 200`);
+    // A stop past the run's horizon has no measured risk; it is left out of that rule's cell.
+    for (const rule of CANDIDATE_RULES) if (Number.isFinite(r.risk[byRule[rule]])) c.ratios[rule].push(r.risk[byRule[rule]] / r.risk.bestOnCurve);
+  }
+  return [...cells.values()];
 }
 
 export const stoppingSuite: BenchSuite = {
@@ -128,7 +147,7 @@ export const stoppingSuite: BenchSuite = {
     ctx.log(`networks: ${networkRuns.length} trainTwoStage runs in ${((performance.now() - networkStarted) / 1000).toFixed(1)} s`);
 
     const invariants: Invariant[] = [];
-    const badNetwork = networkRuns.filter((r) => ![r.risk.reml, r.risk.validation, r.risk.bestOnCurve, r.kernelRiskAtReml].every(Number.isFinite));
+    const badNetwork = networkRuns.filter((r) => ![r.risk.reml, r.risk.loo, r.risk.validation, r.risk.bestOnCurve, r.kernelRiskAtReml].every(Number.isFinite));
     invariants.push({ name: 'finite network risks at every stop', ok: badNetwork.length === 0, detail: `${badNetwork.length} of ${networkRuns.length} runs` });
     const nonFinite = replicates.filter((r) =>
       RULES.some((rule) => !Number.isFinite(r.result.stops[rule].testError) || !Number.isFinite(r.result.stops[rule].inSampleError!)),
@@ -149,7 +168,7 @@ export const stoppingSuite: BenchSuite = {
       const key = `${r.truth}|${r.noise}|${r.n}`;
       groups.set(key, [...(groups.get(key) ?? []), r]);
     }
-    const shownRules: RuleName[] = ['two-stage', 'REML', 'validation', 'GCV', 'converge'];
+    const shownRules: RuleName[] = ['two-stage', 'REML', 'LOO', 'validation', 'GCV', 'converge'];
     const outRows: (string | number)[][] = [];
     const inRows: (string | number)[][] = [];
     const stepRows: (string | number)[][] = [];
@@ -179,8 +198,9 @@ export const stoppingSuite: BenchSuite = {
     // The headline: REML's median out-of-sample risk ratio over the synthetic cases with a signal.
     const withSignal = replicates.filter((r) => r.truth !== 'pure noise');
     const headline = (rule: RuleName) => medianQuartiles(withSignal.map((r) => r.result.stops[rule].testError / r.result.stops.oracle.testError), 4);
-    const summaryRows = (['two-stage', 'REML', 'validation', 'GCV', 'converge'] as const).map((rule) => [rule, withSignal.length, headline(rule)]);
+    const summaryRows = (['two-stage', 'REML', 'LOO', 'validation', 'GCV', 'converge'] as const).map((rule) => [rule, withSignal.length, headline(rule)]);
 
+    const choiceCells = ruleChoiceCells(replicates, networkRuns);
     const notes = [
       'Median [quartiles] over seeds. Pure noise: R(t̂)/σ² (the oracle is t = 0 with risk 0), not a ratio.',
       `Kernel: analytic NTK, 2 hidden ReLU layers, σ_w = √2, σ_b = 0.1, Θ = raw/n; x ~ N(0, I10); ${nTest} test points; no fixed effects.`,
@@ -212,29 +232,29 @@ export const stoppingSuite: BenchSuite = {
         },
         {
           title: `Real networks (trainTwoStage, MLP 2×${networkPlan.width} ReLU, n = ${networkPlan.n}, σ = 0.5): test risk against f*`,
-          columns: ['truth', 'seed', 'test rejects', 'REML steps', 'validation steps', 'kernel-oracle steps', 'risk REML', 'risk validation', 'least risk on curve', 'REML / least', 'validation / least', 'kernel-predicted risk at REML'],
+          columns: ['truth', 'seed', 'test rejects', 'REML steps', 'LOO steps', 'GCV steps', 'validation steps', 'kernel-oracle steps', 'least risk on curve', 'REML / least', 'LOO / least', 'GCV / least', 'validation / least', 'kernel-predicted risk at REML'],
           rows: networkRuns.map((r) => [
             r.truth,
             r.seed,
             r.rejects ? 'yes' : 'no',
             r.steps.reml,
+            r.steps.loo,
+            r.steps.gcv,
             r.steps.validation,
             r.steps.oracle,
-            r.risk.reml.toPrecision(3),
-            r.risk.validation.toPrecision(3),
             r.risk.bestOnCurve.toPrecision(3),
-            (r.risk.reml / r.risk.bestOnCurve).toFixed(3),
-            (r.risk.validation / r.risk.bestOnCurve).toFixed(3),
+            ...(['reml', 'loo', 'gcv', 'validation'] as const).map((rule) => (Number.isFinite(r.risk[rule]) ? (r.risk[rule] / r.risk.bestOnCurve).toFixed(3) : '—')),
             r.kernelRiskAtReml.toPrecision(3),
           ]),
           notes: [
             `Empirical NTK at initialisation, η = 1/λ1 (two digits), at most ${networkPlan.maxSteps} steps; 200 test points with f*(x*) as targets.`,
-            'least risk on curve: the smallest test risk among the recorded curve points and the validation stop (a coarse network oracle).',
+            'least risk on curve: the smallest test risk among the recorded curve points and the validation stop (a coarse network oracle). —: the run did not reach that stop (past the horizon).',
           ],
         },
+        ruleChoiceTable('Stage-2 rule choice (issue 16 criterion): median risk ratio per cell, kernel path and real networks', choiceCells),
       ],
       invariants,
-      data: { kernel: replicates.map((r) => ({ truth: r.truth, noise: r.noise, n: r.n, seed: r.seed, ...r.result })), networks: networkRuns },
+      data: { ruleChoiceCells: choiceCells, kernel: replicates.map((r) => ({ truth: r.truth, noise: r.noise, n: r.n, seed: r.seed, ...r.result })), networks: networkRuns },
     };
   },
 };
