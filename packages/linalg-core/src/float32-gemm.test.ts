@@ -65,6 +65,23 @@ describe.skipIf(!native)('loadFloat32Gemm', () => {
     c.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
   });
 
+  it.skipIf(!native?.setThreads)('sets OpenBLAS threads (same products at 1 and 2 threads), refusing counts below 1', () => {
+    const { threads } = native!;
+    const setThreads = native!.setThreads!;
+    const [a, b] = [randomFloat32(300 * 200, 1), randomFloat32(200 * 100, 2)];
+    const product = (count: number): Float32Array => {
+      setThreads(count);
+      const c = new Float32Array(300 * 100);
+      sgemm(false, false, 300, 100, 200, a, b, c);
+      return c;
+    };
+    const [one, two] = [product(1), product(2)];
+    setThreads(threads ?? 1);
+    const worst = Math.max(...one.map((v, i) => Math.abs(v - two[i]!)));
+    expect(worst).toBeLessThanOrEqual(1e-4);
+    expect(() => setThreads(0)).toThrow(LinalgInputError);
+  });
+
   it('gives zeros for an empty inner dimension, and refuses arrays shorter than the shapes', () => {
     const c = Float32Array.of(1, 2, 3, 4);
     sgemm(false, false, 2, 2, 0, new Float32Array(0), new Float32Array(0), c);

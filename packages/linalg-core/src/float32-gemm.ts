@@ -21,8 +21,13 @@ export interface NativeFloat32Gemm {
   sgemm: Float32Gemm;
   /** The shared libraries behind it (as `backendInfo().libraries` names them). */
   libraries: string[];
-  /** OpenBLAS worker threads, when the library is OpenBLAS. */
+  /** OpenBLAS worker threads when it was loaded (OPENBLAS_NUM_THREADS), when the library is OpenBLAS. */
   threads: number | undefined;
+  /**
+   * Set OpenBLAS's worker threads for every later call, the float64 lapack backend's included (like
+   * `torch.set_num_threads`); undefined when the library is not OpenBLAS.
+   */
+  setThreads: ((count: number) => void) | undefined;
 }
 
 function checkDimension(name: string, value: number): void {
@@ -60,5 +65,10 @@ export function loadFloat32Gemm(): NativeFloat32Gemm {
     }
     native.sgemm(transA, transB, m, n, k, a, b, c, beta);
   };
-  return { sgemm, libraries: [...native.libraries], threads: native.threads };
+  const setNative = native.setThreads;
+  const setThreads = setNative && ((count: number) => {
+    if (!Number.isInteger(count) || count < 1) throw new LinalgInputError(`setThreads: count must be an integer ≥ 1, got ${count}`);
+    setNative(count);
+  });
+  return { sgemm, libraries: [...native.libraries], threads: native.threads, setThreads };
 }

@@ -108,6 +108,26 @@ describe.skipIf(!available)('the blas TF.js backend', () => {
     });
   });
 
+  const gathers: [number[], number[], number, number][] = [
+    [[30, 4], [5, 0, 29, 5], 0, 0],
+    [[30, 40], [3, 1], 0, 0],
+    [[6, 7, 20], [6, 0, 2], 1, 0],
+    [[3, 7, 2], [2, 2, 0, 1, 1, 6], 1, 1],
+    [[8], [], 0, 0],
+  ];
+  it.each(gathers)('gather from %j at %j (axis %i, batchDims %i) agrees with cpu', async (shape, indices, axis, batchDims) => {
+    await expectAgreesWithCpu(() => {
+      const x = tensor(shape, shape.length * 17 + 3);
+      const index = batchDims === 0 ? tf.tensor1d(indices, 'int32') : tf.tensor2d(indices, [shape[0]!, indices.length / shape[0]!], 'int32');
+      return [tf.gather(x, index, axis, batchDims), tf.gather(tf.cast(x, 'int32'), index, axis, batchDims)];
+    });
+  });
+
+  it('refuses a gather index out of range, as the cpu backend does', async () => {
+    await tf.setBackend(BLAS_BACKEND);
+    expect(() => tf.tidy(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([3], 'int32')))).toThrow(/index value 3 is not in \[0, 2\]/);
+  });
+
   const activations = ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu'] as const;
   it.each(activations)('fused matMul with bias and %s agrees with cpu', async (activation) => {
     await expectAgreesWithCpu(() => {

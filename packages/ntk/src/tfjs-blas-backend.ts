@@ -1,6 +1,7 @@
 import { findBackendFactory, getKernelsForBackend, registerBackend, registerKernel } from '@tensorflow/tfjs-core';
 import { loadFloat32Gemm } from '@duality/linalg-core';
-import { blasKernels, type BlasKernels } from './tfjs-blas-kernels.js';
+import { copyKernels, type CopyKernels } from './tfjs-blas-copies.js';
+import { productKernels, type ProductKernels } from './tfjs-blas-products.js';
 
 /** The TF.js backend name of the wasm backend with native BLAS products. */
 export const BLAS_BACKEND = 'blas';
@@ -12,7 +13,9 @@ export interface BlasBackendInfo {
 
 let registration: Promise<BlasBackendInfo> | undefined;
 
-function isReplaced(name: string, kernels: BlasKernels): name is keyof BlasKernels {
+type ReplacedKernels = ProductKernels & CopyKernels;
+
+function isReplaced(name: string, kernels: ReplacedKernels): name is keyof ReplacedKernels {
   return Object.hasOwn(kernels, name);
 }
 
@@ -22,7 +25,7 @@ async function register(): Promise<BlasBackendInfo> {
   const { sgemm, libraries } = loadFloat32Gemm();
   const wasmFactory = findBackendFactory('wasm');
   if (!wasmFactory) throw new Error('the wasm backend did not register');
-  const replaced = blasKernels(sgemm);
+  const replaced: ReplacedKernels = { ...productKernels(sgemm), ...copyKernels() };
   for (const config of getKernelsForBackend('wasm')) {
     const { kernelName } = config;
     // A replaced kernel keeps the wasm setup: it falls back to the wasm kernel for cases it leaves alone.
@@ -37,8 +40,10 @@ async function register(): Promise<BlasBackendInfo> {
 
 /**
  * Register the TF.js backend `blas`: the wasm backend (SIMD elementwise kernels) whose matrix products
- * (`BatchMatMul`, `_FusedMatMul`, which Dense layers and their gradients use) run through the system BLAS's
- * `cblas_sgemm` on the wasm heap, without copies. Rejects with an Error saying what is missing when no BLAS loads
+ * (`BatchMatMul`, `_FusedMatMul`, which Dense layers and their gradients use) and sums over leading or trailing
+ * axes (bias gradients) run through the system BLAS's `cblas_sgemm` on the wasm heap, without copies; identities
+ * and same-dtype casts share data and `GatherV2` (model.fit's batches) copies rows instead of the wasm kernels'
+ * slow copies. Rejects with an Error saying what is missing when no BLAS loads
  * (the plain wasm backend is registered either way). Registers once per process.
  */
 export function registerBlasBackend(): Promise<BlasBackendInfo> {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { Matrix64 } from '@duality/linalg-core';
+import { loadFloat32Gemm, Matrix64, type NativeFloat32Gemm } from '@duality/linalg-core';
 import { buildNetwork, initTensorflow, registerBlasBackend, type DenseNetwork, type MlpSpec } from '@duality/ntk';
 import { GradientDescent, LossProbe } from '@duality/trainer';
 import type { BenchSuite, BenchTable, Invariant } from '../harness.js';
@@ -223,30 +223,66 @@ async function checkInvariants(backends: string[], shape: Shape): Promise<Invari
   return invariants;
 }
 
+/** A backend to time; blas once per OpenBLAS thread count when the count can be set. */
+interface Variant {
+  backend: string;
+  threads?: number;
+  label: string;
+}
+
+function variants(backends: string[]): Variant[] {
+  const { setThreads } = loadFloat32GemmOrNone();
+  return backends.flatMap((backend): Variant[] =>
+    backend === 'blas' && setThreads
+      ? [1, 2].map((threads) => ({ backend, threads, label: `blas ${threads}t` }))
+      : [{ backend, label: backend }]);
+}
+
+function loadFloat32GemmOrNone(): Partial<NativeFloat32Gemm> {
+  try {
+    return loadFloat32Gemm();
+  } catch {
+    return {};
+  }
+}
+
 async function timeBackends(backends: string[], shapes: Shape[], ctx: { quick: boolean; log(line: string): void }) {
+  const { setThreads, threads: defaultThreads } = loadFloat32GemmOrNone();
   const seconds: Record<string, number | undefined> = {};
   for (const shape of shapes) {
-    for (const backend of backends) {
+    for (const { backend, threads, label } of variants(backends)) {
       await tf.setBackend(backend);
+      if (threads) setThreads!(threads);
       for (const route of ['gd', 'hand', 'fit'] as const) {
         const result = await runRoute(route, shape, true, ctx.quick);
-        seconds[`${backend}:${route}:${shape.width}x${shape.n}`] = result.seconds;
-        ctx.log(`width ${shape.width}, n ${shape.n}, ${backend} ${route}: ${ms(result.seconds)} ms/step, loss ${result.loss.toPrecision(4)}`);
+        seconds[`${label}:${route}:${shape.width}x${shape.n}`] = result.seconds;
+        ctx.log(`width ${shape.width}, n ${shape.n}, ${label} ${route}: ${ms(result.seconds)} ms/step, loss ${result.loss.toPrecision(4)}`);
       }
     }
   }
+  if (setThreads && defaultThreads) setThreads(defaultThreads);
   return seconds;
+}
+
+/** The faster blas thread count for a route and shape: seconds and a label such as "2t". */
+function bestBlas(seconds: Record<string, number | undefined>, route: Route, key: string): { seconds?: number; threads: string } {
+  const timed = ['blas 1t', 'blas 2t', 'blas']
+    .map((label) => ({ seconds: seconds[`${label}:${route}:${key}`], threads: label.slice(5) }))
+    .filter((t): t is { seconds: number; threads: string } => t.seconds !== undefined);
+  return timed.sort((p, q) => p.seconds - q.seconds)[0] ?? { threads: '' };
 }
 
 function table(shapes: Shape[], seconds: Record<string, number | undefined>, torch: PytorchResult | string): BenchTable {
   const rows = shapes.map(({ width, n }) => {
     const key = `${width}x${n}`;
-    const at = (backend: string, route: Route) => seconds[`${backend}:${route}:${key}`];
+    const wasm = (route: Route) => seconds[`wasm:${route}:${key}`];
+    const [gd, fit, hand] = (['gd', 'fit', 'hand'] as const).map((route) => bestBlas(seconds, route, key));
+    const blasCell = (b: { seconds?: number; threads: string }) => `${ms(b.seconds)}${b.threads ? ` (${b.threads})` : ''}`;
     const torch1 = typeof torch === 'string' ? undefined : torch.seconds[`1:${key}`];
     const torch2 = typeof torch === 'string' ? undefined : torch.seconds[`2:${key}`];
     const best = torch1 === undefined || torch2 === undefined ? undefined : Math.min(torch1, torch2);
-    return [width, n, ms(at('wasm', 'gd')), ms(at('blas', 'gd')), ms(at('wasm', 'fit')), ms(at('blas', 'fit')), ms(at('blas', 'hand')),
-      ms(torch1), ms(torch2), ratio(at('blas', 'gd'), best), ratio(at('blas', 'fit'), best), ratio(at('blas', 'hand'), best), ratio(at('wasm', 'gd'), best)];
+    return [width, n, ms(wasm('gd')), blasCell(gd!), ms(wasm('fit')), blasCell(fit!), blasCell(hand!), ms(torch1), ms(torch2),
+      ratio(gd!.seconds, best), ratio(fit!.seconds, best), ratio(hand!.seconds, best), ratio(wasm('gd'), best)];
   });
   return {
     title: 'Full-batch gradient-descent step, ReLU MLP 10→w→w→1, float32: ms per step and ratios to PyTorch CPU',
@@ -256,7 +292,8 @@ function table(shapes: Shape[], seconds: Record<string, number | undefined>, tor
     notes: [
       'GD: the trainer\'s GradientDescent.step (ntk parameterisation, raw outputs). fit: model.fit of a tf.Sequential of ' +
         'Dense layers, one epoch = one full batch. hand: this suite\'s hand-written backpropagation (no tape), a ' +
-        'trainer-level alternative. torch: nn.Sequential, SGD, the same shapes; ratios use the faster thread count.',
+        'trainer-level alternative. torch: nn.Sequential, SGD, the same shapes. blas and torch ratios use the faster ' +
+        'thread count of each (blas: OpenBLAS threads, shown as 1t/2t; every blas timing is in the JSON).',
       typeof torch === 'string' ? torch : `PyTorch ${torch.version} (${torch.python})`,
       `load average when the table was taken: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (2 cores are shared)`,
     ],

@@ -30,6 +30,8 @@ export interface NativeLapack {
   readonly libraries: string[];
   /** OpenBLAS worker threads (OPENBLAS_NUM_THREADS), when the library is OpenBLAS. */
   readonly threads: number | undefined;
+  /** OpenBLAS's openblas_set_num_threads (every later BLAS/LAPACK call), when the library is OpenBLAS. */
+  readonly setThreads: ((count: number) => void) | undefined;
 
   /** Eigenvalues (ascending, into `w`) of the symmetric `a`; with 'V', `a` becomes the eigenvectors (column-major). */
   dsyevd(jobz: 'N' | 'V', n: number, a: Float64Array, w: Float64Array): void;
@@ -102,6 +104,21 @@ function realPaths(sonames: string[]): string[] {
   });
 }
 
+/** OpenBLAS's build string and thread controls, from whichever library exports them (none for reference BLAS). */
+function openblasControls(libs: Koffi.IKoffiLib[]): Pick<NativeLapack, 'threads' | 'setThreads'> & { build: string } {
+  for (const lib of libs) {
+    try {
+      const threads = lib.func('int openblas_get_num_threads(void)')() as number;
+      const build = (lib.func('const char *openblas_get_config(void)')() as string).trim();
+      const setNumThreads = lib.func('void openblas_set_num_threads(int count)') as (count: number) => void;
+      return { threads, build, setThreads: (count) => setNumThreads(count) };
+    } catch {
+      // Not this library, or not OpenBLAS (e.g. reference BLAS): no thread count to report.
+    }
+  }
+  return { threads: undefined, build: '', setThreads: undefined };
+}
+
 function bind(koffi: typeof Koffi, lapackName: string, blasName: string): NativeLapack {
   const lapack = koffi.load(lapackName);
   const blas = blasName === lapackName ? lapack : koffi.load(blasName);
@@ -135,17 +152,7 @@ function bind(koffi: typeof Koffi, lapackName: string, blasName: string): Native
     'void cblas_dtrsm(int order, int side, int uplo, int transA, int diag, int m, int n, double alpha, ' +
       'const double *a, int lda, double *b, int ldb)');
 
-  let threads: number | undefined;
-  let build = '';
-  for (const lib of [blas, lapack]) {
-    try {
-      threads = fn(lib, 'int openblas_get_num_threads(void)')() as number;
-      build = (fn(lib, 'const char *openblas_get_config(void)')() as string).trim();
-      break;
-    } catch {
-      // Not OpenBLAS (e.g. reference BLAS): no thread count to report.
-    }
-  }
+  const { threads, build, setThreads } = openblasControls([blas, lapack]);
 
   /** Workspace query (lwork = liwork = -1): the optimal sizes LAPACK reports. */
   const query = (routine: string, call: (work: Float64Array, lwork: Int32Array, iwork: Int32Array, liwork: Int32Array) => number) => {
@@ -163,6 +170,7 @@ function bind(koffi: typeof Koffi, lapackName: string, blasName: string): Native
   return {
     libraries,
     threads,
+    setThreads,
 
     dsyevd(jobz, n, a, w) {
       const info = new Int32Array(1);

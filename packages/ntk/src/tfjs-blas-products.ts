@@ -13,16 +13,15 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { Float32Gemm } from '@duality/linalg-core';
 
-/** The kernels of the `blas` backend that replace the wasm backend's. */
-export interface BlasKernels {
+/** The `blas` backend's kernels that replace the wasm backend's products and sums. */
+export interface ProductKernels {
   BatchMatMul: KernelFunc;
   _FusedMatMul: KernelFunc;
-  Identity: KernelFunc;
-  Cast: KernelFunc;
   Sum: KernelFunc;
 }
 
-interface KernelArgs {
+/** What a kernel of the blas backend receives (a KernelFunc's arguments, with the backend's type). */
+export interface KernelArgs {
   inputs: Record<string, TensorInfo | undefined>;
   backend: BackendWasm;
   attrs?: NamedAttrMap;
@@ -39,7 +38,7 @@ interface ProductShape {
 }
 
 /** A float32 tensor's values, in place on the wasm heap: take views after allocating (the heap may have grown). */
-function heapFloat32(backend: BackendWasm, t: TensorInfo): Float32Array {
+export function heapFloat32(backend: BackendWasm, t: TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(t) as Float32Array;
 }
 
@@ -132,7 +131,7 @@ function sumAsProduct(sgemm: Float32Gemm, args: KernelArgs): TensorInfo | undefi
 }
 
 /** The wasm backend's kernel `name` (the blas backend keeps it, bound to its own wasm module while it is active). */
-function wasmKernel(name: string): KernelFunc {
+export function wasmKernel(name: string): KernelFunc {
   const config = getKernel(name, 'wasm');
   if (!config) throw new Error(`the wasm backend has no ${name} kernel`);
   return config.kernelFunc;
@@ -170,14 +169,8 @@ function applyActivation(args: KernelArgs, x: TensorInfo, attrs: _FusedMatMulAtt
   }
 }
 
-/** Kernels for the `blas` backend: products through `sgemm`, and the wasm kernels that copy without need made sharing. */
-export function blasKernels(sgemm: Float32Gemm): BlasKernels {
-  const wasmCast = wasmKernel('Cast');
-  // Same-dtype casts and identities share the data (reference counted, as the cpu backend does) instead of copying.
-  const share = (x: TensorInfo, backend: BackendWasm): TensorInfo => {
-    backend.incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  };
+/** Kernels for the `blas` backend: products, and sums over leading or trailing axes, through `sgemm`. */
+export function productKernels(sgemm: Float32Gemm): ProductKernels {
   return {
     BatchMatMul: (params) => {
       const args = params as unknown as KernelArgs;
@@ -193,16 +186,6 @@ export function blasKernels(sgemm: Float32Gemm): BlasKernels {
       if (bias) result = thenRun(wasmKernel('Add'), args, result, { a: result, b: bias }, {});
       return applyActivation(args, result, attrs);
     },
-    Identity: (params) => {
-      const { inputs, backend } = params as unknown as KernelArgs;
-      const x = inputs.x!;
-      return x.dtype === 'string' ? wasmKernel('Identity')(params) : share(x, backend);
-    },
     Sum: (params) => sumAsProduct(sgemm, params as unknown as KernelArgs) ?? wasmKernel('Sum')(params),
-    Cast: (params) => {
-      const { inputs, backend, attrs } = params as unknown as KernelArgs;
-      const x = inputs.x!;
-      return attrs?.dtype === x.dtype && x.dtype !== 'string' ? share(x, backend) : wasmCast(params);
-    },
   };
 }
