@@ -36,6 +36,22 @@ describe('initTensorflow', () => {
     expect(await initTensorflow()).toBe(info);
   });
 
+  it.skipIf(saved !== undefined)('falls back to wasm, saying why, when no native BLAS loads', async () => {
+    vi.resetModules();
+    vi.doMock('@duality/linalg-core', () => ({
+      loadFloat32Gemm: () => {
+        throw new Error('no usable LAPACK/BLAS shared library (simulated)');
+      },
+    }));
+    const { initTensorflow } = await import('./tfjs-backend.js');
+    const info = await initTensorflow();
+    vi.doUnmock('@duality/linalg-core');
+    if (info.backend === 'tensorflow') return; // tfjs-node loaded: BLAS never asked
+    expect(info.backend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    if (process.env.DUALITY_LINALG !== 'ts') expect(info.reason).toMatch(/native BLAS unavailable \(no usable .*simulated/);
+  });
+
   it('names every backend when DUALITY_TFJS is not one', async () => {
     vi.resetModules();
     process.env.DUALITY_TFJS = 'gpu';
