@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { bruteForceNtk, empiricalNtk } from './empirical.js';
+import { accumulateLayer, bruteForceNtk, empiricalNtk } from './empirical.js';
+import { Matrix64 } from '@duality/linalg-core';
 import { UnsupportedLayerError } from './errors.js';
 import { buildNetwork } from './network.js';
 import { readSequential } from './read-sequential.js';
@@ -120,5 +121,34 @@ describe('readSequential', () => {
     expect(() => readSequential(output)).toThrow(/output layer with activation 'sigmoid'.*'linear'/);
     const init = sequential([tf.layers.dense({ inputShape: [2], units: 1, kernelInitializer: 'orthogonal' })]);
     expect(() => readSequential(init)).toThrow(/initialiser Orthogonal is not supported/);
+  });
+});
+
+describe('the blocked Gram accumulation', () => {
+  it('gives the kernel against the first rows only, equal to those columns of the full kernel', async () => {
+    const network = buildNetwork(spec({ outputDim: 2 }), { seed: 6 });
+    const full = (await empiricalNtk(network, x)).ntk.matrix;
+    const block = (await empiricalNtk(network, x, { columns: 4 })).ntk;
+    expect([block.matrix.rows, block.matrix.cols, block.n]).toEqual([7, 4, 4]);
+    for (let i = 0; i < 7; i++) for (let j = 0; j < 4; j++) expect(block.matrix.get(i, j)).toBeCloseTo(full.get(i, j), 10);
+    await expect(empiricalNtk(network, x, { columns: 8 })).rejects.toThrow(/columns must be an integer from 1 to the 7 rows/);
+    network.dispose();
+  });
+
+  it('equals the dense (w·AAᵀ + b) ⊙ GGᵀ for blocks that do not divide n', () => {
+    const n = 11;
+    const a = new Matrix64(n, 4, Float64Array.from({ length: n * 4 }, (_, i) => Math.sin(i + 1)));
+    const g = new Matrix64(n, 3, Float64Array.from({ length: n * 3 }, (_, i) => Math.cos(2 * i)));
+    const blocked = new Float64Array(n * n).fill(0.5);
+    accumulateLayer(blocked, a, g, { weight: 1.7, bias: 0.3 }, n, 4);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let aa = 0;
+        let gg = 0;
+        for (let c = 0; c < 4; c++) aa += a.get(i, c) * a.get(j, c);
+        for (let c = 0; c < 3; c++) gg += g.get(i, c) * g.get(j, c);
+        expect(blocked[i * n + j]).toBeCloseTo(0.5 + (1.7 * aa + 0.3) * gg, 12);
+      }
+    }
   });
 });

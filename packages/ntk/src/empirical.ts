@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Matrix64, syrk, type MatrixLike } from '@duality/linalg-core';
+import { gemm, Matrix64, type MatrixLike } from '@duality/linalg-core';
 import { KernelInputError } from './errors.js';
 import { inputMatrix } from './inputs.js';
 import type { Kernel } from './kernel.js';
@@ -12,10 +12,15 @@ export interface EmpiricalOptions {
    * kernels, the nearest Θ ⊗ I_k to the full nk × nk kernel (math.md §2.3). Equal for one output.
    */
   output?: number | 'mean';
+  /**
+   * Only the kernel against the first `columns` rows of x (default all): the n × columns block J J₀ᵀ, e.g. training
+   * rows first, then test rows, for Θ(X, X) and Θ(x*, X) in one pass without the test×test block.
+   */
+  columns?: number;
 }
 
 export interface EmpiricalNtk {
-  /** Raw J Jᵀ (n × n) at the network's current weights; `toTrainingScale` gives Θ = J Jᵀ/n. */
+  /** Raw J Jᵀ (n × columns) at the network's current weights; `toTrainingScale` gives Θ = J Jᵀ/n for the square case. */
   ntk: Kernel;
   /** The outputs at the current weights (n × outputDim), float64 copies of the float32 values. */
   f0: Matrix64;
@@ -35,23 +40,56 @@ async function float64Of(t: tf.Tensor): Promise<Float64Array> {
   return Float64Array.from(await t.data());
 }
 
-/** R Rᵀ in float64 (linalg-core: BLAS when it loads) for the n rows of a float32 tensor. */
-async function gram(t: tf.Tensor2D): Promise<Float64Array> {
+async function matrixOf(t: tf.Tensor2D): Promise<Matrix64> {
   const [rows, cols] = t.shape;
-  return syrk(new Matrix64(rows, cols, await float64Of(t))).data;
+  return new Matrix64(rows, cols, await float64Of(t));
+}
+
+/** Rows per block of the Gram products: two blocks of about 32 MB, not two more n×n matrices. */
+function blockRows(n: number): number {
+  return Math.max(64, Math.floor(2 ** 22 / n));
+}
+
+/**
+ * kernel += (weightFactor·A A₀ᵀ + biasFactor) ⊙ (G G₀ᵀ), A₀ and G₀ the first `columns` rows of A and G (kernel is
+ * n × columns), one block of rows at a time (linalg-core's gemm: BLAS when it loads), so the peak memory is the kernel
+ * itself plus two row blocks.
+ */
+export function accumulateLayer(
+  kernel: Float64Array,
+  a: Matrix64,
+  g: Matrix64,
+  factors: { weight: number; bias: number },
+  columns = a.rows,
+  step = blockRows(columns),
+): void {
+  const rowsOf = (m: Matrix64, from: number, to: number) => new Matrix64(to - from, m.cols, m.data.subarray(from * m.cols, to * m.cols));
+  const a0 = rowsOf(a, 0, columns);
+  const g0 = rowsOf(g, 0, columns);
+  for (let r0 = 0; r0 < a.rows; r0 += step) {
+    const r1 = Math.min(a.rows, r0 + step);
+    const inputs = gemm(rowsOf(a, r0, r1), a0, { transB: true }).data;
+    const gradients = gemm(rowsOf(g, r0, r1), g0, { transB: true }).data;
+    const offset = r0 * columns;
+    for (let ij = 0; ij < inputs.length; ij++) kernel[offset + ij]! += (factors.weight * inputs[ij]! + factors.bias) * gradients[ij]!;
+  }
 }
 
 /**
  * The empirical NTK without forming J (math.md §5): one batched forward and backward pass of Σ_i f_o(x_i)
  * per output o gives each layer's inputs A_{l−1} and pre-activation gradients G_l; then
  * J Jᵀ = Σ_l weightScale_l²·(A_{l−1}A_{l−1}ᵀ) ⊙ (G_l G_lᵀ) + biasScale_l²·(G_l G_lᵀ), all in float64
- * (Gram products by linalg-core's syrk). Cost O(n² Σ widths) plus one pass per output.
+ * (Gram products by linalg-core's gemm, a block of rows at a time). Cost O(n² Σ widths) plus one pass per output.
  */
 export async function empiricalNtk(network: DenseNetwork, x: MatrixLike, options: EmpiricalOptions = {}): Promise<EmpiricalNtk> {
   const backend = await initTensorflow();
   const input = inputMatrix(x, network.inputDim, 'x');
   const outputs = selectedOutputs(network, options.output);
   const n = input.rows;
+  const columns = options.columns ?? n;
+  if (!(Number.isInteger(columns) && columns >= 1 && columns <= n)) {
+    throw new KernelInputError(`columns must be an integer from 1 to the ${n} rows of x, got ${columns}`);
+  }
   const plans = network.plans;
   const xTensor = float32Tensor(input);
   const layerInputs: tf.Tensor2D[] = [];
@@ -71,23 +109,17 @@ export async function empiricalNtk(network: DenseNetwork, x: MatrixLike, options
       tf.dispose(shifts);
       gradientsPerOutput.push(grads);
     }
-    const kernel = new Float64Array(n * n);
+    const kernel = new Float64Array(n * columns);
     for (let l = 0; l < plans.length; l++) {
       const plan = plans[l]!;
-      const inputGram = await gram(layerInputs[l]!);
-      const weightFactor = plan.weightScale * plan.weightScale;
-      const biasFactor = plan.biasScale * plan.biasScale;
-      for (const grads of gradientsPerOutput) {
-        const gradientGram = await gram(grads[l]! as tf.Tensor2D);
-        for (let ij = 0; ij < kernel.length; ij++) {
-          kernel[ij]! += (weightFactor * inputGram[ij]! + biasFactor) * gradientGram[ij]!;
-        }
-      }
+      const inputs = await matrixOf(layerInputs[l]!);
+      const factors = { weight: plan.weightScale * plan.weightScale, bias: plan.biasScale * plan.biasScale };
+      for (const grads of gradientsPerOutput) accumulateLayer(kernel, inputs, await matrixOf(grads[l]! as tf.Tensor2D), factors, columns);
     }
     const count = outputs.length;
     if (count > 1) for (let i = 0; i < kernel.length; i++) kernel[i]! /= count;
     const f0 = new Matrix64(n, network.outputDim, await float64Of(outputTensor!));
-    return { ntk: { kind: 'ntk', matrix: new Matrix64(n, n, kernel), scale: 'raw', n }, f0, backend };
+    return { ntk: { kind: 'ntk', matrix: new Matrix64(n, columns, kernel), scale: 'raw', n: columns }, f0, backend };
   } finally {
     tf.dispose([xTensor, ...layerInputs, ...gradientsPerOutput.flat()]);
     if (outputTensor) outputTensor.dispose();

@@ -1,4 +1,4 @@
-import { Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
+import { eigSym, Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
 import { fitSpectral, twoStageDecision, type SpectralFit, type TwoStageDecision } from '@duality/mixed-model';
 import type { DenseNetwork } from '@duality/ntk';
 import { resolveFixedEffects, type FixedEffectColumn, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
@@ -115,7 +115,9 @@ export async function analyzeTwoStage(
   const kernel = await networkKernel(network, x, test?.x, options.kernel ?? 'empirical');
   const { design, columns: fixedEffects, initialOutput } = resolveFixedEffects(options.fixedEffects ?? 'auto', kernel.f0, y, network.initialOutput);
   options.onProgress?.({ phase: 'decision', step: 0, totalSteps: 0 });
-  const fit = fitSpectral({ kernel: kernel.theta, y, f0: kernel.f0, design, crossKernel: kernel.cross });
+  // All eigenvectors at once: leave-one-out needs U and U∘U, and a fit given U uses it instead of forming it again.
+  const eig = eigSym(kernel.theta, { vectors: 'all' });
+  const fit = fitSpectral({ spectrum: { values: eig.values, vectors: eig.vectors! }, y, f0: kernel.f0, design, crossKernel: kernel.cross });
   const decision = twoStageDecision(fit, { alpha: options.alpha ?? DEFAULT_ALPHA, convention: options.convention ?? 'exact' });
   const lambda1 = fit.eigenvalues[0]!;
   const learningRate = stableLearningRate(options.learningRate ?? 'auto', lambda1);

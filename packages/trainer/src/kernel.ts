@@ -1,5 +1,5 @@
 import { Matrix64 } from '@duality/linalg-core';
-import { analyticKernels, empiricalNtk, type DenseNetwork } from '@duality/ntk';
+import { analyticKernels, empiricalNtk, toTrainingScale, type DenseNetwork } from '@duality/ntk';
 
 export type KernelSource = 'empirical' | 'analytic';
 
@@ -16,15 +16,14 @@ export interface NetworkKernel {
   seconds: number;
 }
 
-function rowsOf(m: Matrix64, from: number, to: number, cols = m.cols, colFrom = 0): Matrix64 {
+/** Rows [from, to) and the first `cols` columns of m, times `factor`: one pass, one copy. */
+function scaledBlock(m: Matrix64, from: number, to: number, cols: number, factor = 1): Matrix64 {
   const out = new Matrix64(to - from, cols);
-  for (let i = from; i < to; i++) out.row(i - from).set(m.data.subarray(i * m.cols + colFrom, i * m.cols + colFrom + cols));
-  return out;
-}
-
-function scaled(m: Matrix64, factor: number): Matrix64 {
-  const out = m.clone();
-  for (let i = 0; i < out.data.length; i++) out.data[i]! *= factor;
+  for (let i = from; i < to; i++) {
+    const row = m.data.subarray(i * m.cols, i * m.cols + cols);
+    const target = out.data.subarray((i - from) * cols, (i - from + 1) * cols);
+    for (let j = 0; j < cols; j++) target[j] = row[j]! * factor;
+  }
   return out;
 }
 
@@ -47,20 +46,22 @@ export async function networkKernel(
   let theta: Matrix64;
   let cross: Matrix64 | undefined;
   if (source === 'empirical') {
-    // One pass gives the kernel and the outputs at the current weights (f0) together.
-    const empirical = await empiricalNtk(network, all);
-    const raw = empirical.ntk.matrix;
+    // One pass gives the kernel against the training rows (train rows first, then test rows) and f0 together; the
+    // two blocks are contiguous, so Θ and Θ(x*, X) are views of one buffer, scaled to the training scale in place.
+    const empirical = await empiricalNtk(network, all, { columns: n });
+    const raw = empirical.ntk.matrix.data;
+    for (let i = 0; i < raw.length; i++) raw[i]! /= n;
     outputs = empirical.f0;
-    theta = scaled(rowsOf(raw, 0, n, n), 1 / n);
-    cross = xTest ? scaled(rowsOf(raw, n, n + nTest, n), 1 / n) : undefined;
+    theta = new Matrix64(n, n, raw.subarray(0, n * n));
+    cross = xTest ? new Matrix64(nTest, n, raw.subarray(n * n)) : undefined;
   } else {
     const kernels = analyticKernels(network.plans, x, xTest ? { xTest } : {});
     outputs = network.outputs(all);
-    theta = scaled(kernels.train.ntk.matrix, 1 / n);
-    cross = kernels.test ? scaled(kernels.test.ntk.matrix, 1 / n) : undefined;
+    theta = toTrainingScale(kernels.train.ntk).matrix;
+    cross = kernels.test ? scaledBlock(kernels.test.ntk.matrix, 0, nTest, n, 1 / n) : undefined;
   }
-  const f0 = rowsOf(outputs, 0, n);
-  const f0Test = xTest ? rowsOf(outputs, n, n + nTest) : undefined;
+  const f0 = scaledBlock(outputs, 0, n, outputs.cols);
+  const f0Test = xTest ? scaledBlock(outputs, n, n + nTest, outputs.cols) : undefined;
   return { source, theta, cross, f0, f0Test, seconds: (performance.now() - started) / 1000 };
 }
 
