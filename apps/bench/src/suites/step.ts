@@ -122,22 +122,28 @@ interface RouteResult {
 
 type Route = 'gd' | 'hand' | 'fit';
 
-async function runRoute(route: Route, shape: Shape, timed: boolean, quick: boolean, checkSteps = 3): Promise<RouteResult> {
+const tensorOf = (m: Matrix64): tf.Tensor2D => tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols]);
+
+async function runFit(shape: Shape, timed: boolean, quick: boolean, checkSteps: number): Promise<RouteResult> {
   const { x, y } = data(shape.n);
   const probe = new LossProbe(x, y);
-  if (route === 'fit') {
-    const model = sequential(shape.width);
-    const [xt, yt] = [tf.tensor2d(Float32Array.from(x.data), [x.rows, x.cols]), tf.tensor2d(Float32Array.from(y.data), [y.rows, 1])];
-    const fit = (epochs: number) => model.fit(xt, yt, { batchSize: shape.n, epochs, shuffle: false, verbose: 0 });
-    const seconds = timed ? await secondsPerStep(fit, quick) : (await fit(checkSteps), undefined);
-    const loss = probe.loss((input) => model.predict(input) as tf.Tensor2D) * 2; // model.fit's loss is the plain MSE
-    tf.dispose([xt, yt]);
-    model.dispose();
-    probe.dispose();
-    return { seconds, loss };
-  }
+  const model = sequential(shape.width);
+  const [xt, yt] = [tensorOf(x), tensorOf(y)];
+  const fit = (epochs: number) => model.fit(xt, yt, { batchSize: shape.n, epochs, shuffle: false, verbose: 0 });
+  const seconds = timed ? await secondsPerStep(fit, quick) : (await fit(checkSteps), undefined);
+  const loss = probe.loss((input) => model.predict(input) as tf.Tensor2D) * 2; // model.fit's loss is the plain MSE
+  tf.dispose([xt, yt]);
+  model.dispose();
+  probe.dispose();
+  return { seconds, loss };
+}
+
+async function runRoute(route: Route, shape: Shape, timed: boolean, quick: boolean, checkSteps = 3): Promise<RouteResult> {
+  if (route === 'fit') return runFit(shape, timed, quick, checkSteps);
+  const { x, y } = data(shape.n);
+  const probe = new LossProbe(x, y);
   const network = buildNetwork(spec(shape.width), { seed: 1, initialOutput: 'keep' });
-  const tensors = [tf.tensor2d(Float32Array.from(x.data), [x.rows, x.cols]), tf.tensor2d(Float32Array.from(y.data), [y.rows, 1])];
+  const tensors = route === 'hand' ? [tensorOf(x), tensorOf(y)] : [];
   const run = route === 'gd' ? new GradientDescent(network, x, y, LEARNING_RATE) : new HandWrittenStep(network, tensors[0]!, tensors[1]!);
   const seconds = timed ? await secondsPerStep((steps) => run.step(steps), quick) : (run.step(checkSteps), undefined);
   const loss = probe.loss(run.forward);
@@ -184,13 +190,15 @@ interface PytorchResult {
   seconds: Record<string, number>;
 }
 
-/** PyTorch CPU seconds per step at 1 and 2 threads, from the first python3 that imports torch; else why not. */
-function pytorchSteps(shapes: Shape[]): PytorchResult | string {
-  // Debian's python3-torch lives in /usr/bin/python3, which a pyenv or venv python3 on PATH may shadow.
-  const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import torch']).status === 0);
-  if (!python) return 'PyTorch skipped: no python3 here imports torch (apt-get install -y python3-torch)';
-  const config = JSON.stringify({ threads: [1, 2], shapes: shapes.map((s) => [s.width, s.n]) });
-  const run = spawnSync(python, ['-c', PYTORCH_STEP, config], { encoding: 'utf8', timeout: 30 * 60_000 });
+/** The first python3 that imports torch: Debian's python3-torch is in /usr/bin/python3, which a pyenv python may shadow. */
+function torchPython(): string | undefined {
+  return ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import torch']).status === 0);
+}
+
+/** PyTorch CPU seconds per step at 1 and 2 threads for one shape (run right after TF.js's, under the same load). */
+function pytorchSteps(python: string, shape: Shape): PytorchResult | string {
+  const config = JSON.stringify({ threads: [1, 2], shapes: [[shape.width, shape.n]] });
+  const run = spawnSync(python, ['-c', PYTORCH_STEP, config], { encoding: 'utf8', timeout: 10 * 60_000 });
   if (run.status !== 0) return `PyTorch failed: ${(run.stderr || String(run.error)).trim().split('\n').at(-1)}`;
   return { python, ...(JSON.parse(run.stdout) as Omit<PytorchResult, 'python'>) };
 }
@@ -246,8 +254,18 @@ function loadFloat32GemmOrNone(): Partial<NativeFloat32Gemm> {
   }
 }
 
-async function timeBackends(backends: string[], shapes: Shape[], ctx: { quick: boolean; log(line: string): void }) {
+interface Timings {
+  /** Seconds per step by `variant:route:WIDTHxN`. */
+  seconds: Record<string, number | undefined>;
+  /** PyTorch's seconds by `threads:WIDTHxN`, or why there are none. */
+  torch: PytorchResult | string;
+}
+
+async function timeAll(backends: string[], shapes: Shape[], ctx: { quick: boolean; log(line: string): void }): Promise<Timings> {
   const { setThreads, threads: defaultThreads } = loadFloat32GemmOrNone();
+  const python = ctx.quick ? undefined : torchPython();
+  let torch: PytorchResult | string = ctx.quick ? 'PyTorch not run in --quick mode'
+    : python ? { python, version: '', seconds: {} } : 'PyTorch skipped: no python3 here imports torch (apt-get install -y python3-torch)';
   const seconds: Record<string, number | undefined> = {};
   for (const shape of shapes) {
     for (const { backend, threads, label } of variants(backends)) {
@@ -259,9 +277,14 @@ async function timeBackends(backends: string[], shapes: Shape[], ctx: { quick: b
         ctx.log(`width ${shape.width}, n ${shape.n}, ${label} ${route}: ${ms(result.seconds)} ms/step, loss ${result.loss.toPrecision(4)}`);
       }
     }
+    if (setThreads && defaultThreads) setThreads(defaultThreads);
+    if (python && typeof torch !== 'string') {
+      const shapeTorch = pytorchSteps(python, shape);
+      torch = typeof shapeTorch === 'string' ? shapeTorch : { ...shapeTorch, seconds: { ...torch.seconds, ...shapeTorch.seconds } };
+      ctx.log(`width ${shape.width}, n ${shape.n}, PyTorch: ${typeof torch === 'string' ? torch : JSON.stringify(shapeTorch)}`);
+    }
   }
-  if (setThreads && defaultThreads) setThreads(defaultThreads);
-  return seconds;
+  return { seconds, torch };
 }
 
 /** The faster blas thread count for a route and shape: seconds and a label such as "2t". */
@@ -311,8 +334,7 @@ export const stepSuite: BenchSuite = {
     ctx.log(typeof blas === 'string' ? `blas backend unavailable: ${blas}` : `blas backend: ${blas.at(-1)}`);
     const invariants = await checkInvariants(backends, { width: 8, n: 24 });
     const shapes = ctx.quick ? [{ width: 16, n: 48 }] : [64, 256, 500].flatMap((width) => [480, 4000].map((n) => ({ width, n })));
-    const seconds = await timeBackends(backends, shapes, ctx);
-    const torch = ctx.quick ? 'PyTorch not run in --quick mode' : pytorchSteps(shapes);
+    const { seconds, torch } = await timeAll(backends, shapes, ctx);
     if (typeof torch === 'string') ctx.log(torch);
     await tf.setBackend(previous);
     const notes = typeof blas === 'string' ? [`blas backend unavailable: ${blas}`] : [`blas: ${blas.join('; ')}`];
