@@ -45,9 +45,9 @@ async function matrixOf(t: tf.Tensor2D): Promise<Matrix64> {
   return new Matrix64(rows, cols, await float64Of(t));
 }
 
-/** Rows per block of the Gram products: two blocks of about 32 MB, not two more n×n matrices. */
+/** Rows per block of the Gram products: two blocks of about 8 MB (garbage the GC keeps small), not two more n×n matrices. */
 function blockRows(n: number): number {
-  return Math.max(64, Math.floor(2 ** 22 / n));
+  return Math.max(64, Math.floor(2 ** 20 / n));
 }
 
 /**

@@ -37,7 +37,8 @@ export interface AnalysisOptions {
 
 /** Stage 1 and 2 without training: the kernel, the fit, the decision and the learning rate they imply. */
 export interface TwoStageAnalysis {
-  kernel: NetworkKernel;
+  /** The kernel's source, f0 and timing; Θ itself lives on in `fit` as its eigendecomposition (no second n×n copy). */
+  kernel: Omit<NetworkKernel, 'theta' | 'cross'>;
   fit: SpectralFit;
   decision: TwoStageDecision;
   learningRate: number;
@@ -112,12 +113,12 @@ export async function analyzeTwoStage(
   const testX = options.test ? toMatrix64(options.test.x) : undefined;
   const test = testX ? { x: testX, y: targets(options.test!.y, testX.rows, 'test y') } : undefined;
   options.onProgress?.({ phase: 'kernel', step: 0, totalSteps: 0 });
-  const kernel = await networkKernel(network, x, test?.x, options.kernel ?? 'empirical');
+  const { theta, cross, ...kernel } = await networkKernel(network, x, test?.x, options.kernel ?? 'empirical');
   const { design, columns: fixedEffects, initialOutput } = resolveFixedEffects(options.fixedEffects ?? 'auto', kernel.f0, y, network.initialOutput);
   options.onProgress?.({ phase: 'decision', step: 0, totalSteps: 0 });
   // All eigenvectors at once: leave-one-out needs U and U∘U, and a fit given U uses it instead of forming it again.
-  const eig = eigSym(kernel.theta, { vectors: 'all' });
-  const fit = fitSpectral({ spectrum: { values: eig.values, vectors: eig.vectors! }, y, f0: kernel.f0, design, crossKernel: kernel.cross });
+  const eig = eigSym(theta, { vectors: 'all' });
+  const fit = fitSpectral({ spectrum: { values: eig.values, vectors: eig.vectors! }, y, f0: kernel.f0, design, crossKernel: cross });
   const decision = twoStageDecision(fit, { alpha: options.alpha ?? DEFAULT_ALPHA, convention: options.convention ?? 'exact' });
   const lambda1 = fit.eigenvalues[0]!;
   const learningRate = stableLearningRate(options.learningRate ?? 'auto', lambda1);
