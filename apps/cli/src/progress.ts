@@ -12,7 +12,7 @@ const phaseLabels: Record<TrainingProgress['phase'], string> = {
 /** What a phase without steps is doing. */
 const phaseWork: Partial<Record<TrainingProgress['phase'], string>> = {
   kernel: "the network's NTK and initial output",
-  decision: 'score test of t = 0 and the REML stopping time',
+  decision: 'score test of t = 0 and the stopping rules (REML, leave-one-out, GCV)',
 };
 
 /** Piped output: one line when a phase starts, then at most one every this many milliseconds. */

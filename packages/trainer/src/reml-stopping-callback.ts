@@ -7,6 +7,8 @@ import { analyzeTwoStage, type AnalysisOptions, type TwoStageAnalysis } from './
 export interface RemlStoppingOptions extends Omit<AnalysisOptions, 'learningRate' | 'test' | 'onProgress'> {
   /** The learning rate of the model's SGD optimizer, in TF.js's units. */
   learningRate: number;
+  /** The stage-2 rule (default 'reml', as the callback's name says; the trainer's own default is `DEFAULT_STOPPING_RULE`). */
+  stoppingRule?: AnalysisOptions['stoppingRule'];
   /**
    * The loss the model was compiled with (default 'meanSquaredError', (1/nk)‖f − y‖²: twice Duality's (1/2n)‖f − y‖²
    * per output, so one step at rate η advances the kernel model's time by 2η/k).
@@ -24,7 +26,7 @@ export interface RemlStoppingOptions extends Omit<AnalysisOptions, 'learningRate
 /**
  * For users who keep their own `model.fit` loop (full batch, plain SGD): at the start of fit, the two-stage decision
  * is taken at the model's current weights (its empirical NTK and f0); fit then stops at the stage-2 rule's step count
- * (options.stoppingRule, REML by default: round(t̂/η) steps). When
+ * (REML by default: round(t̂/η) steps; `stoppingRule` picks another). When
  * training is not warranted (p ≥ α) the model ends with its initial weights: TF.js runs one batch before it checks
  * `stopTraining`, so those weights are restored at the end of fit.
  */
@@ -60,7 +62,7 @@ export class RemlStoppingCallback extends tf.Callback {
     try {
       // Duality's time per step for TF.js's mean squared error: 2η/k.
       const learningRate = (2 * this.options.learningRate) / outputs;
-      this.analysis = await analyzeTwoStage(network, this.x, this.y, { ...this.options, learningRate });
+      this.analysis = await analyzeTwoStage(network, this.x, this.y, { ...this.options, stoppingRule: this.options.stoppingRule ?? 'reml', learningRate });
     } finally {
       network.dispose(); // borrowed: the model keeps its weights
     }

@@ -72,6 +72,7 @@ describe('trainTwoStage', () => {
       maxSteps: 300,
       fixedSteps: [1000],
       compare: ['validation'],
+      stoppingRule: 'reml',
     });
     expect(report.decision.train).toBe(true);
     expect(report.test.p).toBeLessThan(0.05);
@@ -106,6 +107,17 @@ describe('trainTwoStage', () => {
     expect(past.every((c) => c.trainLoss === undefined && c.testLoss === undefined && Number.isFinite(c.kernelTestLoss))).toBe(true);
     expect(report.curves.filter((c) => c.step <= stop).every((c) => c.trainLoss !== undefined)).toBe(true);
     expect(new Set(progress)).toEqual(new Set(['kernel', 'decision', 'training']));
+    trained.dispose();
+    network.dispose();
+  });
+
+  it('trains to the default rule’s stop (GCV) when no rule is named', async () => {
+    const train = dataset(60, 3, 0.3, 1, 5);
+    const network = buildNetwork(spec(3, 128), { seed: 2 });
+    const { report, network: trained } = await trainTwoStage(network, train.x, train.y);
+    expect(report.decision.rule).toBe('gcv');
+    expect(report.decision.steps).toBe(Math.min(report.stoppingRules.rules.gcv.steps, 100_000));
+    expect(report.decision.steps).toBe(report.stops.find((s) => s.rule === 'gcv')!.steps);
     trained.dispose();
     network.dispose();
   });

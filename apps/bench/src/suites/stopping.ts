@@ -138,7 +138,7 @@ export const stoppingSuite: BenchSuite = {
 
     const networkPlan = ctx.quick
       ? { truths: TRUE_FUNCTIONS.slice(0, 1), n: 150, width: 32, maxSteps: 500, seeds: 1 }
-      : { truths: TRUE_FUNCTIONS.filter((t) => t.name !== 'rough high-frequency' && t.name !== 'pure noise'), n: 200, width: 128, maxSteps: 2000, seeds: 3 };
+      : { truths: TRUE_FUNCTIONS.filter((t) => t.name !== 'rough high-frequency' && t.name !== 'pure noise'), n: 200, width: 128, maxSteps: 2000, seeds: 10 };
     const networkRuns: NetworkRun[] = [];
     const networkStarted = performance.now();
     for (const truth of networkPlan.truths) {
