@@ -76,6 +76,34 @@ export function applyActivation(activation: Activation, z: tf.Tensor): tf.Tensor
   }
 }
 
+/**
+ * ∂L/∂z = ∂L/∂a ⊙ φ′(z) for a = φ(z), in float32: the closed-form derivatives of `scalarActivation`, for
+ * hand-written backpropagation through `applyActivation`. tanh and sigmoid differentiate from their output a
+ * (as TF.js's own gradients do, with no second pass of φ); the others from z.
+ */
+export function activationBackward(activation: Activation, z: tf.Tensor, a: tf.Tensor, upstream: tf.Tensor): tf.Tensor {
+  switch (activation.name) {
+    case 'relu':
+      return tf.mul(upstream, tf.step(z));
+    case 'leaky_relu':
+      return tf.mul(upstream, tf.step(z, activation.slope));
+    case 'erf':
+      return tf.mul(upstream, tf.mul(TWO_OVER_SQRT_PI, tf.exp(tf.neg(tf.square(z)))));
+    case 'tanh':
+      return tf.mul(upstream, tf.sub(1, tf.square(a)));
+    case 'gelu': {
+      // Φ(z) + z·φ(z), with φ(z) = e^{−z²/2}/√(2π).
+      const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.div(z, Math.SQRT2))));
+      const pdf = tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(-0.5, tf.square(z))));
+      return tf.mul(upstream, tf.add(cdf, tf.mul(z, pdf)));
+    }
+    case 'sigmoid':
+      return tf.mul(upstream, tf.mul(a, tf.sub(1, a)));
+    case 'identity':
+      return upstream;
+  }
+}
+
 export function activationLabel(activation: Activation): string {
   return activation.name === 'leaky_relu' ? `leaky_relu(slope ${activation.slope})` : activation.name;
 }

@@ -1,5 +1,5 @@
 export { SpecError, UnsupportedLayerError, KernelInputError } from './errors.js';
-export { ACTIVATION_NAMES, type Activation, type ActivationName } from './activations.js';
+export { ACTIVATION_NAMES, activationBackward, applyActivation, type Activation, type ActivationName } from './activations.js';
 export {
   PARAMETERISATIONS,
   layerPlans,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Matrix64 } from '@duality/linalg-core';
 import type { DenseNetwork, DenseParameters } from '@duality/ntk';
+import { denseLossGradients } from './dense-backprop.js';
 
 function tensorOf(m: Matrix64): tf.Tensor2D {
   return tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols], 'float32');
@@ -38,11 +39,12 @@ export class LossProbe {
  * Full-batch gradient descent on L(θ) = (1/2n)‖f_θ(X) − y‖² from a network's current weights. Training works on its
  * own copies of the parameters (tf.Variables), so the starting network is never modified: each step advances the
  * continuous training time of math.md §0 by exactly the learning rate. For a centred network f = g − g_θ0 the step
- * is g's with targets y + g_θ0(X), computed once (math.md §0.1): no second forward pass per step.
+ * is g's with targets y + g_θ0(X), computed once (math.md §0.1): no second forward pass per step. Gradients come
+ * from hand-written backpropagation (`denseLossGradients`), which saves the gradient tape's bookkeeping: the same
+ * update θ ← θ − η∇L as `tf.train.sgd(η).minimize`, to float32 rounding.
  */
 export class GradientDescent {
   private readonly variables: tf.Variable[];
-  private readonly optimizer: tf.SGDOptimizer;
   private readonly x: tf.Tensor2D;
   /** The targets of the MLP g: y, plus g_θ0(X) for a centred network. */
   private readonly mlpTargets: tf.Tensor2D;
@@ -55,7 +57,6 @@ export class GradientDescent {
     readonly learningRate: number,
   ) {
     this.variables = network.parameters().map((p) => tf.variable(p.clone(), true));
-    this.optimizer = tf.train.sgd(learningRate);
     this.x = tensorOf(x);
     this.mlpTargets = tf.tidy(() => {
       const targets = tensorOf(y);
@@ -75,7 +76,8 @@ export class GradientDescent {
   step(count = 1): void {
     for (let s = 0; s < count; s++) {
       tf.tidy(() => {
-        this.optimizer.minimize(() => halfMeanSquaredError(this.network.mlpForward(this.variables, this.x), this.mlpTargets), false, this.variables);
+        const updates = denseLossGradients(this.network, this.variables, this.x, this.mlpTargets, -this.learningRate);
+        this.variables.forEach((variable, i) => variable.assign(tf.add(variable, updates[i]!)));
       });
     }
     this.stepsTaken += count;
@@ -94,6 +96,5 @@ export class GradientDescent {
 
   dispose(): void {
     tf.dispose([...this.variables, this.x, this.mlpTargets]);
-    this.optimizer.dispose();
   }
 }

@@ -53,51 +53,32 @@ async function secondsPerStep(run: (steps: number) => unknown, quick: boolean): 
 }
 
 /**
- * One full-batch step by hand-written backpropagation (no gradient tape): what a trainer could run instead of
- * optimizer.minimize. Same loss (1/2n)‖f − y‖² and update as GradientDescent.step.
+ * One full-batch step through TF.js's gradient tape (tf.train.sgd's minimize), as GradientDescent.step ran before
+ * its hand-written backpropagation: the same loss (1/2n)‖g − y‖² and update, for the raw network this suite trains.
  */
-class HandWrittenStep {
-  private readonly weights: tf.Variable[];
-  private readonly biases: tf.Variable[];
+class TapeStep {
+  private readonly variables: tf.Variable[];
+  private readonly optimizer = tf.train.sgd(LEARNING_RATE);
 
   constructor(private readonly network: DenseNetwork, private readonly x: tf.Tensor2D, private readonly y: tf.Tensor2D) {
-    this.weights = network.layers.map((layer) => tf.variable(layer.kernel.clone()));
-    this.biases = network.layers.map((layer) => tf.variable(layer.bias!.clone()));
+    this.variables = network.parameters().map((p) => tf.variable(p.clone()));
   }
 
   step(count: number): void {
-    for (let s = 0; s < count; s++) tf.tidy(() => this.once());
-  }
-
-  private once(): void {
-    const plans = this.network.plans;
-    const inputs: tf.Tensor2D[] = [];
-    let a = this.x;
-    plans.forEach((plan, l) => {
-      inputs.push(a);
-      const z = tf.add(tf.mul(tf.matMul(a, this.weights[l] as tf.Tensor2D), plan.weightScale), tf.mul(this.biases[l]!, plan.biasScale));
-      a = (l === plans.length - 1 ? z : tf.relu(z)) as tf.Tensor2D;
-    });
-    let delta = tf.div(tf.sub(a, this.y), this.x.shape[0]) as tf.Tensor2D; // ∂L/∂f
-    for (let l = plans.length - 1; l >= 0; l--) {
-      const { weightScale, biasScale } = plans[l]!;
-      const weight = this.weights[l]!;
-      const weightGradient = tf.matMul(inputs[l]!, delta, true, false);
-      const biasGradient = tf.sum(delta, 0);
-      if (l > 0) {
-        const back = tf.matMul(delta, tf.mul(weight, weightScale) as tf.Tensor2D, false, true);
-        delta = tf.mul(back, tf.step(inputs[l]!)) as tf.Tensor2D; // ReLU′(z) = step(relu(z))
-      }
-      weight.assign(tf.sub(weight, tf.mul(weightGradient, LEARNING_RATE * weightScale)));
-      this.biases[l]!.assign(tf.sub(this.biases[l]!, tf.mul(biasGradient, LEARNING_RATE * biasScale)));
+    const g = () => this.network.mlpForward(this.variables, this.x);
+    const loss = () => tf.div(tf.sum(tf.squaredDifference(g(), this.y)), 2 * this.x.shape[0]) as tf.Scalar;
+    for (let s = 0; s < count; s++) {
+      tf.tidy(() => {
+        this.optimizer.minimize(loss, false, this.variables);
+      });
     }
   }
 
-  forward = (x: tf.Tensor2D): tf.Tensor2D =>
-    this.network.forwardWith(this.weights.flatMap((w, l) => [w, this.biases[l]!]), x);
+  forward = (x: tf.Tensor2D): tf.Tensor2D => this.network.forwardWith(this.variables, x);
 
   dispose(): void {
-    tf.dispose([...this.weights, ...this.biases]);
+    tf.dispose(this.variables);
+    this.optimizer.dispose();
   }
 }
 
@@ -120,7 +101,7 @@ interface RouteResult {
   loss: number;
 }
 
-type Route = 'gd' | 'hand' | 'fit';
+type Route = 'gd' | 'tape' | 'fit';
 
 const tensorOf = (m: Matrix64): tf.Tensor2D => tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols]);
 
@@ -143,8 +124,8 @@ async function runRoute(route: Route, shape: Shape, timed: boolean, quick: boole
   const { x, y } = data(shape.n);
   const probe = new LossProbe(x, y);
   const network = buildNetwork(spec(shape.width), { seed: 1, initialOutput: 'keep' });
-  const tensors = route === 'hand' ? [tensorOf(x), tensorOf(y)] : [];
-  const run = route === 'gd' ? new GradientDescent(network, x, y, LEARNING_RATE) : new HandWrittenStep(network, tensors[0]!, tensors[1]!);
+  const tensors = route === 'tape' ? [tensorOf(x), tensorOf(y)] : [];
+  const run = route === 'gd' ? new GradientDescent(network, x, y, LEARNING_RATE) : new TapeStep(network, tensors[0]!, tensors[1]!);
   const seconds = timed ? await secondsPerStep((steps) => run.step(steps), quick) : (run.step(checkSteps), undefined);
   const loss = probe.loss(run.forward);
   run.dispose();
@@ -210,24 +191,24 @@ function relativeGap(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
 }
 
-/** Every route at a small shape on every backend: losses finite, backends agreeing, the hand-written step = GD. */
+/** Every route at a small shape on every backend: losses finite, backends agreeing, GD's hand-written step = the tape's. */
 async function checkInvariants(backends: string[], shape: Shape): Promise<Invariant[]> {
   const invariants: Invariant[] = [];
   const losses: Record<string, number> = {};
   for (const backend of ['cpu', ...backends]) {
     await tf.setBackend(backend);
-    for (const route of ['gd', 'hand', 'fit'] as const) losses[`${backend}:${route}`] = (await runRoute(route, shape, false, true)).loss;
+    for (const route of ['gd', 'tape', 'fit'] as const) losses[`${backend}:${route}`] = (await runRoute(route, shape, false, true)).loss;
   }
   const finite = Object.values(losses).every(Number.isFinite);
   invariants.push({ name: 'finite losses', ok: finite, detail: JSON.stringify(losses) });
   for (const backend of backends) {
-    for (const route of ['gd', 'hand', 'fit'] as const) {
+    for (const route of ['gd', 'tape', 'fit'] as const) {
       const gap = relativeGap(losses[`${backend}:${route}`]!, losses[`cpu:${route}`]!);
       invariants.push({ name: `${backend} = cpu (${route}, 3 steps)`, ok: gap < 1e-4, detail: `relative loss gap ${gap.toExponential(2)} (float32: < 1e-4)` });
     }
   }
-  const handGap = relativeGap(losses['cpu:hand']!, losses['cpu:gd']!);
-  invariants.push({ name: 'hand-written step = GradientDescent.step', ok: handGap < 1e-5, detail: `relative loss gap ${handGap.toExponential(2)} on cpu` });
+  const tapeGap = relativeGap(losses['cpu:gd']!, losses['cpu:tape']!);
+  invariants.push({ name: 'GradientDescent.step = tape step', ok: tapeGap < 1e-5, detail: `relative loss gap ${tapeGap.toExponential(2)} on cpu` });
   return invariants;
 }
 
@@ -271,7 +252,7 @@ async function timeAll(backends: string[], shapes: Shape[], ctx: { quick: boolea
     for (const { backend, threads, label } of variants(backends)) {
       await tf.setBackend(backend);
       if (threads) setThreads!(threads);
-      for (const route of ['gd', 'hand', 'fit'] as const) {
+      for (const route of ['gd', 'tape', 'fit'] as const) {
         const result = await runRoute(route, shape, true, ctx.quick);
         seconds[`${label}:${route}:${shape.width}x${shape.n}`] = result.seconds;
         ctx.log(`width ${shape.width}, n ${shape.n}, ${label} ${route}: ${ms(result.seconds)} ms/step, loss ${result.loss.toPrecision(4)}`);
@@ -299,23 +280,23 @@ function table(shapes: Shape[], seconds: Record<string, number | undefined>, tor
   const rows = shapes.map(({ width, n }) => {
     const key = `${width}x${n}`;
     const wasm = (route: Route) => seconds[`wasm:${route}:${key}`];
-    const [gd, fit, hand] = (['gd', 'fit', 'hand'] as const).map((route) => bestBlas(seconds, route, key));
+    const [gd, fit, tape] = (['gd', 'fit', 'tape'] as const).map((route) => bestBlas(seconds, route, key));
     const blasCell = (b: { seconds?: number; threads: string }) => `${ms(b.seconds)}${b.threads ? ` (${b.threads})` : ''}`;
     const torch1 = typeof torch === 'string' ? undefined : torch.seconds[`1:${key}`];
     const torch2 = typeof torch === 'string' ? undefined : torch.seconds[`2:${key}`];
     const best = torch1 === undefined || torch2 === undefined ? undefined : Math.min(torch1, torch2);
-    return [width, n, ms(wasm('gd')), blasCell(gd!), ms(wasm('fit')), blasCell(fit!), blasCell(hand!), ms(torch1), ms(torch2),
-      ratio(gd!.seconds, best), ratio(fit!.seconds, best), ratio(hand!.seconds, best), ratio(wasm('gd'), best)];
+    return [width, n, ms(wasm('gd')), blasCell(gd!), ms(wasm('fit')), blasCell(fit!), blasCell(tape!), ms(torch1), ms(torch2),
+      ratio(gd!.seconds, best), ratio(fit!.seconds, best), ratio(tape!.seconds, best), ratio(wasm('gd'), best)];
   });
   return {
     title: 'Full-batch gradient-descent step, ReLU MLP 10→w→w→1, float32: ms per step and ratios to PyTorch CPU',
-    columns: ['width', 'n', 'GD wasm', 'GD blas', 'fit wasm', 'fit blas', 'hand blas', 'torch 1t', 'torch 2t',
-      'GD blas / torch', 'fit blas / torch', 'hand blas / torch', 'GD wasm / torch'],
+    columns: ['width', 'n', 'GD wasm', 'GD blas', 'fit wasm', 'fit blas', 'tape blas', 'torch 1t', 'torch 2t',
+      'GD blas / torch', 'fit blas / torch', 'tape blas / torch', 'GD wasm / torch'],
     rows,
     notes: [
-      'GD: the trainer\'s GradientDescent.step (ntk parameterisation, raw outputs). fit: model.fit of a tf.Sequential of ' +
-        'Dense layers, one epoch = one full batch. hand: this suite\'s hand-written backpropagation (no tape), a ' +
-        'trainer-level alternative. torch: nn.Sequential, SGD, the same shapes. blas and torch ratios use the faster ' +
+      'GD: the trainer\'s GradientDescent.step (hand-written backpropagation; ntk parameterisation, raw outputs). ' +
+        'fit: model.fit of a tf.Sequential of Dense layers, one epoch = one full batch. tape: the same step through ' +
+        'TF.js\'s gradient tape (optimizer.minimize), as GradientDescent.step ran before. torch: nn.Sequential, SGD, the same shapes. blas and torch ratios use the faster ' +
         'thread count of each (blas: OpenBLAS threads, shown as 1t/2t; every blas timing is in the JSON).',
       typeof torch === 'string' ? torch : `PyTorch ${torch.version} (${torch.python})`,
       `load average when the table was taken: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (2 cores are shared)`,
