@@ -1,21 +1,16 @@
 // Workspace consistency: internal dependencies are `workspace:*`; a third-party dependency has one range everywhere;
 // publishable packages carry the fields users and bundlers rely on; dependencies point one way (the layering below),
-// and the TF.js-free packages stay TF.js-free transitively. Prints each problem; exit status 1 if any.
+// and the TF.js-free packages stay TF.js-free transitively, in the manifests and in the source imports
+// (import-direction.mjs). Prints each problem; exit status 1 if any.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LAYERING, layeringProblems, SOURCE_GROUPS, sourceImportProblems } from './import-direction.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const groups = ['packages', 'apps', 'tooling', 'examples'];
 
-/** Internal dependencies each package may have: the direction of the workspace (lower layers first). */
-const allowedInternal = {
-  '@duality/linalg-core': [],
-  '@duality/mixed-model': ['@duality/linalg-core'],
-  '@duality/tabular': ['@duality/linalg-core'],
-  '@duality/ntk': ['@duality/linalg-core'],
-  '@duality/linear-dynamics': ['@duality/linalg-core', '@duality/mixed-model', '@duality/ntk'],
-  '@duality/trainer': ['@duality/linalg-core', '@duality/mixed-model', '@duality/ntk', '@duality/tabular'],
-};
+/** Internal dependencies each package and app may have: the direction of the workspace (import-direction.mjs). */
+const allowedInternal = LAYERING;
 /** Usable without TensorFlow.js installed. */
 const tfjsFree = ['@duality/linalg-core', '@duality/mixed-model', '@duality/tabular'];
 const dependencyFields = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
@@ -68,8 +63,14 @@ for (const { dir, pkg } of manifests) {
     problems.push(`${where}: repository.url must match ${first.dir}'s (${first.pkg.repository?.url})`);
   }
   if (!existsSync(join(root, dir, 'README.md'))) problems.push(`${dir}: README.md is missing`);
+}
+
+// Layering, for every package and app (publishable or not): its manifest's internal dependencies.
+problems.push(...layeringProblems(allowedInternal));
+for (const { dir, pkg } of manifests.filter((m) => SOURCE_GROUPS.includes(m.dir.split('/')[0]))) {
+  const where = `${dir}/package.json`;
   if (!(pkg.name in allowedInternal)) {
-    problems.push(`${where}: ${pkg.name} is not in .ci/check-workspace.mjs's layering; add it with its allowed dependencies`);
+    problems.push(`${where}: ${pkg.name} is not in .ci/import-direction.mjs's layering; add it with its allowed dependencies`);
     continue;
   }
   for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.peerDependencies })) {
@@ -78,6 +79,8 @@ for (const { dir, pkg } of manifests) {
     }
   }
 }
+// ... and its source imports.
+problems.push(...sourceImportProblems({ root, layering: allowedInternal }));
 
 for (const [dep, ranges] of rangesOf) {
   if (ranges.size > 1) {
@@ -104,4 +107,4 @@ if (problems.length > 0) {
   console.error(`workspace check: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`workspace check: ${manifests.length} manifests consistent`);
+console.log(`workspace check: ${manifests.length} manifests consistent, source imports follow the layering`);
