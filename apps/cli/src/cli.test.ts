@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { checkKernelCsvSize, KERNEL_CSV_LIMIT_BYTES } from './commands/kernel.js';
 import { createProgram } from './program.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,19 +33,24 @@ function writeCsv(dir: string, rows = 50): string {
 
 async function run(args: string[]): Promise<string> {
   const lines: string[] = [];
-  await createProgram({ write: (t) => lines.push(t) }).parseAsync(['node', 'duality', ...args]);
+  try {
+    await createProgram({ write: (t) => lines.push(t) }).parseAsync(['node', 'duality', ...args]);
+  } catch (err) {
+    // --help and --version end through commander's exit override with code 0, after writing their text.
+    if (!(err instanceof CommanderError && err.exitCode === 0)) throw err;
+  }
   return lines.join('\n');
 }
 
 describe('duality analyze', () => {
-  it('gives the exact test, the decision and t̂ in time and epochs', async () => {
+  it('gives the exact test, the decision and t̂ in time and steps', async () => {
     const csv = writeCsv(tempDir());
     const s = JSON.parse(await run(['analyze', csv, '--target', 'y', '--hidden', '32', '--json', '--learning-rate', '0.001']));
     expect(s.data.features).toEqual(['a', 'b']);
     expect(s.test.p).toBeGreaterThanOrEqual(0);
     expect(s.test.p).toBeLessThan(1e-3);
     expect(s.decision.train).toBe(true);
-    expect(s.reml.epochs).toBe(Math.round(s.reml.time / 0.001));
+    expect(s.reml.steps).toBe(Math.round(s.reml.time / 0.001));
   });
 
   it('takes fixed effects by column name, and names a wrong one', async () => {
@@ -97,14 +104,50 @@ describe('duality kernel', () => {
   it('writes a symmetric n×n kernel and its descending spectrum', async () => {
     const dir = tempDir();
     const csv = writeCsv(dir, 20);
-    await run(['kernel', csv, '--target', 'y', '--hidden', '16', '--out', join(dir, 'k')]);
-    const rows = readFileSync(join(dir, 'k', 'kernel.csv'), 'utf8').trim().split('\n').map((r) => r.split(',').map(Number));
+    const printed = await run(['kernel', csv, '--target', 'y', '--hidden', '16', '--out', join(dir, 'k')]);
+    const [header, ...lines] = readFileSync(join(dir, 'k', 'kernel.csv'), 'utf8').trim().split('\n');
+    expect(header).toBe(['row', ...Array.from({ length: 20 }, (_, j) => j + 1)].join(','));
+    expect(lines.map((l) => l.split(',')[0])).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)));
+    const rows = lines.map((r) => r.split(',').slice(1).map(Number));
     expect(rows).toHaveLength(20);
+    expect(printed).toMatch(/kernel\.csv \(about \d+ MB\)/);
     for (let i = 0; i < 20; i++) for (let j = 0; j < 20; j++) expect(rows[i]![j]).toBeCloseTo(rows[j]![i]!, 12);
     const spectrum = readFileSync(join(dir, 'k', 'spectrum.csv'), 'utf8').trim().split('\n').slice(1).map((r) => Number(r.split(',')[1]));
+    expect(Math.min(...spectrum)).toBeGreaterThanOrEqual(0); // clipped: a PSD kernel prints no negative eigenvalue
     for (let i = 1; i < spectrum.length; i++) expect(spectrum[i]!).toBeLessThanOrEqual(spectrum[i - 1]!);
     const trace = rows.reduce((s, r, i) => s + r[i]!, 0);
     expect(spectrum.reduce((s, v) => s + v, 0)).toBeCloseTo(trace, 8);
+  });
+});
+
+describe('duality kernel size', () => {
+  it('refuses an n×n CSV over 1 GB before any work unless --force, naming the size', () => {
+    expect(() => checkKernelCsvSize(8000, false)).toThrow(/about 1\.3 GB \(8000×8000 numbers\); pass --force/);
+    expect(checkKernelCsvSize(8000, true)).toBeGreaterThan(KERNEL_CSV_LIMIT_BYTES);
+    expect(checkKernelCsvSize(100, false)).toBeLessThan(KERNEL_CSV_LIMIT_BYTES);
+  });
+});
+
+describe('duality explain', () => {
+  it('explains every quantity the commands print, in two lines each', async () => {
+    const text = await run(['explain']);
+    for (const term of ['p-value (exact)', 'REML t̂', 'outcome', 'loo', 'gcv', 'oracle', 'edf(t̂)', 'σ̂²(t̂)', 'initial output', 'fixed effects']) {
+      expect(text).toContain(`${term}\n  `);
+    }
+    for (const block of text.split('\n\n')) expect(block.split('\n')).toHaveLength(3);
+  });
+});
+
+describe('duality --version and analyze wording', () => {
+  it('prints the package version', async () => {
+    const version = JSON.parse(readFileSync(join(root, 'apps/cli/package.json'), 'utf8')).version;
+    expect((await run(['--version'])).trim()).toBe(version);
+  });
+
+  it('says steps, as train does, not epochs', async () => {
+    const text = await run(['analyze', writeCsv(tempDir()), '--target', 'y', '--hidden', '16', '--quiet']);
+    expect(text).toMatch(/= \d+ steps at η/);
+    expect(text).not.toMatch(/epoch/);
   });
 });
 

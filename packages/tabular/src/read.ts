@@ -41,6 +41,8 @@ export function parseTable(text: string, format: TableFormat, source = 'input'):
       records = parse(text, {
         columns: true,
         delimiter: format === 'tsv' ? '\t' : ',',
+        // Files edited on two systems mix CRLF and LF; csv-parse would otherwise fix on the first line's ending.
+        record_delimiter: ['\r\n', '\n', '\r'],
         skip_empty_lines: true,
         trim: true,
         bom: true,

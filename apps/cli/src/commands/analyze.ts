@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { progressReporter } from '../progress.js';
-import { formatNumber } from '../report/format.js';
+import { formatNumber, formatPValue } from '../report/format.js';
 import { fixedEffectsLabel, initialOutputLabel, stageTwoLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
@@ -77,7 +77,7 @@ export function analysisSummary(data: LoadedData, analysis: TwoStageAnalysis) {
     reml: {
       outcome: reml.outcome,
       time: reml.time === Infinity ? null : reml.time,
-      epochs: analysis.remlSteps === Infinity ? null : analysis.remlSteps,
+      steps: analysis.remlSteps === Infinity ? null : analysis.remlSteps,
       learningRate,
       edf: reml.edf,
       noiseVariance: reml.noiseVariance,
@@ -114,10 +114,10 @@ export function registerAnalyze(program: Command, output: Output): void {
         ['fixed effects', fixedEffectsLabel(analysis.fixedEffects)],
         ['kernel', `${s.kernel.source} NTK, λ1 = ${formatNumber(s.kernel.largestEigenvalue)}, tr Θ = ${formatNumber(s.kernel.trace)}`],
         ['score test', `S = ${formatNumber(s.test.statistic)} (null mean ${formatNumber(s.test.nullMean)}, sd ${formatNumber(s.test.nullSd)})`],
-        ['p-value', `${formatNumber(s.test.p)} exact (${s.test.method}, relative error ≤ ${formatNumber(s.test.relativeErrorEstimate)}); Satterthwaite ${formatNumber(s.test.satterthwaiteP)}`],
+        ['p-value', `${formatPValue(s.test.p, s.test.logP)} exact (${s.test.method}, relative error ≤ ${formatNumber(s.test.relativeErrorEstimate)}); Satterthwaite ${formatPValue(s.test.satterthwaiteP)}`],
         ['decision', s.decision.train ? `train (p < α = ${options.alpha})` : `do not train (p ≥ α = ${options.alpha}): the targets look like noise to this kernel`],
         ['stage-2 rule', stageTwoLabel(analysis.rule, analysis.stopping)],
-        ['REML t̂', `${formatNumber(analysis.decision.reml.time)} (${s.reml.outcome}) = ${s.reml.epochs === null ? '∞' : s.reml.epochs} full-batch epochs at η = ${formatNumber(s.reml.learningRate)}`],
+        ['REML t̂', `${formatNumber(analysis.decision.reml.time)} (${s.reml.outcome}) = ${s.reml.steps === null ? '∞' : s.reml.steps} steps at η = ${formatNumber(s.reml.learningRate)}`],
         ['edf(t̂)', formatNumber(s.reml.edf)],
         ['σ̂²(t̂)', formatNumber(s.reml.noiseVariance)],
       ]),

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { inOutputFolder, writeReport } from '../report/index.js';
-import { formatNumber } from '../report/format.js';
+import { formatNumber, formatPValue } from '../report/format.js';
 import { fixedEffectsLabel, initialOutputLabel, stageTwoLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
@@ -62,7 +62,7 @@ function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds:
     ['decision', report.decision.train ? `trained ${report.decision.steps} steps${report.decision.cappedAt ? ' (capped)' : ''}` : 'not trained'],
     ['why', report.decision.reason],
     ['stage-2 rule', stageTwoLabel(report.decision.rule, report.stoppingRules)],
-    ['p-value', `${formatNumber(report.test.p)} exact (${report.test.method}); Satterthwaite ${formatNumber(report.test.satterthwaiteP)}`],
+    ['p-value', `${formatPValue(report.test.p, report.test.logP)} exact (${report.test.method}); Satterthwaite ${formatPValue(report.test.satterthwaiteP)}`],
     ['REML t̂', `${formatNumber(report.reml.time)} = ${report.reml.steps === Infinity ? '∞' : report.reml.steps} steps at η = ${formatNumber(report.learningRate)}; edf ${formatNumber(report.reml.edf)}, σ̂² ${formatNumber(report.reml.noiseVariance)}`],
     ['losses', `train ${formatNumber(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${formatNumber(report.training.finalTestLoss)}`} (half MSE${standardized ? ', standardised units' : ''})`],
     ['stops', stops],

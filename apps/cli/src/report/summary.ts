@@ -22,7 +22,7 @@ const ruleNames: Record<StoppingRule, string> = {
   reml: 'REML',
   loo: 'leave-one-out (LOO)',
   gcv: 'GCV',
-  oracle: 'oracle (test set)',
+  oracle: 'kernel-model oracle (test set)',
   validation: 'validation early stopping',
   fixed: 'fixed budget',
 };
@@ -70,7 +70,7 @@ export function reportSummary(report: TwoStageReport, run: RunDetails = {}): Rep
   const rows: [string, string][] = [
     [
       'Score test of H₀: t = 0',
-      `p = ${formatPValue(test.p)} (${test.method}, ${errorNote}) at α = ${formatNumber(test.alpha)}; ` +
+      `p = ${formatPValue(test.p, test.logP)} (${test.method}, ${errorNote}) at α = ${formatNumber(test.alpha)}; ` +
         `Satterthwaite approximation p ≈ ${formatPValue(test.satterthwaiteP)}`,
     ],
     [

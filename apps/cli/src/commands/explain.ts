@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import type { Output } from '../output.js';
+
+/** What each quantity the commands print means: two lines each, in the order a report shows them. */
+export const EXPLANATIONS: [term: string, meaning: string][] = [
+  ['p-value (exact)', 'P(S ≥ s) under H₀: t = 0 (training would fit only noise), computed exactly from the kernel’s spectrum.\nSmall p: the targets have structure the network can learn; p ≥ α: do not train.'],
+  ['Satterthwaite p', 'A scaled χ² approximation of the same p-value, printed for parity with the published toolkit.\nIt is too small in the far tail; the decision never uses it.'],
+  ['S, null mean, sd', 'The score statistic m·uᵀΘu/uᵀu: how much of the targets lies on the kernel’s large-eigenvalue directions.\nUnder H₀ its mean and sd are known exactly; S far above the mean means signal.'],
+  ['stage-2 rule', 'How long to train once the test says train: gcv (default), reml (the paper’s) or loo; all three are reported.\nThe steps are full-batch gradient-descent steps at the learning rate η.'],
+  ['REML t̂', 'The training time that maximises the restricted likelihood of the random-effects model in which t is a variance\ncomponent. It under-trains when the signal is smoother than the model’s prior implies (the note says when).'],
+  ['outcome', 'zero: the best time is t = 0; interior: a finite optimum; infinite: the criterion still improves at the largest time,\nso training runs to --max-steps and says it was capped.'],
+  ['loo', 'Exact leave-one-out of the random-effects model: the error predicting each training row from the others, at every t.\nIts curve (dotted in the report) estimates the out-of-sample loss without a validation split.'],
+  ['gcv', 'Generalised cross-validation: n‖e^{−tΘ}u‖²/(n − edf)², a rotation-invariant form of leave-one-out.\nSearched only where n − edf ≥ 1, so it cannot pick a near-interpolating time.'],
+  ['oracle', 'The time that minimises the kernel model’s loss on the test rows: a yardstick that sees the test set, not a rule.\nThe real network can beat it (its features move during training; the kernel is frozen at initialisation).'],
+  ['validation', 'Validation early stopping (with --compare validation): train on 80% of the training rows, stop when the held-out\nloss stops improving. It uses less data for training and a real second run.'],
+  ['edf(t̂)', 'Effective degrees of freedom Σ(1 − e^{−tλᵢ}): how many directions training has fitted, from 0 to rank Θ.\nA small edf means a smooth fit.'],
+  ['σ̂²(t̂)', 'The noise variance the random-effects model estimates at t̂, in the units of the (standardised) target.\nIt is about the loss a perfect predictor would still make.'],
+  ['learning rate η', "'auto' is 1/λ₁ rounded down (λ₁ the kernel’s largest eigenvalue): the largest step that does not oscillate.\nη·λ₁ ≥ 2 diverges and is refused."],
+  ['initial output', 'Networks Duality builds are centred, f = g_θ − g_θ0, so they start at exactly 0 and the test is exact.\nA model you bring keeps its own f0, which the test projects out when it is not negligible.'],
+  ['fixed effects', 'Terms the test and REML estimate and remove before asking about t: an intercept when the targets were centred,\nf0 when it is not negligible, or named covariates. The network itself has no such terms.'],
+  ['kernel, λ₁, tr Θ', 'The neural tangent kernel Θ = JJᵀ/n of the network at initialisation (empirical) or of its infinite-width limit\n(analytic); λ₁ its largest eigenvalue, tr Θ the sum of all.'],
+  ['losses, predicted', 'Half the mean squared error (1/2n)‖f − y‖², summed over outputs. "predicted" marks the kernel model’s value\nwhere the real network was not trained that far (--compare horizon trains it on).'],
+];
+
+export function registerExplain(program: Command, output: Output): void {
+  program
+    .command('explain')
+    .description('what each printed quantity means (p-value, rules, t̂, outcome, edf, σ̂², oracle, …), two lines each')
+    .action(() => {
+      output.write(EXPLANATIONS.map(([term, meaning]) => `${term}\n  ${meaning.replace('\n', '\n  ')}`).join('\n\n'));
+    });
+}
