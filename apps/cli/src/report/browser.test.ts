@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureReport, type FixtureScenario } from './fixture.js';
+import { fixtureReport, type FixtureScenario } from './test-fixture.js';
 import { writeReport } from './index.js';
 
 const chromiumPath = '/usr/bin/chromium';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spectrumChart } from './charts.js';
-import { fixtureReport, type FixtureScenario } from './fixture.js';
+import { fixtureReport, type FixtureScenario } from './test-fixture.js';
 import { curvesCsv, renderReportHtml, stopsCsv, writeReport } from './index.js';
 
 let root: string;

@@ -1,9 +1,12 @@
 /**
- * Hand-made `TwoStageReport`s for tests (this package's and the CLI's). The kernel side is computed from a synthetic
- * spectrum with the formulas of math.md §1–2 (profile likelihood, Ψ, edf, σ̂², GCV, the discrete-time kernel
- * curves), so the plots look like a real run; the network's curves are the kernel's with a small made-up drift, and
- * the p-values are typed in (this package has no score test).
+ * Hand-made `TwoStageReport`s for the CLI's report tests (a test helper: tsconfig.build.json keeps `test-*.ts` out
+ * of dist/). The kernel side is @duality/mixed-model's own answer on a synthetic spectrum (score test, REML time and
+ * profile, Ψ, edf, σ̂², GCV time, the discrete-time kernel curves), so the plots look like a real run and there is
+ * one implementation of the model; the network's curves are the kernel's with a small made-up drift, and the
+ * comparators' stops (validation, LOO) are made up around the kernel's.
  */
+import { normalGenerator } from '@duality/linalg-core';
+import { fitSpectral, gcvTime, pathAt, remlStoppingTime, scoreTest, type SpectralFit } from '@duality/mixed-model';
 import type { CurvePoint, StopPoint, TwoStageReport } from './contract.js';
 
 /**
@@ -18,13 +21,14 @@ const nTrain = 240;
 const learningRate = 0.01;
 const noiseSd = 0.5;
 const maxSteps = 20_000;
+const alpha = 0.05;
 
 /** A deterministic report for one scenario (fresh object each call: tests may mutate it). */
 export function fixtureReport(scenario: FixtureScenario = 'train'): TwoStageReport {
   const withTest = scenario !== 'no-test';
   const eigenvalues = syntheticSpectrum(nTrain);
   const lambdaMean = mean(eigenvalues);
-  const random = normalSampler(scenario === 'do-not-train' ? 11 : 7);
+  const random = normalGenerator(scenario === 'do-not-train' ? 11 : 7);
   const signal = eigenvalues.map((lambda, i) =>
     scenario === 'do-not-train' || (scenario === 'infinite-time' && lambda < lambdaMean) ? 0 : 6 * (i + 1) ** -0.9,
   );
@@ -33,26 +37,31 @@ export function fixtureReport(scenario: FixtureScenario = 'train'): TwoStageRepo
     scenario === 'infinite-time' ? 0 : noiseSd * random() * (scenario === 'do-not-train' ? 1 - 0.5 * lambda : 1),
   );
   const coefficients = signal.map((s, i) => s + noise[i]!);
-  const model = new SpectralModel(eigenvalues, coefficients);
+  // c = Uᵀy with no fixed effects: the model of math.md §2.1 in the kernel's eigenbasis.
+  const fit = fitSpectral({ spectrum: { values: eigenvalues, residualProjections: coefficients } });
 
   const profileTimes = logSpaced(0.05, 2e4, 64);
-  const profile = profileTimes.map((time) => ({ time, logLikelihood: model.profileLogLikelihood(time) }));
-  const decorrelation = profileTimes.map((time) => ({ time, psi: model.psi(time) }));
-  const remlTime = model.remlTime();
-  const remlOutcome = remlTime === 0 ? 'zero' : Number.isFinite(remlTime) ? 'interior' : 'infinite';
+  const reml = remlStoppingTime(fit, { profileTimes });
+  const profile = Array.from(reml.profile.times, (time, i) => ({ time, logLikelihood: reml.profile.logLikelihood[i]! }));
+  const decorrelation = profileTimes.map((time) => ({ time, psi: pathAt(fit, time).decorrelation }));
+  const { time: remlTime, outcome: remlOutcome } = reml;
   const remlSteps = Math.round(remlTime / learningRate);
-  const reject = scenario !== 'do-not-train';
+  const score = scoreTest(fit);
+  const reject = score.p < alpha;
+  if (reject !== (scenario !== 'do-not-train') || (remlOutcome === 'zero') !== (scenario === 'do-not-train')) {
+    throw new Error(`test fixture '${scenario}': p = ${score.p}, t̂ = ${remlTime}; the draw no longer fits the scenario`);
+  }
   const trainedSteps = !reject ? 0 : Math.min(remlSteps, maxSteps);
-  const stopTime = Number.isFinite(remlTime) ? remlTime : profileTimes.at(-1)!;
 
   const testLossAt = (step: number): number | undefined =>
-    withTest ? model.kernelTestLoss(step, learningRate, signal, scenario === 'infinite-time' ? 0 : noiseSd) : undefined;
-  const gcvSteps = Math.min(maxSteps, Math.round(argmin(profileTimes, (t) => model.gcv(t)) / learningRate));
+    withTest ? kernelTestLoss(eigenvalues, step, learningRate, signal, scenario === 'infinite-time' ? 0 : noiseSd) : undefined;
+  const gcvSteps = Math.min(maxSteps, Math.round(gcvTime(fit).time / learningRate));
   const oracleSteps = argmin(integerLogSpaced(maxSteps, 200), (k) => testLossAt(k)!);
   const validationSteps = Math.min(maxSteps, Math.round(1.3 * (withTest ? oracleSteps : gcvSteps)));
-  const lastStep = Math.min(maxSteps, Math.round(1.5 * Math.max(trainedSteps, gcvSteps, validationSteps, withTest ? oracleSteps : 0)));
+  // At least 100 steps of curves, also when every rule stops at 0 (pure noise).
+  const lastStep = Math.min(maxSteps, Math.max(100, Math.round(1.5 * Math.max(trainedSteps, gcvSteps, validationSteps, withTest ? oracleSteps : 0))));
   const curves: CurvePoint[] = integerLogSpaced(lastStep, 40).map((step) => {
-    const kernelTrainLoss = model.kernelTrainLoss(step, learningRate);
+    const kernelTrainLoss = kernelTrainLossAt(fit, step);
     const drift = 1 + 0.04 * (Math.log1p(step) / Math.log1p(lastStep)) ** 2;
     const kernelTestLoss = testLossAt(step);
     return {
@@ -85,15 +94,13 @@ export function fixtureReport(scenario: FixtureScenario = 'train'): TwoStageRepo
         : `not trained: p ≥ α (t̂ = ${remlTime})`;
   const stops: StopPoint[] = [
     stop('reml', trainedSteps, remlNote, true),
-    stop('gcv', gcvSteps, 'minimum of GCV(t) on the profile grid', false),
+    stop('gcv', gcvSteps, 'minimum of GCV(t)', false),
     ...(withTest ? [stop('oracle', oracleSteps, 'minimum of the kernel test loss', false)] : []),
     stop('validation', validationSteps, '20% hold-out, patience 10, best restored', true),
   ];
 
   const finalCurve = curves.find((point) => point.step >= trainedSteps) ?? curves.at(-1)!;
-  const p = { train: 3.2e-12, 'no-test': 3.2e-12, 'do-not-train': 0.41, 'infinite-time': 1.4e-41 }[scenario];
-  const lambdaSquaredSum = sum(eigenvalues.map((lambda) => lambda * lambda));
-  const lambdaSum = sum(eigenvalues);
+  const { p } = score;
   return {
     data: { nTrain, nTest: withTest ? 60 : 0, inputDim: 10, outputs: 1 },
     network: { parameterisation: 'standard', hiddenWidths: [500, 500], activation: 'relu', parameters: 256_501 },
@@ -103,16 +110,16 @@ export function fixtureReport(scenario: FixtureScenario = 'train'): TwoStageRepo
     learningRate,
     maxStableLearningRate: 2 / eigenvalues[0]!,
     test: {
-      statistic: (nTrain * sum(coefficients.map((c, i) => eigenvalues[i]! * c * c))) / sum(coefficients.map((c) => c * c)),
-      m: nTrain,
-      nullMean: lambdaSum,
-      nullVariance: (2 * (nTrain * lambdaSquaredSum - lambdaSum ** 2)) / (nTrain + 2),
+      statistic: score.statistic,
+      m: score.m,
+      nullMean: score.nullMean,
+      nullVariance: score.nullVariance,
       p,
-      logP: Math.log(p),
-      method: p < 1e-8 ? 'saddlepoint' : 'inversion',
-      relativeErrorEstimate: p < 1e-8 ? 3.1e-4 : 2.2e-9,
-      satterthwaiteP: p < 1e-8 ? p / 40 : 0.38,
-      alpha: 0.05,
+      logP: score.logP,
+      method: score.method,
+      relativeErrorEstimate: score.relativeErrorEstimate,
+      satterthwaiteP: score.satterthwaiteP,
+      alpha,
       convention: 'exact',
       reject,
     },
@@ -120,9 +127,9 @@ export function fixtureReport(scenario: FixtureScenario = 'train'): TwoStageRepo
       outcome: remlOutcome,
       time: remlTime,
       steps: Number.isFinite(remlTime) ? remlSteps : Infinity,
-      noiseVariance: model.noiseVariance(stopTime),
-      edf: model.edf(stopTime),
-      logLikelihood: model.profileLogLikelihood(stopTime),
+      noiseVariance: reml.noiseVariance,
+      edf: reml.edf,
+      logLikelihood: reml.logLikelihood,
       profile,
     },
     stoppingRules: {
@@ -140,14 +147,14 @@ export function fixtureReport(scenario: FixtureScenario = 'train'): TwoStageRepo
       rule: 'reml',
       steps: trainedSteps,
       reason: !reject
-        ? `p = ${p} ≥ α = 0.05: the data show no structure the kernel can fit; the initial network is kept.`
+        ? `p = ${p.toPrecision(2)} ≥ α = ${alpha}: the data show no structure the kernel can fit; the initial network is kept.`
         : remlOutcome === 'infinite'
           ? `p < α; t̂ = ∞ (the residual lies on the high-λ directions only), so training was capped at ${maxSteps} steps.`
           : `p < α: train to the REML time t̂.`,
       ...(remlOutcome === 'infinite' ? { cappedAt: maxSteps } : {}),
     },
     decorrelation,
-    spectralLossesAtStop: eigenvalues.map((lambda, i) => model.spectralLoss(i, Number.isFinite(remlTime) ? remlTime : Infinity)),
+    spectralLossesAtStop: Array.from(pathAt(fit, remlTime).spectralLosses),
     stops,
     curves,
     training: {
@@ -167,97 +174,23 @@ function syntheticSpectrum(n: number): number[] {
   return Array.from({ length: n }, (_, i) => (i === n - 1 ? 0 : 1.8 * (i + 1) ** -1.6));
 }
 
-/** The no-fixed-effects model of math.md §2.1 in the kernel's eigenbasis. */
-class SpectralModel {
-  private readonly lambdaMean: number;
-  constructor(
-    private readonly eigenvalues: number[],
-    private readonly coefficients: number[],
-  ) {
-    this.lambdaMean = mean(eigenvalues);
-  }
-
-  /** ℓ_i(t) = c_i² e^{−tλ_i} (and its limit at t = ∞). */
-  spectralLoss(i: number, time: number): number {
-    const lambda = this.eigenvalues[i]!;
-    const c = this.coefficients[i]!;
-    return lambda === 0 ? c * c : c * c * Math.exp(-time * lambda);
-  }
-
-  private spectralLosses(time: number): number[] {
-    return this.eigenvalues.map((_, i) => this.spectralLoss(i, time));
-  }
-
-  psi(time: number): number {
-    const losses = this.spectralLosses(time);
-    const lossMean = mean(losses);
-    return mean(this.eigenvalues.map((lambda, i) => (lambda - this.lambdaMean) * (losses[i]! - lossMean)));
-  }
-
-  profileLogLikelihood(time: number): number {
-    const n = this.eigenvalues.length;
-    // log Σ c_i² e^{−tλ_i} by log-sum-exp: the sum underflows at large t when only high-λ directions carry signal.
-    const logTerms = this.coefficients.flatMap((c, i) => (c === 0 ? [] : [2 * Math.log(Math.abs(c)) - time * this.eigenvalues[i]!]));
-    const top = Math.max(...logTerms);
-    const logSum = top + Math.log(sum(logTerms.map((term) => Math.exp(term - top))));
-    return -(n / 2) * logSum - (time / 2) * sum(this.eigenvalues);
-  }
-
-  noiseVariance(time: number): number {
-    return mean(this.spectralLosses(time));
-  }
-
-  edf(time: number): number {
-    return sum(this.eigenvalues.map((lambda) => -Math.expm1(-time * lambda)));
-  }
-
-  gcv(time: number): number {
-    const n = this.eigenvalues.length;
-    return (n * sum(this.spectralLosses(time))) / (n - this.edf(time)) ** 2;
-  }
-
-  /** Root of Ψ by bisection in log t (ℓ_p is concave: Ψ changes sign at most once); 0 or ∞ at the boundaries. */
-  remlTime(): number {
-    if (this.psi(0) <= 0) return 0;
-    let low = 1e-3;
-    let high = 1e6;
-    if (this.psi(high) >= 0) return Infinity; // Ψ > 0 all the way (it underflows to 0)
-    for (let iteration = 0; iteration < 200 && high / low > 1 + 1e-12; iteration++) {
-      const middle = Math.sqrt(low * high);
-      if (this.psi(middle) > 0) low = middle;
-      else high = middle;
-    }
-    return Math.sqrt(low * high);
-  }
-
-  /** (1/2n) Σ c_i² (1 − ηλ_i)^{2k}: discrete-time GD on the linearised model. */
-  kernelTrainLoss(step: number, eta: number): number {
-    const n = this.eigenvalues.length;
-    return sum(this.coefficients.map((c, i) => c * c * (1 - eta * this.eigenvalues[i]!) ** (2 * step))) / (2 * n);
-  }
-
-  /** Expected test loss of the linearised model: (σ² + bias² + variance)/2 in the training eigenbasis. */
-  kernelTestLoss(step: number, eta: number, signal: number[], noiseSd: number): number {
-    const n = this.eigenvalues.length;
-    const variance = noiseSd * noiseSd;
-    const terms = this.eigenvalues.map((lambda, i) => {
-      const remaining = (1 - eta * lambda) ** step;
-      return signal[i]! ** 2 * remaining ** 2 + variance * (1 - remaining) ** 2;
-    });
-    return (variance + sum(terms) / n) / 2;
-  }
+/** (1/2n)‖u − f̂_k‖² = (1/2n) Σ ((1 − ηλ_i)^k c_i)²: the kernel model's training loss after k steps of GD. */
+function kernelTrainLossAt(fit: SpectralFit, steps: number): number {
+  const residuals = pathAt(fit, { learningRate, steps }).residualProjections.data;
+  return sum(Array.from(residuals, (r) => r * r)) / (2 * fit.n);
 }
 
-/** Standard normals from a seeded mulberry32 generator (Box–Muller). */
-function normalSampler(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(state ^ (state >>> 15), 1 | state);
-    x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
-    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+/**
+ * Expected test loss of the kernel model after k steps, (σ² + bias² + variance)/2 in the training eigenbasis, from
+ * the truth the fixture drew (signal and noise level): the oracle's yardstick, not a model quantity.
+ */
+function kernelTestLoss(eigenvalues: number[], step: number, eta: number, signal: number[], noiseSd: number): number {
+  const variance = noiseSd * noiseSd;
+  const terms = eigenvalues.map((lambda, i) => {
+    const remaining = (1 - eta * lambda) ** step;
+    return signal[i]! ** 2 * remaining ** 2 + variance * (1 - remaining) ** 2;
+  });
+  return (variance + sum(terms) / eigenvalues.length) / 2;
 }
 
 function logSpaced(from: number, to: number, count: number): number[] {
