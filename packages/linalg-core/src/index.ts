@@ -20,4 +20,4 @@ export {
   type SpectralMap,
 } from './spectral.js';
 export { assertSymmetricInput } from './validate.js';
-export { normalGenerator, uniformGenerator } from './random.js';
+export { normalGenerator, seededPermutation, uniformGenerator } from './random.js';

@@ -1,4 +1,4 @@
-import { Matrix64, uniformGenerator } from '@duality/linalg-core';
+import { Matrix64, seededPermutation } from '@duality/linalg-core';
 import { TabularInputError } from './errors.js';
 import type { Table } from './read.js';
 
@@ -88,17 +88,6 @@ function requireColumn(table: Table, name: string, role: string): void {
       `${table.source} has no column '${name}' (${role}); its columns are: ${table.columns.join(', ')}`,
     );
   }
-}
-
-/** A permutation of 0..n−1 from a seed (Fisher–Yates). */
-export function seededPermutation(n: number, seed: number): number[] {
-  const random = uniformGenerator(seed);
-  const p = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [p[i], p[j]] = [p[j]!, p[i]!];
-  }
-  return p;
 }
 
 function meanSd(values: ArrayLike<number>): Scaling {

@@ -1,6 +1,5 @@
-import { Matrix64 } from '@duality/linalg-core';
+import { Matrix64, seededPermutation } from '@duality/linalg-core';
 import type { DenseNetwork } from '@duality/ntk';
-import { seededPermutation } from '@duality/tabular';
 import { GradientDescent, LossProbe } from './gradient-descent.js';
 import type { TrainingProgress } from './progress.js';
 import { TrainerInputError } from './time.js';
