@@ -1,5 +1,4 @@
 export { LinearDynamicsInputError } from './errors.js';
-export { createRng, type Rng } from './random.js';
 export {
   directionSpectrum,
   isotropicData,

@@ -156,4 +156,17 @@ describe('simulateNetwork: the one-vector GD step (spec §1.3)', () => {
     };
     expect(() => simulateNetwork(options)).toThrow(LinearDynamicsInputError);
   });
+
+  it('rejects a seed the 32-bit generator would alias', () => {
+    const options: SimulationOptions = {
+      data: isotropicData(),
+      sampling: { kind: 'repeated', samplesPerDim: 2 },
+      network: { depth: 2, widthRatio: 1, richness: 1, learningRate: 0.1 },
+      inputDim: 4,
+      steps: 3,
+      seed: 2 ** 32,
+    };
+    expect(() => drawProblem(options)).toThrow(/seed must be an integer in \[0, 2³²\)/);
+    expect(() => drawProblem({ ...options, seed: 1.5 })).toThrow(LinearDynamicsInputError);
+  });
 });

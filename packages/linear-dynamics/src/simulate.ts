@@ -1,7 +1,7 @@
+import { normalGenerator } from '@duality/linalg-core';
 import { directionSpectrum, samplesPerDim, type DataModel, type Sampling } from './data.js';
 import { LinearDynamicsInputError, requirePositiveInteger } from './errors.js';
 import { validateNetwork, type NetworkSpec } from './network.js';
-import { createRng, type Rng } from './random.js';
 import { TrackedMatrix } from './tracked-matrix.js';
 
 export interface SimulationOptions {
@@ -31,7 +31,8 @@ export function simulateNetwork(options: SimulationOptions): SimulationResult {
 
 /** Everything a run draws from its seed: initial weights, target, and the fixed data set if any. */
 export interface DrawnProblem {
-  rng: Rng;
+  /** The seed's normal stream (linalg-core's generator), left where the draws stopped: one-pass SGD continues it. */
+  normal: () => number;
   /** W⁰, N×D row-major. */
   inputWeights: Float64Array;
   /** W^ℓ, N×N row-major: L − 1 of them, or L residual blocks. */
@@ -50,6 +51,9 @@ export function drawProblem(options: SimulationOptions): DrawnProblem {
   requirePositiveInteger(D, 'inputDim');
   requirePositiveInteger(steps, 'steps');
   validateNetwork(net, false);
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
+    throw new LinearDynamicsInputError(`seed must be an integer in [0, 2³²) (the generator keeps 32 bits), got ${seed}`);
+  }
   const ratio = samplesPerDim(sampling);
   const N = Math.round(net.widthRatio * D);
   const P = Number.isFinite(ratio) ? Math.round(ratio * D) : 0;
@@ -58,21 +62,21 @@ export function drawProblem(options: SimulationOptions): DrawnProblem {
       `inputDim ${D} is too small: width N = ${N} and samples ${P} must be ≥ 1; raise inputDim`,
     );
   }
-  const rng = createRng(seed);
+  const normal = normalGenerator(seed);
   const { eigenvalues, targetVariances } = directionSpectrum(data, D);
   const hiddenCount = net.residual !== undefined ? net.depth : net.depth - 1;
-  const inputWeights = rng.fillGaussian(new Float64Array(N * D));
-  const hiddenWeights = Array.from({ length: hiddenCount }, () => rng.fillGaussian(new Float64Array(N * N)));
-  const readout = rng.fillGaussian(new Float64Array(N));
-  const target = rng.fillGaussian(new Float64Array(D)).map((z, k) => z * Math.sqrt(targetVariances[k]!));
-  const batch = sampling.kind === 'repeated' ? sampleBatch(rng, P, eigenvalues, target, data.noise) : undefined;
-  return { rng, inputWeights, hiddenWeights, readout, target, eigenvalues, batch, width: N, samples: P };
+  const inputWeights = normals(normal, N * D);
+  const hiddenWeights = Array.from({ length: hiddenCount }, () => normals(normal, N * N));
+  const readout = normals(normal, N);
+  const target = normals(normal, D).map((z, k) => z * Math.sqrt(targetVariances[k]!));
+  const batch = sampling.kind === 'repeated' ? sampleBatch(normal, P, eigenvalues, target, data.noise) : undefined;
+  return { normal, inputWeights, hiddenWeights, readout, target, eigenvalues, batch, width: N, samples: P };
 }
 
 /** Runs GD from a drawn problem. It consumes the problem: its weight arrays are reused and may change. */
 export function trainProblem(problem: DrawnProblem, options: SimulationOptions): SimulationResult {
   const { data, sampling, network: net, inputDim: D, steps } = options;
-  const { rng, inputWeights, hiddenWeights, readout, target, eigenvalues, batch, width: N, samples: P } = problem;
+  const { normal, inputWeights, hiddenWeights, readout, target, eigenvalues, batch, width: N, samples: P } = problem;
   const residual = net.residual !== undefined;
   const branch = net.residual?.branchScale ?? 1;
   const hiddenCount = hiddenWeights.length;
@@ -112,7 +116,7 @@ export function trainProblem(problem: DrawnProblem, options: SimulationOptions):
       for (let k = 0; k < D; k++) zeta[k] = eigenvalues[k]! * (target[k]! - beta[k]!);
       trainLoss[t] = testLoss[t]!;
     } else {
-      const current = sampling.kind === 'online' ? sampleBatch(rng, P, eigenvalues, target, data.noise) : batch!;
+      const current = sampling.kind === 'online' ? sampleBatch(normal, P, eigenvalues, target, data.noise) : batch!;
       trainLoss[t] = residualGradient(current, P, D, beta, zeta);
     }
 
@@ -136,10 +140,10 @@ export interface Batch {
   targets: Float64Array;
 }
 
-export function sampleBatch(rng: Rng, P: number, eigenvalues: Float64Array, target: Float64Array, noise: number): Batch {
+export function sampleBatch(normal: () => number, P: number, eigenvalues: Float64Array, target: Float64Array, noise: number): Batch {
   const D = eigenvalues.length;
   const scaleX = eigenvalues.map(Math.sqrt);
-  const inputs = rng.fillGaussian(new Float64Array(P * D));
+  const inputs = normals(normal, P * D);
   const targets = new Float64Array(P);
   const sqrtD = Math.sqrt(D);
   for (let mu = 0; mu < P; mu++) {
@@ -149,7 +153,7 @@ export function sampleBatch(rng: Rng, P: number, eigenvalues: Float64Array, targ
       inputs[mu * D + k] = x;
       y += x * target[k]!;
     }
-    targets[mu] = y / sqrtD + noise * rng.gaussian();
+    targets[mu] = y / sqrtD + noise * normal();
   }
   return { inputs, targets };
 }
@@ -170,6 +174,13 @@ function residualGradient(batch: Batch, P: number, D: number, beta: Float64Array
     for (let k = 0; k < D; k++) zeta[k]! += c * batch.inputs[at + k]!;
   }
   return squared / P;
+}
+
+/** `length` independent draws of `normal`. */
+function normals(normal: () => number, length: number): Float64Array {
+  const out = new Float64Array(length);
+  for (let i = 0; i < length; i++) out[i] = normal();
+  return out;
 }
 
 function addInto(out: Float64Array, x: Float64Array): void {

@@ -20,7 +20,7 @@ export async function trainTfjsNetwork(options: SimulationOptions): Promise<Simu
   await initTensorflow();
   const problem = drawProblem(options);
   const { data, sampling, network: net, inputDim: D, steps } = options;
-  const { rng, eigenvalues, target, width: N, samples: P } = problem;
+  const { normal, eigenvalues, target, width: N, samples: P } = problem;
   const residual = net.residual !== undefined;
   const hiddenScale = (residual ? net.residual!.branchScale : 1) / Math.sqrt(N);
   const outputScale = Math.sqrt(D) / (net.richness * N);
@@ -55,7 +55,7 @@ export async function trainTfjsNetwork(options: SimulationOptions): Promise<Simu
         return eigen.mul(error.square()).sum().dataSync()[0]! / D;
       }) + data.noise ** 2;
       const batch =
-        sampling.kind === 'online' ? toTensors(sampleBatch(rng, P, eigenvalues, target, data.noise), P, D) : fixed!;
+        sampling.kind === 'online' ? toTensors(sampleBatch(normal, P, eigenvalues, target, data.noise), P, D) : fixed!;
       const { value, grads } = tf.variableGrads(() => {
         const residualVector = batch.targets.sub(forward(batch.inputs));
         return residualVector.square().sum().mul(1 / (2 * P)) as tf.Scalar;
