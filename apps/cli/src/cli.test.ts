@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CommanderError } from 'commander';
+import { uniformGenerator } from '@duality/linalg-core';
 import { describe, expect, it } from 'vitest';
 import { checkKernelCsvSize, KERNEL_CSV_LIMIT_BYTES } from './commands/kernel.js';
 import { createProgram } from './program.js';
@@ -18,8 +19,7 @@ function tempDir(): string {
 
 /** A small regression table: y = sin(a) + b/2 + noise, plus a text column. */
 function writeCsv(dir: string, rows = 50): string {
-  let s = 12345;
-  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const u = uniformGenerator(12345);
   const lines = ['a,b,kind,y'];
   for (let i = 0; i < rows; i++) {
     const a = 4 * u() - 2;
@@ -73,6 +73,12 @@ describe('duality train', () => {
     for (const f of ['report.html', 'curves.csv', 'stops.csv', 'model/model.json', 'model/weights.bin']) {
       expect(existsSync(join(out, f))).toBe(true);
     }
+    // The report's key-value rows: each label once, written in sentence case.
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    const labels = [...html.matchAll(/<tr><th>([^<]+)<\/th><td>/g)].map((m) => m[1]!);
+    expect(labels.length).toBeGreaterThan(10);
+    expect(new Set(labels.map((l) => l.toLowerCase())).size).toBe(labels.length);
+    for (const label of labels) expect(label[0]).toBe(label[0]!.toUpperCase());
     writeFileSync(join(out, 'notes.txt'), 'mine');
     await expect(run(args)).rejects.toThrow(/is not empty.*--force/);
     await run([...args, '--force']);

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { inOutputFolder, writeReport } from '../report/index.js';
-import { formatNumber, formatPValue } from '../report/format.js';
+import { formatNumber, formatPValue, formatSeconds } from '../report/format.js';
 import { fixedEffectsLabel, initialOutputLabel, stageTwoLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
@@ -112,7 +112,7 @@ async function trainInto(source: { file: string } | { dataset: string }, options
     const paths = await writeReport(options.out, report, {
       force: true, // the folder was checked (empty, new, or --force) before training
       title: `Duality: ${data.label}`,
-      extra: { data: data.label, target: design.target, features: design.featureNames.join(', '), seed, 'wall time (s)': Number(seconds.toFixed(1)) },
+      extra: { Data: data.label, Target: design.target, Features: design.featureNames.join(', '), Seed: seed, 'Whole command': formatSeconds(seconds) },
     });
     output.write(options.json ? JSON.stringify({ report: paths.json, html: paths.html, decision: report.decision, stops: report.stops }, null, 2) : summary(report, data, options.out, seconds, options.standardize));
   } finally {

@@ -20,11 +20,11 @@ export interface ReportSummary {
 
 const ruleNames: Record<StoppingRule, string> = {
   reml: 'REML',
-  loo: 'leave-one-out (LOO)',
+  loo: 'Leave-one-out (LOO)',
   gcv: 'GCV',
-  oracle: 'kernel-model oracle (test set)',
-  validation: 'validation early stopping',
-  fixed: 'fixed budget',
+  oracle: 'Kernel-model oracle (test set)',
+  validation: 'Validation early stopping',
+  fixed: 'Fixed budget',
 };
 
 /** How f0 was handled, in words (math.md §0.1). */
@@ -100,7 +100,7 @@ export function reportSummary(report: TwoStageReport, run: RunDetails = {}): Rep
       `${kernel.source}, ${formatCount(kernel.eigenvalues.length)} eigenvalues in ${formatSeconds(kernel.seconds)}` +
         (kernel.mostNegativeEigenvalue < 0 ? `; most negative before clipping ${formatNumber(kernel.mostNegativeEigenvalue, 2)}` : ''),
     ],
-    ['Wall time', `kernel ${formatSeconds(kernel.seconds)} + training ${formatSeconds(training.seconds)}`],
+    ['Kernel and training', `kernel ${formatSeconds(kernel.seconds)} + training ${formatSeconds(training.seconds)}`],
     ['Backends', `TensorFlow.js ${training.tfjsBackend}; linear algebra ${training.linalgBackend}`],
     ...Object.entries(run).map(([label, value]): [string, string] => [label, String(value)]),
   ];
