@@ -2,9 +2,9 @@
 // publishable packages carry the fields users and bundlers rely on; dependencies point one way (the layering below),
 // and the TF.js-free packages stay TF.js-free transitively, in the manifests and in the source imports
 // (import-direction.mjs). Prints each problem; exit status 1 if any.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAYERING, layeringProblems, SOURCE_GROUPS, sourceImportProblems } from './import-direction.mjs';
+import { LAYERING, layeringProblems, SOURCE_GROUPS, sourceImportProblems, workspaceMembers } from './import-direction.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const groups = ['packages', 'apps', 'tooling', 'examples'];
@@ -15,16 +15,7 @@ const allowedInternal = LAYERING;
 const tfjsFree = ['@duality/linalg-core', '@duality/mixed-model', '@duality/tabular'];
 const dependencyFields = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
 
-const manifests = [{ dir: '.', pkg: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) }];
-for (const group of groups) {
-  if (!existsSync(join(root, group))) continue;
-  for (const entry of readdirSync(join(root, group), { withFileTypes: true })) {
-    const file = join(root, group, entry.name, 'package.json');
-    if (entry.isDirectory() && existsSync(file)) {
-      manifests.push({ dir: `${group}/${entry.name}`, pkg: JSON.parse(readFileSync(file, 'utf8')) });
-    }
-  }
-}
+const manifests = [{ dir: '.', pkg: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) }, ...workspaceMembers(root, groups)];
 const byName = new Map(manifests.map((m) => [m.pkg.name, m]));
 const problems = [];
 const rangesOf = new Map(); // third-party name -> Map(range -> [where])
@@ -67,7 +58,8 @@ for (const { dir, pkg } of manifests) {
 
 // Layering, for every package and app (publishable or not): its manifest's internal dependencies.
 problems.push(...layeringProblems(allowedInternal));
-for (const { dir, pkg } of manifests.filter((m) => SOURCE_GROUPS.includes(m.dir.split('/')[0]))) {
+const sourceMembers = manifests.filter((m) => SOURCE_GROUPS.includes(m.dir.split('/')[0]));
+for (const { dir, pkg } of sourceMembers) {
   const where = `${dir}/package.json`;
   if (!(pkg.name in allowedInternal)) {
     problems.push(`${where}: ${pkg.name} is not in .ci/import-direction.mjs's layering; add it with its allowed dependencies`);
@@ -80,7 +72,7 @@ for (const { dir, pkg } of manifests.filter((m) => SOURCE_GROUPS.includes(m.dir.
   }
 }
 // ... and its source imports.
-problems.push(...sourceImportProblems({ root, layering: allowedInternal }));
+problems.push(...sourceImportProblems({ root, layering: allowedInternal, members: sourceMembers }));
 
 for (const [dep, ranges] of rangesOf) {
   if (ranges.size > 1) {

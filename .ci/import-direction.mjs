@@ -6,6 +6,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
+const PACKAGES = Object.freeze(
+  ['linalg-core', 'linear-dynamics', 'mixed-model', 'ntk', 'tabular', 'trainer'].map((name) => `@duality/${name}`),
+);
+
 /**
  * Internal imports (and dependencies) each workspace package may have. Lower layers first; an edge only points down:
  * packages never import apps, apps never import each other, and a package imports only packages of lower layers.
@@ -21,22 +25,8 @@ export const LAYERING = {
   '@duality/linear-dynamics': ['@duality/linalg-core', '@duality/mixed-model', '@duality/ntk'],
   '@duality/trainer': ['@duality/linalg-core', '@duality/mixed-model', '@duality/ntk', '@duality/tabular'],
   // apps: any package, no app
-  '@duality/cli': [
-    '@duality/linalg-core',
-    '@duality/linear-dynamics',
-    '@duality/mixed-model',
-    '@duality/ntk',
-    '@duality/tabular',
-    '@duality/trainer',
-  ],
-  '@duality/bench': [
-    '@duality/linalg-core',
-    '@duality/linear-dynamics',
-    '@duality/mixed-model',
-    '@duality/ntk',
-    '@duality/tabular',
-    '@duality/trainer',
-  ],
+  '@duality/cli': PACKAGES,
+  '@duality/bench': PACKAGES,
 };
 
 /** The folders whose members' src/ is checked. */
