@@ -1,6 +1,5 @@
-import { Matrix64 } from '@duality/linalg-core';
+import { Matrix64, seededPermutation } from '@duality/linalg-core';
 import { fitSpectral, gcvTime, looTime, oracleTime, pathAt, predictAt, twoStageDecision, type SpectralFit } from '@duality/mixed-model';
-import { seededPermutation } from '@duality/tabular';
 
 /**
  * Every stopping rule on the kernel path (the linearised network), in closed form from eigendecompositions: what a
@@ -27,7 +26,7 @@ export interface KernelTask {
   testTargets: Float64Array;
   /** f*(X): the in-sample risk against the true function, when known. */
   trainTruth?: Float64Array;
-  /** Seed of the validation split (tabular's seededPermutation, as the trainer uses). */
+  /** Seed of the validation split (linalg-core's seededPermutation, as the trainer uses). */
   validationSeed: number;
   alpha?: number;
 }

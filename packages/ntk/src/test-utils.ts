@@ -1,4 +1,4 @@
-import type { Matrix64 } from '@duality/linalg-core';
+import { uniformGenerator, type Matrix64 } from '@duality/linalg-core';
 
 /** ‖A − B‖_F / ‖B‖_F. */
 export function relativeError(a: Matrix64, b: Matrix64): number {
@@ -44,10 +44,7 @@ export function smallestRelativePivot(m: Matrix64, shift = 0): number {
 
 /** Deterministic pseudo-random inputs (n × d) in [−1, 1]. */
 export function inputs(n: number, d: number, seed = 1): number[][] {
-  let state = seed >>> 0 || 1;
-  const next = () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return (state / 2 ** 32) * 2 - 1;
-  };
+  const uniform = uniformGenerator(seed);
+  const next = () => 2 * uniform() - 1;
   return Array.from({ length: n }, () => Array.from({ length: d }, next));
 }

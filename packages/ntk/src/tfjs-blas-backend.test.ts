@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { uniformGenerator } from '@duality/linalg-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildNetwork } from './network.js';
 import { BLAS_BACKEND, registerBlasBackend } from './tfjs-blas-backend.js';
@@ -19,11 +20,8 @@ tf.enableProdMode();
 const available = await blasOrSkip();
 
 function randomValues(size: number, seed: number): Float32Array {
-  let state = seed >>> 0 || 1;
-  return Float32Array.from({ length: size }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return (state / 2 ** 32) * 4 - 2;
-  });
+  const uniform = uniformGenerator(seed);
+  return Float32Array.from({ length: size }, () => 4 * uniform() - 2);
 }
 
 /** The values of what `compute` returns, computed on `backend` from the same inputs. */

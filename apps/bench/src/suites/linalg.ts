@@ -10,6 +10,7 @@ import {
   gemm,
   Matrix64,
   setBackend,
+  uniformGenerator,
   type BackendName,
   type SymmetricEigen,
 } from '@duality/linalg-core';
@@ -35,15 +36,10 @@ const TARGETS = {
   lapackOverC: 1.2,
 };
 
-/** Deterministic uniform numbers in [-1, 1) (mulberry32). */
+/** Deterministic uniform numbers in [-1, 1) (linalg-core's generator). */
 function seededUniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
+  const uniform = uniformGenerator(seed);
+  return () => 2 * uniform() - 1;
 }
 
 function randomSymmetric(n: number, seed: number): Matrix64 {

@@ -1,4 +1,4 @@
-import { eigSym, gemm, Matrix64 } from '@duality/linalg-core';
+import { eigSym, gemm, Matrix64, normalGenerator } from '@duality/linalg-core';
 import {
   chiSquareMixtureTail,
   fitSpectral,
@@ -10,19 +10,6 @@ import {
 } from '@duality/mixed-model';
 import { analyticKernels, toTrainingScale, type MlpSpec } from '@duality/ntk';
 import { formatSeconds, timeIt, type BenchSuite, type Invariant } from '../harness.js';
-
-/** Standard normal draws from a seeded generator (mulberry32 + Box–Muller). */
-function normalGenerator(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
 
 /** A synthetic NTK-like spectrum (power-law decay, trace 1) and c = signal on the top directions + noise. */
 function syntheticFit(n: number, seed: number): SpectralFit {

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { uniformGenerator } from '@duality/linalg-core';
 import {
   analyticKernels,
   bruteForceNtk,
@@ -11,11 +12,8 @@ import {
 import { formatSeconds, type BenchSuite, type Invariant } from '../harness.js';
 
 function inputs(n: number, d: number): number[][] {
-  let state = 12345;
-  const next = () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return (state / 2 ** 32) * 2 - 1;
-  };
+  const uniform = uniformGenerator(12345);
+  const next = () => 2 * uniform() - 1;
   return Array.from({ length: n }, () => Array.from({ length: d }, next));
 }
 

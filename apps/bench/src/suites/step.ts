@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { loadFloat32Gemm, Matrix64, type NativeFloat32Gemm } from '@duality/linalg-core';
+import { loadFloat32Gemm, Matrix64, uniformGenerator, type NativeFloat32Gemm } from '@duality/linalg-core';
 import { buildNetwork, initTensorflow, registerBlasBackend, type DenseNetwork, type MlpSpec } from '@duality/ntk';
 import { GradientDescent, LossProbe } from '@duality/trainer';
 import type { BenchSuite, BenchTable, Invariant } from '../harness.js';
@@ -22,11 +22,8 @@ function spec(width: number): MlpSpec {
 }
 
 function data(n: number): { x: Matrix64; y: Matrix64 } {
-  let state = 2024;
-  const next = () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return (state / 2 ** 32) * 2 - 1;
-  };
+  const uniform = uniformGenerator(2024);
+  const next = () => 2 * uniform() - 1;
   const x = Matrix64.from(Array.from({ length: n }, () => Array.from({ length: INPUT_DIM }, next)));
   const y = Matrix64.column(Array.from({ length: n }, (_, i) => Math.sin(3 * x.get(i, 0)) + 0.3 * next()));
   return { x, y };
