@@ -23,7 +23,7 @@ export const LAYERING = {
   '@duality/tabular': ['@duality/linalg-core'],
   // layer 2: what combines them
   '@duality/linear-dynamics': ['@duality/linalg-core', '@duality/mixed-model', '@duality/ntk'],
-  '@duality/trainer': ['@duality/linalg-core', '@duality/mixed-model', '@duality/ntk', '@duality/tabular'],
+  '@duality/trainer': ['@duality/linalg-core', '@duality/mixed-model', '@duality/ntk'],
   // apps: any package, no app
   '@duality/cli': PACKAGES,
   '@duality/bench': PACKAGES,
