@@ -20,7 +20,5 @@ export {
   type SimulationResult,
 } from './simulate.js';
 export { learningRateSweep, logLogSlope, type LearningRateSweep } from './sweeps.js';
-export { transferStudy, type StudyInvariant, type StudyTable } from './transfer-study.js';
 export { trainTfjsNetwork } from './tfjs-network.js';
-export { initialTangentKernel, type InitialTangentKernel } from './tangent-kernel.js';
-export { remlStopRun, seedsMeetStudy, type RemlStopRun } from './seeds-meet.js';
+export { initialTangentKernel, tangentKernelOf, type InitialTangentKernel } from './tangent-kernel.js';

@@ -1,5 +1,5 @@
-import { seedsMeetStudy } from '@duality/linear-dynamics';
 import type { BenchSuite } from '../harness.js';
+import { seedsMeetStudy } from '../studies/seeds-meet.js';
 
 export const seedsMeetSuite: BenchSuite = {
   name: 'seeds-meet',

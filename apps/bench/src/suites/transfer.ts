@@ -1,5 +1,5 @@
-import { transferStudy } from '@duality/linear-dynamics';
 import type { BenchSuite } from '../harness.js';
+import { transferStudy } from '../studies/transfer-study.js';
 
 export const transferSuite: BenchSuite = {
   name: 'transfer',

@@ -1,9 +1,15 @@
 import { fitSpectral, twoStageDecision } from '@duality/mixed-model';
-import { isotropicData, type DataModel } from './data.js';
-import { ntkRichness, type NetworkSpec } from './network.js';
-import { drawProblem, trainProblem, type SimulationOptions } from './simulate.js';
-import { tangentKernelOf } from './tangent-kernel.js';
-import type { StudyInvariant, StudyTable } from './transfer-study.js';
+import {
+  drawProblem,
+  isotropicData,
+  ntkRichness,
+  tangentKernelOf,
+  trainProblem,
+  type DataModel,
+  type NetworkSpec,
+  type SimulationOptions,
+} from '@duality/linear-dynamics';
+import type { Invariant, SuiteResult } from '../harness.js';
 
 /** One network trained once: where the two-stage rule stops it and what that costs. */
 export interface RemlStopRun {
@@ -60,7 +66,7 @@ interface SeedsMeetRow {
  * (isotropic, σ = 0.5, α = P/D = 1, where early stopping matters) against γ₀ (lazy → rich), width ν and depth L.
  * The lazy step (L + 1)η₀ = 0.3 is held fixed across depths.
  */
-export function seedsMeetStudy({ quick }: { quick: boolean }): { tables: StudyTable[]; invariants: StudyInvariant[] } {
+export function seedsMeetStudy({ quick }: { quick: boolean }): SuiteResult {
   const data: DataModel = isotropicData({ noise: 0.5 });
   const inputDim = quick ? 40 : 150;
   const seeds = quick ? 2 : 6;
@@ -81,7 +87,7 @@ export function seedsMeetStudy({ quick }: { quick: boolean }): { tables: StudyTa
     ...depthGrid.map((L) => ({ label: `L = ${L} (ν = 1, γ₀ = 1)`, network: net(L, 1, 1) })),
   ];
 
-  const invariants: StudyInvariant[] = [];
+  const invariants: Invariant[] = [];
   const tableRows = rows.map(({ label, network }) => {
     const runs = Array.from({ length: seeds }, (_, seed) =>
       remlStopRun({ data, sampling: { kind: 'repeated', samplesPerDim: 1 }, network, inputDim, steps, seed: 1000 + seed }),
