@@ -22,7 +22,7 @@ export const LAYERING = {
   '@duality/ntk': ['@duality/linalg-core'],
   '@duality/tabular': ['@duality/linalg-core'],
   // layer 2: what combines them
-  '@duality/linear-dynamics': ['@duality/linalg-core', '@duality/mixed-model', '@duality/ntk'],
+  '@duality/linear-dynamics': ['@duality/linalg-core', '@duality/ntk'],
   '@duality/trainer': ['@duality/linalg-core', '@duality/mixed-model', '@duality/ntk'],
   // apps: any package, no app
   '@duality/cli': PACKAGES,
