@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eigenTolerance, gaussianMatrix, randomSymmetric } from '../test-utils.js';
 import { multiplyAdd } from './blas.js';
@@ -82,4 +84,71 @@ describe('worker threads', () => {
       expect(Math.abs(Math.abs(dot) - 1)).toBeLessThan(1e-9);
     }
   });
+});
+
+/**
+ * The death scenario, run in a child process: a caller blocked on a lost chunk cannot be timed out
+ * from its own thread, so the test's clock must run elsewhere. Prints {message, ms} as JSON. Plain
+ * script, not a module: eval'd workers inherit --input-type, and the worker's source uses require.
+ */
+const deathScenario = `(async () => {
+const { killWorkerInNextChunk, parallelMultiplyAdd, setWorkerCount, sharedFloat64 } = await import(process.argv[1]);
+const silently = process.argv[2] === 'silently';
+const n = 400;
+const a = sharedFloat64(n * n);
+const b = sharedFloat64(n * n);
+a.forEach((_, i) => (a[i] = Math.sin(i)));
+b.forEach((_, i) => (b[i] = Math.cos(i)));
+const product = () => {
+  const c = sharedFloat64(n * n);
+  parallelMultiplyAdd(n, n, n, a, 0, n, b, 0, n, c, 0, n);
+  return c;
+};
+setWorkerCount(1);
+product();
+// Let the event loop turn, so the worker is online (how a silent death is seen).
+await new Promise((resolve) => setTimeout(resolve, 50));
+killWorkerInNextChunk(silently);
+let failure;
+// The worker must claim a chunk to die in one; a caller that takes them all leaves the request standing.
+for (let attempt = 0; attempt < 20 && !failure; attempt++) {
+  const started = performance.now();
+  try {
+    product();
+  } catch (error) {
+    failure = { message: String(error), ms: performance.now() - started };
+  }
+}
+// Unmet, the request would kill the next worker, possibly before it is online (unseen): stop here.
+if (!failure) process.exit(0);
+// A fresh worker replaces the dead one, and the next product is right.
+setWorkerCount(0);
+const serial = product();
+setWorkerCount(1);
+const recovered = product().every((x, i) => x === serial[i]);
+console.log(JSON.stringify({ ...failure, recovered }));
+})();
+`;
+
+function runDeathScenario(how: string): Promise<{ message?: string; ms?: number; recovered?: boolean }> {
+  const parallel = fileURLToPath(new URL('./parallel.ts', import.meta.url));
+  const args = ['--import', 'tsx', '-e', deathScenario, parallel, how];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { timeout: 10_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`the scenario did not finish (hung, or failed): ${error.message} ${stderr}`));
+      else resolve(JSON.parse(stdout || '{}') as { message?: string; ms?: number; recovered?: boolean });
+    });
+  });
+}
+
+describe('a worker thread that dies holding a chunk', () => {
+  it.each([
+    ['exits (its exit handler runs)', 'exits'],
+    ['is stopped from outside (no handler runs, as when out of memory)', 'silently'],
+  ])('fails the job within a bound when it %s', async (_how, how) => {
+    const result = await runDeathScenario(how);
+    expect(result.message).toMatch(/worker thread died while computing a matrix product.*DUALITY_LINALG=lapack/);
+    expect(result.ms).toBeLessThan(5000);
+    expect(result.recovered).toBe(true);
+  }, 15_000);
 });

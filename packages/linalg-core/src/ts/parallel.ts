@@ -1,7 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { multiplyAdd, multiplyAddKernelSource, productChunk } from './blas.js';
-import { fusedKernelSource, fusedUpdateAndProduct } from './tridiagonal-kernels.js';
+import { multiplyAdd, productChunk } from './blas.js';
+import { fusedUpdateAndProduct } from './tridiagonal-kernels.js';
+import {
+  CHUNKS, CLAIM, CLAIM_BITS, CONTROL_WORDS, COUNTER_WORDS, DEAD, DIE, DIE_NOTIFYING, DIE_SILENTLY, DONE, FAILED, FINISHED,
+  FIRST, GENERATION, HELD, MAX_CHUNKS, PARITY, STATE_WORDS, buildWorkerSource, claimChunks, triangleBoundary,
+} from './worker-program.js';
 
 /**
  * Worker threads for the O(n³) phases, on operands in SharedArrayBuffers (see `sharedFloat64`).
@@ -9,9 +13,8 @@ import { fusedKernelSource, fusedUpdateAndProduct } from './tridiagonal-kernels.
  * with an atomic counter until none are left, so a thread slowed by other load on its core simply
  * does fewer; the caller then blocks in Atomics.wait until every claimed chunk is finished.
  *
- * Workers are started on first need from plain JavaScript built out of the kernels' own compiled
- * source (so the same code runs from TypeScript under tsx/vitest and from built JavaScript), and are
- * unref'd: they never keep the process alive.
+ * Workers are started on first need (see worker-program.ts) and are unref'd: they never keep the
+ * process alive. A worker that dies holding a chunk fails the job within DEATH_CHECK_MS.
  */
 
 /** Below this many multiply-adds a product is not worth a thread hand-off (about n = 250 cubed). */
@@ -29,49 +32,42 @@ const MIN_CHUNK_ROWS = 32;
 /** Chunks per thread: enough to even out unequal speeds. */
 const CHUNKS_PER_THREAD = 8;
 
+/** Milliseconds the caller blocks before it looks for a worker that died holding a chunk. */
+const DEATH_CHECK_MS = 100;
+
+/** A worker thread and its shared state words (HELD, DEAD). */
+interface Member {
+  worker: Worker;
+  state: Int32Array;
+}
+
 /**
- * Shared words of a job. CLAIM holds (generation << CLAIM_BITS) + next chunk: a thread still on an
- * old generation cannot claim, so it never works with stale parameters.
+ * Whether a member's thread has died. One that exits through JavaScript (process.exit, an uncaught
+ * error) sets DEAD itself; one stopped from outside (out of memory, terminated) cannot, but once
+ * it has come online its event-loop utilisation reports an idle time of −1.
  */
-const CLAIM = 0;
-const FINISHED = 1;
-const FAILED = 2;
-const GENERATION = 3;
-const FIRST = 4;
-const PARITY = 5;
-const CHUNKS = 6;
-const CONTROL_WORDS = 7;
-const CLAIM_BITS = 12;
-const MAX_CHUNKS = (1 << CLAIM_BITS) - 1;
-
-/** Claims and runs chunks of `generation` until none are left; `run(chunk)` does one. */
-function claimChunks(control: Int32Array, generation: number, run: (chunk: number) => void): void {
-  for (;;) {
-    const claim = Atomics.load(control, CLAIM);
-    if (claim >>> CLAIM_BITS !== generation || (claim & MAX_CHUNKS) >= control[CHUNKS]!) return;
-    if (Atomics.compareExchange(control, CLAIM, claim, claim + 1) !== claim) continue;
-    try {
-      run(claim & MAX_CHUNKS);
-    } catch {
-      // Reported to the caller, which throws once every claimed chunk is accounted for.
-      Atomics.store(control, FAILED, 1);
-    }
-    Atomics.add(control, FINISHED, 1);
-    Atomics.notify(control, FINISHED);
-  }
+function isDead(member: Member): boolean {
+  return Atomics.load(member.state, DEAD) === 1 || member.worker.performance.eventLoopUtilization().idle < 0;
 }
 
-/** First row of chunk c of rows first…n−1 cut into `chunks` pieces of equal triangle area. */
-function triangleBoundary(n: number, first: number, chunks: number, c: number): number {
-  return n - Math.round((n - first) * Math.sqrt(1 - c / chunks));
-}
-
-/** Block until all `chunks` chunks of the job are finished; throws if one failed. */
-function awaitChunks(control: Int32Array, chunks: number, what: string): void {
+/**
+ * Block until all `chunks` chunks of the job are finished; throws if one failed, or if a worker
+ * of `pool` died holding one (its share of the result is lost, so the job cannot finish). Waiting
+ * in slices costs nothing while chunks finish: each finished chunk wakes the caller at once.
+ */
+function awaitChunks(control: Int32Array, chunks: number, what: string, pool: readonly Member[]): void {
   for (let done = Atomics.load(control, FINISHED); done < chunks; done = Atomics.load(control, FINISHED)) {
-    Atomics.wait(control, FINISHED, done);
+    if (Atomics.wait(control, FINISHED, done, DEATH_CHECK_MS) !== 'timed-out') continue;
+    const lost = pool.find((member) => Atomics.load(member.state, HELD) === 1 && isDead(member));
+    if (lost) {
+      retire(lost);
+      throw new Error(
+        `linalg-core (ts backend): a worker thread died while computing ${what}, so part of the result ` +
+          `is lost; retry (a fresh thread replaces it), or use native LAPACK with DUALITY_LINALG=lapack`,
+      );
+    }
   }
-  if (control[FAILED] !== 0) throw new Error(`eigSym (ts backend): a worker thread failed in ${what}`);
+  if (control[FAILED] !== 0) throw new Error(`linalg-core (ts backend): a worker thread failed in ${what}`);
 }
 
 let cachedSource: string | undefined;
@@ -81,62 +77,8 @@ function workerSource(): string {
   return cachedSource;
 }
 
-function buildWorkerSource(): string {
-  const constants = { CLAIM, FINISHED, FAILED, GENERATION, FIRST, PARITY, CHUNKS, CLAIM_BITS, MAX_CHUNKS };
-  return `
-const { parentPort, workerData } = require('node:worker_threads');
-const chunksDone = new Int32Array(workerData.chunksDone);
-${Object.entries(constants).map(([name, value]) => `const ${name} = ${value};`).join('\n')}
-${multiplyAddKernelSource()}
-${fusedKernelSource()}
-${claimChunks.toString()}
-${triangleBoundary.toString()}
-function product(task) {
-  const a = new Float64Array(task.a);
-  const b = new Float64Array(task.b);
-  const c = new Float64Array(task.c);
-  const control = new Int32Array(task.control);
-  claimChunks(control, 0, (chunk) => {
-    productChunk(chunk, task.byRows, task.step, task.m, task.n, task.k,
-      a, task.aOff, task.lda, b, task.bOff, task.ldb, c, task.cOff, task.ldc);
-    Atomics.add(chunksDone, 0, 1);
-  });
-}
-function reduction(task) {
-  const control = new Int32Array(task.control);
-  const used = new Int32Array(task.used);
-  const a = new Float64Array(task.a);
-  const vs = [new Float64Array(task.v0), new Float64Array(task.v1)];
-  const w = new Float64Array(task.w);
-  const p = new Float64Array(task.p);
-  const n = task.n;
-  let seen = 0;
-  for (;;) {
-    Atomics.wait(control, GENERATION, seen);
-    const generation = Atomics.load(control, GENERATION);
-    if (generation < 0) return;
-    seen = generation;
-    const first = control[FIRST];
-    const parity = control[PARITY];
-    const chunks = control[CHUNKS];
-    claimChunks(control, generation, (chunk) => {
-      if (used[task.slot] !== generation) {
-        p.fill(0, first, n);
-        used[task.slot] = generation;
-      }
-      const start = triangleBoundary(n, first, chunks, chunk);
-      const end = triangleBoundary(n, first, chunks, chunk + 1);
-      fusedUpdateAndProduct(a, n, start, end, vs[parity], w, vs[1 - parity], p);
-      Atomics.add(chunksDone, 0, 1);
-    });
-  }
-}
-parentPort.on('message', (task) => (task.kind === 'product' ? product(task) : reduction(task)));
-`;
-}
-
 /** Live workers, started as the limit asks for them. */
-const workers: Worker[] = [];
+const members: Member[] = [];
 let workersUnavailable = false;
 let workerLimit = Math.min(MAX_WORKERS, Math.max(0, availableParallelism() - 1));
 
@@ -152,32 +94,47 @@ export function sharedFloat64(length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(8 * length));
 }
 
-/** Up to `workerLimit` workers, starting any missing. */
-function startedWorkers(): Worker[] {
+/** Drop a dead member from the pool; a fresh one replaces it on next need. */
+function retire(member: Member): void {
+  const at = members.indexOf(member);
+  if (at >= 0) members.splice(at, 1);
+}
+
+/** Up to `workerLimit` live workers, starting any missing. */
+function startedWorkers(): Member[] {
+  members.filter(isDead).forEach(retire);
   try {
-    while (!workersUnavailable && workers.length < workerLimit) {
-      const worker = new Worker(workerSource(), { eval: true, workerData: { chunksDone: chunksDone.buffer } });
+    while (!workersUnavailable && members.length < workerLimit) {
+      const state = new Int32Array(new SharedArrayBuffer(4 * STATE_WORDS));
+      const worker = new Worker(workerSource(), { eval: true, workerData: { counters: counters.buffer, state: state.buffer } });
       worker.unref();
       // A worker that dies (it never should) leaves the pool; chunks it never claimed go to others.
-      worker.on('error', () => {
-        const at = workers.indexOf(worker);
-        if (at >= 0) workers.splice(at, 1);
-      });
-      workers.push(worker);
+      const member = { worker, state };
+      worker.on('error', () => retire(member));
+      worker.on('exit', () => retire(member));
+      members.push(member);
     }
   } catch {
     // No worker threads here (a restricted runtime): run serially.
     workersUnavailable = true;
   }
-  return workers.slice(0, workerLimit);
+  return members.slice(0, workerLimit);
 }
 
-/** Chunks of work that worker threads (not the caller) have finished in this process. */
-const chunksDone = new Int32Array(new SharedArrayBuffer(4));
+/** Process-wide counters shared with every worker (DONE, DIE). */
+const counters = new Int32Array(new SharedArrayBuffer(4 * COUNTER_WORDS));
 
-/** How many chunks worker threads have done so far (for tests and diagnostics). */
+/** How many chunks worker threads (not the caller) have done so far (for tests and diagnostics). */
 export function workerChunksDone(): number {
-  return Atomics.load(chunksDone, 0);
+  return Atomics.load(counters, DONE);
+}
+
+/**
+ * Test hook: the next worker to finish a chunk exits instead, its chunk unfinished, either through
+ * process.exit or, `silently`, as a thread stopped from outside would (no 'exit' handler runs).
+ */
+export function killWorkerInNextChunk(silently = false): void {
+  Atomics.store(counters, DIE, silently ? DIE_SILENTLY : DIE_NOTIFYING);
 }
 
 function isShared(x: Float64Array): boolean {
@@ -214,14 +171,14 @@ export function parallelMultiplyAdd(
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
   control[CHUNKS] = chunks;
   const [aAt, bAt, cAt] = [a.byteOffset / 8 + aOff, b.byteOffset / 8 + bOff, c.byteOffset / 8 + cOff];
-  for (const worker of pool) {
+  for (const { worker } of pool) {
     worker.postMessage({
       kind: 'product', control: control.buffer, byRows, step, m, n, k,
       a: a.buffer, aOff: aAt, lda, b: b.buffer, bOff: bAt, ldb, c: c.buffer, cOff: cAt, ldc,
     });
   }
   claimChunks(control, 0, (chunk) => productChunk(chunk, byRows, step, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
-  awaitChunks(control, chunks, 'a matrix product');
+  awaitChunks(control, chunks, 'a matrix product', pool);
 }
 
 /**
@@ -244,6 +201,7 @@ export class ReductionTeam {
     /** used[s] is the last generation in which member s claimed a chunk (and zeroed its p). */
     private readonly used: Int32Array,
     private readonly sums: readonly Float64Array[],
+    private readonly pool: readonly Member[],
   ) {}
 
   /** A team for this reduction, or null when it would not pay or cannot run. */
@@ -258,7 +216,7 @@ export class ReductionTeam {
     if (pool.length === 0) return null;
     const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
     const used = new Int32Array(new SharedArrayBuffer(4 * pool.length));
-    const sums = pool.map((worker, slot) => {
+    const sums = pool.map(({ worker }, slot) => {
       const p = sharedFloat64(n);
       worker.postMessage({
         kind: 'reduction', control: control.buffer, used: used.buffer, slot, n, p: p.buffer,
@@ -266,7 +224,7 @@ export class ReductionTeam {
       });
       return p;
     });
-    return new ReductionTeam(n, a, vs, w, control, used, sums);
+    return new ReductionTeam(n, a, vs, w, control, used, sums, pool);
   }
 
   /**
@@ -305,7 +263,7 @@ export class ReductionTeam {
       fusedUpdateAndProduct(this.a, n, start, end, v, this.w, vNext, pNext);
     });
     const worked = performance.now();
-    awaitChunks(control, chunks, 'the tridiagonalisation');
+    awaitChunks(control, chunks, 'the tridiagonalisation', this.pool);
     this.working += worked - started;
     this.waiting += performance.now() - worked;
     this.sums.forEach((p, slot) => {
