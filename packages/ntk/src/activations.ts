@@ -44,9 +44,10 @@ export function scalarActivation(activation: Activation): { value(x: number): nu
     case 'sigmoid':
       return {
         value: (x) => 1 / (1 + Math.exp(-x)),
+        // σ' = e^{−|x|}/(1 + e^{−|x|})²: s·(1 − s) underflows to 0 once s rounds to 1 (|x| > 37).
         derivative: (x) => {
-          const s = 1 / (1 + Math.exp(-Math.abs(x)));
-          return s * (1 - s);
+          const e = Math.exp(-Math.abs(x));
+          return e / ((1 + e) * (1 + e));
         },
       };
     case 'identity':

@@ -9,9 +9,7 @@ export {
   type Parameterisation,
 } from './spec.js';
 export { toTrainingScale, type Kernel, type KernelScale } from './kernel.js';
-export { gaussHermiteRule, type HermiteRule } from './gauss-hermite.js';
 export {
-  activationPairExpectations,
   analyticKernels,
   type AnalyticKernels,
   type AnalyticOptions,

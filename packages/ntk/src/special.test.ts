@@ -23,6 +23,35 @@ describe('erf', () => {
   });
 });
 
+describe('normalCdf', () => {
+  it('keeps full relative precision deep in the lower tail', () => {
+    // Φ(x) to 17 digits (mpmath.ncdf at 40 digits). 0.5·(1 + erf(x/√2)) was 1.8% off at −8 and 0 at −10.
+    const cases: [number, number][] = [
+      [-10, 7.6198530241605261e-24],
+      [-8, 6.2209605742717841e-16],
+      [-5, 2.8665157187919391e-7],
+      [-1.5, 0.066807201268858066],
+      [0.5, 0.6914624612740131],
+      [3, 0.99865010196836991],
+    ];
+    for (const [x, want] of cases) expect(Math.abs(normalCdf(x) - want) / want).toBeLessThan(1e-14);
+  });
+});
+
+describe("sigmoid's derivative", () => {
+  it('does not underflow where σ rounds to 1', () => {
+    // e^{−|x|}/(1 + e^{−|x|})² to 17 digits (mpmath); s·(1 − s) gave 0 beyond |x| ≈ 37.
+    const { derivative } = scalarActivation({ name: 'sigmoid' });
+    const cases: [number, number][] = [
+      [2, 0.10499358540350652],
+      [40, 4.248354255291589e-18],
+      [50, 1.9287498479639178e-22],
+      [-60, 8.7565107626965203e-27],
+    ];
+    for (const [x, want] of cases) expect(Math.abs(derivative(x) - want) / want).toBeLessThan(1e-14);
+  });
+});
+
 describe('Gauss–Hermite rule', () => {
   it('integrates x^{2k} e^{−x²} exactly up to degree 2·order − 1', () => {
     const order = 20;

@@ -1,3 +1,5 @@
+import erfc from '@stdlib/math-base-special-erfc';
+
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 /**
@@ -28,7 +30,10 @@ export function normalPdf(x: number): number {
   return Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
 }
 
-/** Standard normal distribution function. */
+/**
+ * Standard normal distribution function, as 0.5·erfc(−x/√2): 0.5·(1 + erf(x/√2)) cancels in the
+ * lower tail (1.8% off at −8, 0 at −10), erfc keeps full relative precision there.
+ */
 export function normalCdf(x: number): number {
-  return 0.5 * (1 + erf(x / Math.SQRT2));
+  return 0.5 * erfc(-x / Math.SQRT2);
 }
