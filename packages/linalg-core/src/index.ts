@@ -3,7 +3,6 @@ export { LinalgInputError, NotPositiveDefiniteError, BackendUnavailableError } f
 export {
   availableBackends,
   backendInfo,
-  getBackend,
   setBackend,
   type BackendChoice,
   type BackendInfo,

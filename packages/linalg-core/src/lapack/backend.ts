@@ -1,4 +1,4 @@
-import type { LinalgBackend } from '../backend.js';
+import type { LinalgBackend } from '../backend-types.js';
 import { eigenAll, eigenProjections } from './eigen.js';
 import { mirrorLowerToUpper } from './layout.js';
 import { loadNativeLapack, type NativeLapack } from './native.js';

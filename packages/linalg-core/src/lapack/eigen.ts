@@ -1,4 +1,4 @@
-import type { RawEigen } from '../backend.js';
+import type { RawEigen } from '../backend-types.js';
 import { descendingColumns, reversed, reversedRows } from './layout.js';
 import type { NativeLapack } from './native.js';
 

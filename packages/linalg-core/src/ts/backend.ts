@@ -1,4 +1,4 @@
-import type { LinalgBackend } from '../backend.js';
+import type { LinalgBackend } from '../backend-types.js';
 import { cholesky, choleskySolve, gemm, syrk } from './dense.js';
 import { eigSym } from './eigen.js';
 

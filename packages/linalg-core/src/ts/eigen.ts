@@ -1,4 +1,4 @@
-import type { EigenRequest, RawEigen } from '../backend.js';
+import type { EigenRequest, RawEigen } from '../backend-types.js';
 import { RotationLog, applyRotations, applyRotationsTransposed } from './rotations.js';
 import { diagonalizeTridiagonal, type RotationSink } from './tridiagonal-qr.js';
 import { tridiagonalEigen } from './divide-conquer.js';

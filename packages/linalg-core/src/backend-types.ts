@@ -1,0 +1,49 @@
+/** The backend contract, apart from the selection in backend.ts, so that backends import no values back. */
+
+export type BackendName = 'lapack' | 'ts';
+
+/** What the caller asks of a symmetric eigendecomposition. */
+export type EigenRequest =
+  | 'none'
+  | 'all'
+  /** Right-hand sides B (n×cols, row-major): only UᵀB is formed. `keepBasis` keeps what `expand` needs. */
+  | { rhs: Float64Array; cols: number; keepBasis: boolean };
+
+/** A backend's raw eigendecomposition. All arrays row-major. */
+export interface RawEigen {
+  /** Eigenvalues, descending. */
+  values: Float64Array;
+  /** For 'all': n×n, column j is the unit eigenvector of values[j]. */
+  vectors?: Float64Array;
+  /** For rhs: n×cols, UᵀB (row j = u_jᵀ B), same eigenvector signs as `expand`. */
+  projections?: Float64Array;
+  /** For rhs with keepBasis: U·V for V (n×k) without forming U. */
+  expand?: (v: Float64Array, k: number) => Float64Array;
+}
+
+/**
+ * The kernels a backend provides. Inputs are trusted (validated by the public layer) and never
+ * modified; outputs are fresh arrays.
+ */
+export interface LinalgBackend {
+  readonly name: BackendName;
+  /** `a`: n×n symmetric. */
+  eigSym(a: Float64Array, n: number, request: EigenRequest): RawEigen;
+  /** Lower factor L of A = L Lᵀ (n×n, zeros above the diagonal), or the first non-positive pivot. */
+  cholesky(a: Float64Array, n: number): { factor: Float64Array } | { pivot: number; value: number };
+  /** X with L Lᵀ X = B, for B n×k. */
+  choleskySolve(factor: Float64Array, n: number, b: Float64Array, k: number): Float64Array;
+  /** op(A)·op(B), op(X) = Xᵀ when its flag is set; A is aRows×aCols and B is bRows×bCols as stored. */
+  gemm(
+    a: Float64Array,
+    aRows: number,
+    aCols: number,
+    transA: boolean,
+    b: Float64Array,
+    bRows: number,
+    bCols: number,
+    transB: boolean,
+  ): Float64Array;
+  /** A·Aᵀ for A m×k: m×m, both triangles filled. */
+  syrk(a: Float64Array, m: number, k: number): Float64Array;
+}
