@@ -26,7 +26,7 @@ export interface ScoreTest {
   projectedColumns: number;
   /** Exact null mean E S = tr M. */
   nullMean: number;
-  /** Exact null variance 2(m tr M² − (tr M)²)/(km + 2) for k outputs. */
+  /** Exact null variance 2(m tr M² − (tr M)²)/(km + 2) = 2m·Σ(μ_j − μ̄)²/(km + 2) for k outputs. */
   nullVariance: number;
   /** The exact p-value P(S ≥ s | H0). */
   p: number;
@@ -100,7 +100,7 @@ export function scoreTest(fit: SpectralFit, options: ScoreTestOptions = {}): Sco
     m,
     projectedColumns: z ? z.cols : 0,
     nullMean: trace,
-    nullVariance: (2 * (m * trace2 - trace * trace)) / (k * m + 2),
+    nullVariance: (2 * m * squaredDeviations(mu, trace / m)) / (k * m + 2),
     p: tail.p,
     logP: tail.logP,
     method: tail.method,
@@ -108,6 +108,16 @@ export function scoreTest(fit: SpectralFit, options: ScoreTestOptions = {}): Sco
     satterthwaiteP,
     nullEigenvalues: mu,
   };
+}
+
+/**
+ * Σ(μ_j − μ̄)², so that the variance numerator m·tr M² − (tr M)² = m·Σ(μ_j − μ̄)² does not cancel when
+ * the spectrum is nearly constant.
+ */
+function squaredDeviations(mu: Float64Array, mean: number): number {
+  let sum = 0;
+  for (const v of mu) sum += (v - mean) ** 2;
+  return sum;
 }
 
 function requireDesign(z: Matrix64 | undefined, message: string): Matrix64 {
