@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { prepareDesign } from './prepare.js';
 import { parseTable } from './read.js';
 
 describe('parseTable', () => {
@@ -11,5 +12,13 @@ describe('parseTable', () => {
 
   it('still names a ragged row', () => {
     expect(() => parseTable('a,b\n1,2\n3\n', 'csv', 'ragged.csv')).toThrow(/ragged\.csv is not valid CSV/);
+  });
+});
+
+describe('prepareDesign on a value beyond the float64 range', () => {
+  it('names the record and the value, not a NaN downstream', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `${i === 30 ? '1e400' : i},${i % 7},${i * 2}`);
+    const table = parseTable(`a,b,y\n${rows.join('\n')}\n`, 'csv', 'big.csv');
+    expect(() => prepareDesign(table, { target: 'y' })).toThrow(/big\.csv: column 'a', record 31 is 1e400, beyond the float64 range \(it reads as Infinity\)/);
   });
 });
