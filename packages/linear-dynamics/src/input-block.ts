@@ -34,48 +34,92 @@ interface BlockShape {
  * error map, so it costs O(K T³) in time and 4 K T² numbers in memory.
  */
 export function createModeBlock(data: DataModel, sampling: Sampling, shape: BlockShape): InputBlock {
-  const T = shape.steps;
-  const TT = T * T;
-  const K = data.modes.length;
-  const alpha = samplesPerDim(sampling);
-  const repeated = sampling.kind === 'repeated';
-  const finiteSamples = Number.isFinite(alpha);
-  const finiteWidth = Number.isFinite(shape.widthRatio);
-  const invGammaNu = finiteWidth ? 1 / (shape.richness * shape.widthRatio) : 0;
-  // weight of the initial-function noise r⁰ ~ ν C_g¹ after the 1/(γ₀ν) scaling: 1/(γ₀² ν)
-  const initWeight = finiteWidth ? invGammaNu / shape.richness : 0;
-  const noiseVar = data.noise * data.noise;
+  return new ModeBlock(data, sampling, shape);
+}
 
-  const transfer = new Float64Array(K * TT); // Q_k
-  const transferRv = repeated ? new Float64Array(K * TT) : transfer; // Q_k R_v (R_v = I unless repeated)
-  const memoryTransfer = new Float64Array(K * TT); // M Q_k
-  const initError = new Float64Array(K * TT); // (Δ_k from r⁰)·γ₀ν = −I + λ_k M Q_k R_v
-  const targetZeta = new Float64Array(K * T); // ζ_k per unit β*_k: λ_k Q_k R_v 1
-  const targetError = new Float64Array(K * T); // Δ_k per unit β*_k: 1 − M ζ_k
+/** One `advance` is three causal sweeps over time row t: the errors Δ_k, the sample-space residual, then Q_k. */
+class ModeBlock implements InputBlock {
+  readonly zetaCovariance: Float64Array;
+  readonly zetaResponse: Float64Array;
+  readonly errorCovariance: Float64Array;
+  readonly residualCovariance: Float64Array;
+  readonly testLoss: Float64Array;
+  readonly trainLoss: Float64Array;
+  private readonly T: number;
+  private readonly K: number;
+  private readonly alpha: number;
+  private readonly repeated: boolean;
+  private readonly finiteSamples: boolean;
+  private readonly finiteWidth: boolean;
+  private readonly invGammaNu: number;
+  /** Weight of the initial-function noise r⁰ ~ ν C_g¹ after the 1/(γ₀ν) scaling: 1/(γ₀² ν). */
+  private readonly initWeight: number;
+  private readonly noiseVar: number;
+  private readonly transfer: Float64Array; // Q_k
+  private readonly transferRv: Float64Array; // Q_k R_v (R_v = I unless repeated)
+  private readonly memoryTransfer: Float64Array; // M Q_k
+  private readonly initError: Float64Array; // (Δ_k from r⁰)·γ₀ν = −I + λ_k M Q_k R_v
+  private readonly targetZeta: Float64Array; // ζ_k per unit β*_k: λ_k Q_k R_v 1
+  private readonly targetError: Float64Array; // Δ_k per unit β*_k: 1 − M ζ_k
+  private readonly residualSourceCov: Float64Array; // C_Δ + σ² 1 1ᵀ
+  private readonly residualResponse: Float64Array; // R_v
+  private readonly row: Float64Array;
+  private readonly work: Float64Array;
+  private readonly scratch: Float64Array;
 
-  const errorCovariance = new Float64Array(TT);
-  const residualSourceCov = new Float64Array(TT); // C_Δ + σ² 1 1ᵀ
-  const residualCovariance = new Float64Array(TT);
-  const residualResponse = new Float64Array(TT); // R_v
-  const zetaCovariance = new Float64Array(TT);
-  const zetaResponse = new Float64Array(TT);
-  const testLoss = new Float64Array(T);
-  const trainLoss = new Float64Array(T);
-  const row = new Float64Array(T);
-  const work = new Float64Array(T);
-  const scratch = new Float64Array(T);
+  constructor(
+    private readonly data: DataModel,
+    sampling: Sampling,
+    shape: BlockShape,
+  ) {
+    const T = (this.T = shape.steps);
+    const TT = T * T;
+    const K = (this.K = data.modes.length);
+    this.alpha = samplesPerDim(sampling);
+    this.repeated = sampling.kind === 'repeated';
+    this.finiteSamples = Number.isFinite(this.alpha);
+    this.finiteWidth = Number.isFinite(shape.widthRatio);
+    this.invGammaNu = this.finiteWidth ? 1 / (shape.richness * shape.widthRatio) : 0;
+    this.initWeight = this.finiteWidth ? this.invGammaNu / shape.richness : 0;
+    this.noiseVar = data.noise * data.noise;
+    this.transfer = new Float64Array(K * TT);
+    this.transferRv = this.repeated ? new Float64Array(K * TT) : this.transfer;
+    this.memoryTransfer = new Float64Array(K * TT);
+    this.initError = new Float64Array(K * TT);
+    this.targetZeta = new Float64Array(K * T);
+    this.targetError = new Float64Array(K * T);
+    this.errorCovariance = new Float64Array(TT);
+    this.residualSourceCov = new Float64Array(TT);
+    this.residualCovariance = new Float64Array(TT);
+    this.residualResponse = new Float64Array(TT);
+    this.zetaCovariance = new Float64Array(TT);
+    this.zetaResponse = new Float64Array(TT);
+    this.testLoss = new Float64Array(T);
+    this.trainLoss = new Float64Array(T);
+    this.row = new Float64Array(T);
+    this.work = new Float64Array(T);
+    this.scratch = new Float64Array(T);
+  }
 
-  const advance = (t: number, memory: Float64Array, firstBackwardCov: Float64Array): void => {
+  advance(t: number, memory: Float64Array, firstBackwardCov: Float64Array): void {
+    this.errorRow(t, memory, firstBackwardCov);
+    this.residualRow(t);
+    this.transferRow(t, memory, firstBackwardCov);
+  }
+
+  /** Δ_k rows (Q_k rows < t suffice, M being strictly lower), C_Δ, the residual source and the test loss. */
+  private errorRow(t: number, memory: Float64Array, firstBackwardCov: Float64Array): void {
+    const { T, row, targetZeta, targetError } = this;
+    const TT = T * T;
     const tT = t * T;
-    // Δ_k rows (use Q_k rows < t since M is strictly lower)
     row.fill(0);
-    for (let k = 0; k < K; k++) {
-      const { weight: p, eigenvalue: lam, targetVariance: s } = data.modes[k]!;
+    for (let k = 0; k < this.K; k++) {
+      const { weight: p, eigenvalue: lam, targetVariance: s } = this.data.modes[k]!;
       const at = k * TT;
-      const mq = memoryTransfer.subarray(at, at + TT);
-      accumulateRows(mq, tT, memory, tT, t, transfer.subarray(at), T, t);
-      const ie = initError.subarray(at, at + TT);
-      accumulateRows(ie, tT, memory, tT, t, transferRv.subarray(at), T, t);
+      const mq = this.memoryTransfer.subarray(at, at + TT);
+      accumulateRows(mq, tT, memory, tT, t, this.transfer.subarray(at), T, t);
+      const ie = this.initError.subarray(at, at + TT);
+      accumulateRows(ie, tT, memory, tT, t, this.transferRv.subarray(at), T, t);
       for (let j = 0; j < t; j++) ie[tT + j]! *= lam;
       ie[tT + t] = -1;
       let me = 0;
@@ -83,68 +127,74 @@ export function createModeBlock(data: DataModel, sampling: Sampling, shape: Bloc
       targetError[k * T + t] = 1 - me;
       const te = targetError[k * T + t]!;
       for (let u = 0; u <= t; u++) row[u]! += p * lam * s * te * targetError[k * T + u]!;
-      if (finiteSamples) addCorrelationRow(row, mq, residualCovariance, T, t, (p * lam * lam) / alpha, scratch);
-      if (finiteWidth) addCorrelationRow(row, ie, firstBackwardCov, T, t, p * lam * initWeight, scratch);
+      if (this.finiteSamples) addCorrelationRow(row, mq, this.residualCovariance, T, t, (p * lam * lam) / this.alpha, this.scratch);
+      if (this.finiteWidth) addCorrelationRow(row, ie, firstBackwardCov, T, t, p * lam * this.initWeight, this.scratch);
     }
-    setSymmetricRow(errorCovariance, T, t, row);
-    for (let u = 0; u <= t; u++) row[u]! += noiseVar;
-    setSymmetricRow(residualSourceCov, T, t, row);
-    testLoss[t] = errorCovariance[tT + t]! + noiseVar;
+    setSymmetricRow(this.errorCovariance, T, t, row);
+    for (let u = 0; u <= t; u++) row[u]! += this.noiseVar;
+    setSymmetricRow(this.residualSourceCov, T, t, row);
+    this.testLoss[t] = this.errorCovariance[tT + t]! + this.noiseVar;
+  }
 
-    // sample space: R_v = (I − R_Δ)⁻¹ row by forward substitution, then C_v
-    if (repeated) {
+  /** Sample space: R_v = (I − R_Δ)⁻¹ row t by forward substitution, then C_v and the train loss. */
+  private residualRow(t: number): void {
+    const { T, residualResponse, residualCovariance, work, row } = this;
+    const tT = t * T;
+    residualResponse[tT + t] = 1;
+    if (this.repeated) {
       work.fill(0); // R_Δ row t
-      for (let k = 0; k < K; k++) {
-        const { weight: p, eigenvalue: lam } = data.modes[k]!;
-        const c = (-p * lam) / alpha;
-        const at = k * TT + tT;
-        for (let j = 0; j < t; j++) work[j]! += c * memoryTransfer[at + j]!;
+      for (let k = 0; k < this.K; k++) {
+        const { weight: p, eigenvalue: lam } = this.data.modes[k]!;
+        const c = (-p * lam) / this.alpha;
+        const at = k * T * T + tT;
+        for (let j = 0; j < t; j++) work[j]! += c * this.memoryTransfer[at + j]!;
       }
-      residualResponse[tT + t] = 1;
       accumulateRows(residualResponse, tT, work, 0, t, residualResponse, T, t);
       row.fill(0);
-      addCorrelationRow(row, residualResponse, residualSourceCov, T, t, 1, scratch);
+      addCorrelationRow(row, residualResponse, this.residualSourceCov, T, t, 1, this.scratch);
       setSymmetricRow(residualCovariance, T, t, row);
     } else {
-      residualResponse[tT + t] = 1;
-      residualCovariance[tT + t] = testLoss[t]!;
+      residualCovariance[tT + t] = this.testLoss[t]!;
     }
-    trainLoss[t] = residualCovariance[tT + t]!;
+    this.trainLoss[t] = residualCovariance[tT + t]!;
+  }
 
-    // (R_v M) row t, then Q_k rows: Q_k = I − λ_k R_v M Q_k
+  /** (R_v M) row t, then Q_k rows (Q_k = I − λ_k R_v M Q_k), Q_k R_v, ζ_k and C_ζ, R_ζ. */
+  private transferRow(t: number, memory: Float64Array, firstBackwardCov: Float64Array): void {
+    const { T, row, work, targetZeta } = this;
+    const TT = T * T;
+    const tT = t * T;
     work.fill(0);
-    accumulateRows(work, 0, residualResponse, tT, t + 1, memory, T, t);
+    accumulateRows(work, 0, this.residualResponse, tT, t + 1, memory, T, t);
     row.fill(0);
-    zetaResponse.fill(0, tT, tT + t + 1);
-    for (let k = 0; k < K; k++) {
-      const { weight: p, eigenvalue: lam, targetVariance: s } = data.modes[k]!;
+    this.zetaResponse.fill(0, tT, tT + t + 1);
+    for (let k = 0; k < this.K; k++) {
+      const { weight: p, eigenvalue: lam, targetVariance: s } = this.data.modes[k]!;
       const at = k * TT;
-      const q = transfer.subarray(at, at + TT);
+      const q = this.transfer.subarray(at, at + TT);
       for (let j = 0; j <= t; j++) q[tT + j] = 0;
       accumulateRows(q, tT, work, 0, t, q, T, t);
       for (let j = 0; j < t; j++) q[tT + j]! *= -lam;
       q[tT + t] = 1;
-      const qr = transferRv.subarray(at, at + TT);
-      if (repeated) {
+      const qr = this.transferRv.subarray(at, at + TT);
+      if (this.repeated) {
         for (let j = 0; j <= t; j++) qr[tT + j] = 0;
-        accumulateRows(qr, tT, q, tT, t + 1, residualResponse, T, t + 1);
+        accumulateRows(qr, tT, q, tT, t + 1, this.residualResponse, T, t + 1);
       }
       let rowSum = 0;
       for (let j = 0; j <= t; j++) rowSum += qr[tT + j]!;
       targetZeta[k * T + t] = lam * rowSum;
       const tz = targetZeta[k * T + t]!;
       for (let u = 0; u <= t; u++) row[u]! += p * s * tz * targetZeta[k * T + u]!;
-      if (finiteSamples) addCorrelationRow(row, q, residualCovariance, T, t, (p * lam) / alpha, scratch);
-      if (finiteWidth) {
-        addCorrelationRow(row, qr, firstBackwardCov, T, t, p * lam * lam * initWeight, scratch);
-        const c = -invGammaNu * p * lam;
-        for (let j = 0; j <= t; j++) zetaResponse[tT + j]! += c * qr[tT + j]!;
+      if (this.finiteSamples) addCorrelationRow(row, q, this.residualCovariance, T, t, (p * lam) / this.alpha, this.scratch);
+      if (this.finiteWidth) {
+        addCorrelationRow(row, qr, firstBackwardCov, T, t, p * lam * lam * this.initWeight, this.scratch);
+        const c = -this.invGammaNu * p * lam;
+        for (let j = 0; j <= t; j++) this.zetaResponse[tT + j]! += c * qr[tT + j]!;
       }
     }
-    setSymmetricRow(zetaCovariance, T, t, row);
-  };
-
-  return { zetaCovariance, zetaResponse, errorCovariance, residualCovariance, testLoss, trainLoss, advance };
+    setSymmetricRow(this.zetaCovariance, T, t, row);
+  }
 }
 
 /**
