@@ -119,90 +119,118 @@ export function runChain(block: InputBlock, net: NetworkSpec, T: number): Float6
   return memory;
 }
 
+/** The residual stream's fields as linear forms over the S noise coordinates, and their correlations (§2.3). */
+interface Stream {
+  block: InputBlock;
+  L: number;
+  T: number;
+  S: number;
+  branch: number;
+  /** η₀γ₀. */
+  c: number;
+  wAt: number;
+  fwd: Float64Array[];
+  bwd: Float64Array[];
+  fwdCov: Float64Array[];
+  bwdCov: Float64Array[];
+  sourceBlocks: { at: number; cov: Float64Array }[];
+  coeff: Float64Array;
+  row: Float64Array;
+  projected: Float64Array;
+}
+
+const uAt = (stream: Stream, m: number): number => m * stream.T;
+const rAt = (stream: Stream, m: number): number => (stream.L + m) * stream.T;
+
 /**
  * Residual stream (§2.3): every layer shares the neuron index, so h^ℓ and g^ℓ are linear forms over all
  * (2L+1)T + 1 noise coordinates u⁰ ~ C_ζ | u^m ~ C_h^m (m = 1..L) | r^m ~ C_g^{m+1} | w(0).
  */
 export function runResidualStream(block: InputBlock, net: NetworkSpec, T: number): Float64Array {
   const L = net.depth;
-  const branch = net.residual?.branchScale ?? 0;
-  const c = net.learningRate * net.richness;
   const S = (2 * L + 1) * T + 1;
-  const uAt = (m: number): number => m * T;
-  const rAt = (m: number): number => (L + m) * T;
-  const wAt = S - 1;
-  const fwd = Array.from({ length: L + 2 }, () => new Float64Array(T * S)); // h^ℓ, ℓ = 1..L+1
-  const bwd = Array.from({ length: L + 2 }, () => new Float64Array(T * S)); // g^ℓ, ℓ = 1..L+1
-  const fwdCov = Array.from({ length: L + 2 }, () => new Float64Array(T * T));
-  const bwdCov = Array.from({ length: L + 2 }, () => new Float64Array(T * T));
-  const memory = new Float64Array(T * T);
-  const coeff = new Float64Array(T);
-  const row = new Float64Array(T);
-  const projected = new Float64Array(T);
-  const sourceBlocks: { at: number; cov: Float64Array }[] = [
-    { at: uAt(0), cov: block.zetaCovariance },
-    ...Array.from({ length: L }, (_, i) => ({ at: uAt(i + 1), cov: fwdCov[i + 1]! })),
-    ...Array.from({ length: L }, (_, i) => ({ at: rAt(i + 1), cov: bwdCov[i + 2]! })),
+  const fields = () => Array.from({ length: L + 2 }, () => new Float64Array(T * S)); // ℓ = 1..L+1
+  const covariances = () => Array.from({ length: L + 2 }, () => new Float64Array(T * T));
+  const [fwdCov, bwdCov] = [covariances(), covariances()];
+  const stream: Stream = {
+    block, L, T, S, branch: net.residual?.branchScale ?? 0, c: net.learningRate * net.richness, wAt: S - 1,
+    fwd: fields(), bwd: fields(), fwdCov, bwdCov, sourceBlocks: [],
+    coeff: new Float64Array(T), row: new Float64Array(T), projected: new Float64Array(T),
+  };
+  stream.sourceBlocks = [
+    { at: 0, cov: block.zetaCovariance },
+    ...Array.from({ length: L }, (_, i) => ({ at: uAt(stream, i + 1), cov: fwdCov[i + 1]! })),
+    ...Array.from({ length: L }, (_, i) => ({ at: rAt(stream, i + 1), cov: bwdCov[i + 2]! })),
   ];
-
-  /** Row t (entries u ≤ t) of the correlation of a linear-form field with itself. */
-  const setCorrelationRow = (field: Float64Array, cov: Float64Array, t: number): void => {
-    row.fill(0);
-    const ft = t * S;
-    for (const { at, cov: sourceCov } of sourceBlocks) {
-      projected.fill(0, 0, t + 1);
-      accumulateRows(projected, 0, field, ft + at, t + 1, sourceCov, T, t + 1);
-      for (let u = 0; u <= t; u++) {
-        const fu = u * S + at;
-        let sum = 0;
-        for (let j = 0; j <= u; j++) sum += field[fu + j]! * projected[j]!;
-        row[u]! += sum;
-      }
-    }
-    const w = field[ft + wAt]!;
-    for (let u = 0; u <= t; u++) row[u]! += w * field[u * S + wAt]!;
-    setSymmetricRow(cov, T, t, row);
-  };
-  const copyRow = (target: Float64Array, source: Float64Array, t: number): void => {
-    target.set(source.subarray(t * S, (t + 1) * S), t * S);
-  };
-
+  const memory = new Float64Array(T * T);
   for (let t = 0; t < T; t++) {
-    const tS = t * S;
-    const tT = t * T;
-    // top: g^{L+1}(t) = w(0) + η₀γ₀ Σ_{s<t} h^{L+1}(s)
-    const top = bwd[L + 1]!;
-    coeff.fill(c, 0, t);
-    accumulateRows(top, tS, coeff, 0, t, fwd[L + 1]!, S, S);
-    top[tS + wAt]! += 1;
-    setCorrelationRow(top, bwdCov[L + 1]!, t);
-    for (let l = L; l >= 1; l--) {
-      const upper = bwd[l + 1]!;
-      for (let s = 0; s < t; s++) coeff[s] = branch * (upper[tS + uAt(l) + s]! + c * branch * bwdCov[l + 1]![tT + s]!);
-      copyRow(bwd[l]!, upper, t);
-      accumulateRows(bwd[l]!, tS, coeff, 0, t, fwd[l]!, S, S);
-      bwd[l]![tS + rAt(l) + t]! += branch;
-      setCorrelationRow(bwd[l]!, bwdCov[l]!, t);
-    }
-    setMemoryRow(memory, bwd[1]!, S, uAt(0), bwdCov[1]!, net, T, t);
+    backwardRow(stream, t);
+    setMemoryRow(memory, stream.bwd[1]!, S, uAt(stream, 0), bwdCov[1]!, net, T, t);
     block.advance(t, memory, bwdCov[1]!);
-    // bottom: h¹(t) = u⁰(t) + Σ_{s≤t} (R_ζ + η₀γ₀ Č_ζ)(t, s) g¹(s)
-    for (let s = 0; s <= t; s++) {
-      coeff[s] = block.zetaResponse[tT + s]! + (s < t ? c * block.zetaCovariance[tT + s]! : 0);
-    }
-    accumulateRows(fwd[1]!, tS, coeff, 0, t + 1, bwd[1]!, S, S);
-    fwd[1]![tS + uAt(0) + t]! += 1;
-    setCorrelationRow(fwd[1]!, fwdCov[1]!, t);
-    for (let l = 1; l <= L; l++) {
-      const lower = fwd[l]!;
-      for (let s = 0; s <= t; s++) {
-        coeff[s] = branch * (lower[tS + rAt(l) + s]! + (s < t ? c * branch * fwdCov[l]![tT + s]! : 0));
-      }
-      copyRow(fwd[l + 1]!, lower, t);
-      accumulateRows(fwd[l + 1]!, tS, coeff, 0, t + 1, bwd[l + 1]!, S, S);
-      fwd[l + 1]![tS + uAt(l) + t]! += branch;
-      setCorrelationRow(fwd[l + 1]!, fwdCov[l + 1]!, t);
-    }
+    forwardRow(stream, t);
   }
   return memory;
+}
+
+/** Row t (entries u ≤ t) of the correlation of a linear-form field with itself. */
+function setCorrelationRow(stream: Stream, field: Float64Array, cov: Float64Array, t: number): void {
+  const { row, projected, S, T, wAt } = stream;
+  row.fill(0);
+  const ft = t * S;
+  for (const { at, cov: sourceCov } of stream.sourceBlocks) {
+    projected.fill(0, 0, t + 1);
+    accumulateRows(projected, 0, field, ft + at, t + 1, sourceCov, T, t + 1);
+    for (let u = 0; u <= t; u++) {
+      const fu = u * S + at;
+      let sum = 0;
+      for (let j = 0; j <= u; j++) sum += field[fu + j]! * projected[j]!;
+      row[u]! += sum;
+    }
+  }
+  const w = field[ft + wAt]!;
+  for (let u = 0; u <= t; u++) row[u]! += w * field[u * S + wAt]!;
+  setSymmetricRow(cov, T, t, row);
+}
+
+function copyRow(stream: Stream, target: Float64Array, source: Float64Array, t: number): void {
+  target.set(source.subarray(t * stream.S, (t + 1) * stream.S), t * stream.S);
+}
+
+/** g^{L+1}(t) = w(0) + η₀γ₀ Σ_{s<t} h^{L+1}(s), then down the stream to g¹(t). */
+function backwardRow(stream: Stream, t: number): void {
+  const { L, S, T, c, branch, coeff, fwd, bwd, bwdCov } = stream;
+  const tS = t * S;
+  const tT = t * T;
+  const top = bwd[L + 1]!;
+  coeff.fill(c, 0, t);
+  accumulateRows(top, tS, coeff, 0, t, fwd[L + 1]!, S, S);
+  top[tS + stream.wAt]! += 1;
+  setCorrelationRow(stream, top, bwdCov[L + 1]!, t);
+  for (let l = L; l >= 1; l--) {
+    const upper = bwd[l + 1]!;
+    for (let s = 0; s < t; s++) coeff[s] = branch * (upper[tS + uAt(stream, l) + s]! + c * branch * bwdCov[l + 1]![tT + s]!);
+    copyRow(stream, bwd[l]!, upper, t);
+    accumulateRows(bwd[l]!, tS, coeff, 0, t, fwd[l]!, S, S);
+    bwd[l]![tS + rAt(stream, l) + t]! += branch;
+    setCorrelationRow(stream, bwd[l]!, bwdCov[l]!, t);
+  }
+}
+
+/** h¹(t) = u⁰(t) + Σ_{s≤t} (R_ζ + η₀γ₀ Č_ζ)(t, s) g¹(s), then up the stream to h^{L+1}(t). */
+function forwardRow(stream: Stream, t: number): void {
+  const { L, S, T, c, branch, coeff, fwd, bwd, fwdCov, block } = stream;
+  const tS = t * S;
+  const tT = t * T;
+  for (let s = 0; s <= t; s++) coeff[s] = block.zetaResponse[tT + s]! + (s < t ? c * block.zetaCovariance[tT + s]! : 0);
+  accumulateRows(fwd[1]!, tS, coeff, 0, t + 1, bwd[1]!, S, S);
+  fwd[1]![tS + t]! += 1; // u⁰ sits at offset 0
+  setCorrelationRow(stream, fwd[1]!, fwdCov[1]!, t);
+  for (let l = 1; l <= L; l++) {
+    const lower = fwd[l]!;
+    for (let s = 0; s <= t; s++) coeff[s] = branch * (lower[tS + rAt(stream, l) + s]! + (s < t ? c * branch * fwdCov[l]![tT + s]! : 0));
+    copyRow(stream, fwd[l + 1]!, lower, t);
+    accumulateRows(fwd[l + 1]!, tS, coeff, 0, t + 1, bwd[l + 1]!, S, S);
+    fwd[l + 1]![tS + uAt(stream, l) + t]! += branch;
+    setCorrelationRow(stream, fwd[l + 1]!, fwdCov[l + 1]!, t);
+  }
 }
