@@ -101,6 +101,94 @@ function columnsOf(m: Matrix64, from: number, count: number): Matrix64 {
   return out;
 }
 
+/** The fit's inputs as n-row matrices, checked against each other. */
+interface CheckedInputs {
+  n: number;
+  y?: Matrix64;
+  f0?: Matrix64;
+  /** u = y − f0. */
+  residual?: Matrix64;
+  design?: Matrix64;
+  /** Θ(x*, X)ᵀ (n×n*). */
+  crossT?: Matrix64;
+  f0Nonzero: boolean;
+}
+
+/** What the spectrum gives: the eigenvalues and the projections onto the eigenvectors. */
+interface Projected {
+  values: Float64Array;
+  c: Matrix64;
+  z?: Matrix64;
+  cross?: Matrix64;
+  f0Projections?: Matrix64;
+  expand?: (v: Matrix64) => Matrix64;
+  eigenvectors?: Matrix64;
+}
+
+function checkedInputs(input: SpectralFitInput, kernel: Matrix64 | undefined): CheckedInputs {
+  const n = kernel ? kernel.rows : input.spectrum!.values.length;
+  if (n < 3) throw new MixedModelInputError(`fitSpectral: n = ${n} points; the model needs at least 3`);
+  const projectionsOnly = input.spectrum !== undefined && !('vectors' in input.spectrum);
+  if (input.y === undefined && !projectionsOnly) throw new MixedModelInputError('fitSpectral: targets `y` are required');
+  const y = input.y === undefined ? undefined : asColumns(input.y, n, 'y');
+  const f0 = input.f0 === undefined ? undefined : asColumns(input.f0, n, 'f0');
+  if (y && f0 && f0.cols !== y.cols) throw new MixedModelInputError(`f0 has ${f0.cols} outputs but y has ${y.cols}; they must match`);
+  const residual = y ? y.clone() : undefined;
+  if (residual && f0) for (let k = 0; k < residual.data.length; k++) residual.data[k]! -= f0.data[k]!;
+  const design = input.design === undefined ? undefined : asColumns(input.design, n, 'design X');
+  const cross = input.crossKernel === undefined ? undefined : toMatrix64(input.crossKernel);
+  if (cross && cross.cols !== n) {
+    throw new MixedModelInputError(`crossKernel Θ(x*, X) has ${cross.cols} columns but n = ${n}; it must be n*×n`);
+  }
+  const crossT = cross ? asColumns(cross.transpose(), n, 'crossKernel') : undefined;
+  return { n, y, f0, residual, design, crossT, f0Nonzero: f0 !== undefined && f0.data.some((v) => v !== 0) };
+}
+
+/** One eigendecomposition of Θ, with u, f0, X and the cross-kernel projected in the same pass. */
+function projectedFromKernel(kernel: Matrix64, inputs: CheckedInputs): Projected {
+  const { n, residual, f0, design, crossT, f0Nonzero } = inputs;
+  if (kernel.cols !== n) throw new MixedModelInputError(`kernel must be square, got ${kernel.rows}×${kernel.cols}`);
+  const blocks = [residual!, ...(f0Nonzero ? [f0!] : []), ...(design ? [design] : []), ...(crossT ? [crossT] : [])];
+  const eig = eigSym(kernel, { vectors: hstack(blocks), expandable: true });
+  let offset = 0;
+  const take = (count: number) => {
+    const m = columnsOf(eig.projections!, offset, count);
+    offset += count;
+    return m;
+  };
+  const c = take(residual!.cols);
+  const f0Projections = f0Nonzero ? take(f0!.cols) : undefined;
+  const z = design ? take(design.cols) : undefined;
+  return { values: Float64Array.from(eig.values), c, f0Projections, z, cross: crossT ? take(crossT.cols) : undefined, expand: (v) => eig.expand(v) };
+}
+
+/** A given spectrum: with its eigenvectors (projections formed here) or with the projections themselves. */
+function projectedFromSpectrum(spectrum: KernelSpectrum, inputs: CheckedInputs): Projected {
+  const { n, residual, f0, design, crossT, f0Nonzero } = inputs;
+  const values = Float64Array.from(spectrum.values);
+  if ('vectors' in spectrum) {
+    const U = toMatrix64(spectrum.vectors);
+    if (U.rows !== n || U.cols !== n) throw new MixedModelInputError(`spectrum.vectors must be n×n = ${n}×${n}, got ${U.rows}×${U.cols}`);
+    const project = (b: Matrix64) => gemm(U, b, { transA: true });
+    return {
+      values,
+      c: project(residual!),
+      z: design ? project(design) : undefined,
+      cross: crossT ? project(crossT) : undefined,
+      f0Projections: f0Nonzero ? project(f0!) : undefined,
+      expand: (v) => gemm(U, v),
+      eigenvectors: U,
+    };
+  }
+  if (design) throw new MixedModelInputError('with a projections-only spectrum give designProjections (UᵀX), not design');
+  return {
+    values,
+    c: asColumns(spectrum.residualProjections, n, 'spectrum.residualProjections'),
+    z: spectrum.designProjections ? asColumns(spectrum.designProjections, n, 'spectrum.designProjections') : undefined,
+    cross: spectrum.crossProjections ? asColumns(spectrum.crossProjections, n, 'spectrum.crossProjections') : undefined,
+  };
+}
+
 /**
  * Build the spectral fit: validate, eigendecompose Θ once (projections of u, f0, X and the cross-kernel in the
  * same pass), clip tiny negative eigenvalues. Throws {@link MixedModelInputError} naming any bad input.
@@ -110,94 +198,28 @@ export function fitSpectral(input: SpectralFitInput): SpectralFit {
     throw new MixedModelInputError('fitSpectral: give exactly one of `kernel` (Θ, scaled by 1/n) or `spectrum`');
   }
   const kernel = input.kernel === undefined ? undefined : toMatrix64(input.kernel);
-  const n = kernel ? kernel.rows : input.spectrum!.values.length;
-  if (n < 3) throw new MixedModelInputError(`fitSpectral: n = ${n} points; the model needs at least 3`);
-  const projectionsOnly = input.spectrum !== undefined && !('vectors' in input.spectrum);
-  if (input.y === undefined && !projectionsOnly) throw new MixedModelInputError('fitSpectral: targets `y` are required');
-  const y = input.y === undefined ? undefined : asColumns(input.y, n, 'y');
-  const f0 = input.f0 === undefined ? undefined : asColumns(input.f0, n, 'f0');
-  if (y && f0 && f0.cols !== y.cols) {
-    throw new MixedModelInputError(`f0 has ${f0.cols} outputs but y has ${y.cols}; they must match`);
-  }
-  const residual = y ? y.clone() : undefined;
-  if (residual && f0) for (let k = 0; k < residual.data.length; k++) residual.data[k]! -= f0.data[k]!;
-  const design = input.design === undefined ? undefined : asColumns(input.design, n, 'design X');
-  const cross = input.crossKernel === undefined ? undefined : toMatrix64(input.crossKernel);
-  if (cross && cross.cols !== n) {
-    throw new MixedModelInputError(`crossKernel Θ(x*, X) has ${cross.cols} columns but n = ${n}; it must be n*×n`);
-  }
-  const crossT = cross ? asColumns(cross.transpose(), n, 'crossKernel') : undefined;
-  const f0Nonzero = f0 !== undefined && f0.data.some((v) => v !== 0);
-
-  let values: Float64Array;
-  let f0Projections: Matrix64 | undefined;
-  let expand: ((v: Matrix64) => Matrix64) | undefined;
-  let eigenvectors: Matrix64 | undefined;
-  let given: { c?: Matrix64; z?: Matrix64; cross?: Matrix64 } = {};
-  if (kernel) {
-    if (kernel.cols !== n) throw new MixedModelInputError(`kernel must be square, got ${kernel.rows}×${kernel.cols}`);
-    const blocks = [residual!, ...(f0Nonzero ? [f0!] : []), ...(design ? [design] : []), ...(crossT ? [crossT] : [])];
-    const eig = eigSym(kernel, { vectors: hstack(blocks), expandable: true });
-    values = Float64Array.from(eig.values);
-    const all = eig.projections!;
-    let offset = 0;
-    const take = (count: number) => {
-      const m = columnsOf(all, offset, count);
-      offset += count;
-      return m;
-    };
-    given.c = take(residual!.cols);
-    f0Projections = f0Nonzero ? take(f0!.cols) : undefined;
-    given = { ...given, z: design ? take(design.cols) : undefined, cross: crossT ? take(crossT.cols) : undefined };
-    expand = (v) => eig.expand(v);
-  } else {
-    const spectrum = input.spectrum!;
-    values = Float64Array.from(spectrum.values);
-    if ('vectors' in spectrum) {
-      const U = toMatrix64(spectrum.vectors);
-      if (U.rows !== n || U.cols !== n) {
-        throw new MixedModelInputError(`spectrum.vectors must be n×n = ${n}×${n}, got ${U.rows}×${U.cols}`);
-      }
-      const project = (b: Matrix64) => gemm(U, b, { transA: true });
-      f0Projections = f0Nonzero ? project(f0!) : undefined;
-      expand = (v) => gemm(U, v);
-      eigenvectors = U;
-      given = {
-        c: project(residual!),
-        z: design ? project(design) : undefined,
-        cross: crossT ? project(crossT) : undefined,
-      };
-    } else {
-      given = {
-        c: asColumns(spectrum.residualProjections, n, 'spectrum.residualProjections'),
-        z: spectrum.designProjections ? asColumns(spectrum.designProjections, n, 'spectrum.designProjections') : undefined,
-        cross: spectrum.crossProjections ? asColumns(spectrum.crossProjections, n, 'spectrum.crossProjections') : undefined,
-      };
-      if (design) throw new MixedModelInputError('with a projections-only spectrum give designProjections (UᵀX), not design');
-    }
-  }
-  const { eigenvalues, mostNegative } = clipEigenvalues(values, input.negativeEigenvalueTolerance);
-  const c = given.c!;
-  if (c.data.every((v) => v === 0)) {
-    throw new MixedModelInputError('u = y − f0 is identically zero: there is nothing to fit (check y and f0)');
-  }
-  if (given.z) {
-    assertFullColumnRank(given.z);
-    assertResidualOutsideDesign(c, given.z);
+  const inputs = checkedInputs(input, kernel);
+  const projected = kernel ? projectedFromKernel(kernel, inputs) : projectedFromSpectrum(input.spectrum!, inputs);
+  const { eigenvalues, mostNegative } = clipEigenvalues(projected.values, input.negativeEigenvalueTolerance);
+  const { c, z } = projected;
+  if (c.data.every((v) => v === 0)) throw new MixedModelInputError('u = y − f0 is identically zero: there is nothing to fit (check y and f0)');
+  if (z) {
+    assertFullColumnRank(z);
+    assertResidualOutsideDesign(c, z);
   }
   return {
-    n,
+    n: inputs.n,
     outputs: c.cols,
     eigenvalues,
     mostNegativeEigenvalue: mostNegative,
     residualProjections: c,
-    designProjections: given.z,
-    f0Projections,
-    crossProjections: given.cross,
-    y,
-    f0,
-    expand,
-    eigenvectors,
+    designProjections: z,
+    f0Projections: projected.f0Projections,
+    crossProjections: projected.cross,
+    y: inputs.y,
+    f0: inputs.f0,
+    expand: projected.expand,
+    eigenvectors: projected.eigenvectors,
   };
 }
 
