@@ -78,11 +78,11 @@ export function applyActivation(activation: Activation, z: tf.Tensor): tf.Tensor
 }
 
 /**
- * ∂L/∂z = ∂L/∂a ⊙ φ′(z) for a = φ(z), in float32: the closed-form derivatives of `scalarActivation`, for
- * hand-written backpropagation through `applyActivation`. tanh and sigmoid differentiate from their output a
- * (as TF.js's own gradients do, with no second pass of φ); the others from z.
+ * ∂L/∂z = ∂L/∂a ⊙ φ′(z) for a = φ(z), from z alone, in float32: the closed-form derivatives of `scalarActivation`, for
+ * hand-written backpropagation through `applyActivation`. tanh and sigmoid use e^{−|z|} forms rather than the
+ * output: 1 − a² and a(1 − a) are 0 in float32 once a rounds to ±1 (|z| ≳ 9 and 17), while φ′ is representable.
  */
-export function activationBackward(activation: Activation, z: tf.Tensor, a: tf.Tensor, upstream: tf.Tensor): tf.Tensor {
+export function activationBackward(activation: Activation, z: tf.Tensor, upstream: tf.Tensor): tf.Tensor {
   switch (activation.name) {
     case 'relu':
       return tf.mul(upstream, tf.step(z));
@@ -91,7 +91,7 @@ export function activationBackward(activation: Activation, z: tf.Tensor, a: tf.T
     case 'erf':
       return tf.mul(upstream, tf.mul(TWO_OVER_SQRT_PI, tf.exp(tf.neg(tf.square(z)))));
     case 'tanh':
-      return tf.mul(upstream, tf.sub(1, tf.square(a)));
+      return tf.mul(upstream, tf.mul(4, logisticDensity(tf.mul(2, z))));
     case 'gelu': {
       // Φ(z) + z·φ(z), with φ(z) = e^{−z²/2}/√(2π).
       const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.div(z, Math.SQRT2))));
@@ -99,10 +99,16 @@ export function activationBackward(activation: Activation, z: tf.Tensor, a: tf.T
       return tf.mul(upstream, tf.add(cdf, tf.mul(z, pdf)));
     }
     case 'sigmoid':
-      return tf.mul(upstream, tf.mul(a, tf.sub(1, a)));
+      return tf.mul(upstream, logisticDensity(z));
     case 'identity':
       return upstream;
   }
+}
+
+/** σ′(x) = e^{−|x|}/(1 + e^{−|x|})²: no underflow where σ(x) rounds to 0 or 1 (tanh′(z) = 4σ′(2z)). */
+function logisticDensity(x: tf.Tensor): tf.Tensor {
+  const e = tf.exp(tf.neg(tf.abs(x)));
+  return tf.div(e, tf.square(tf.add(1, e)));
 }
 
 export function activationLabel(activation: Activation): string {

@@ -45,7 +45,7 @@ export function denseLossGradients(
   const plans = network.plans;
   const last = records[records.length - 1]!;
   const residual = tf.mul(tf.sub(last.output, targets), scale / x.shape[0]);
-  let delta = activationBackward(plans[plans.length - 1]!.activation, last.preActivation, last.output, residual) as tf.Tensor2D;
+  let delta = activationBackward(plans[plans.length - 1]!.activation, last.preActivation, residual) as tf.Tensor2D;
   const gradients: tf.Tensor[][] = [];
   for (let l = records.length - 1; l >= 0; l--) {
     const { weightScale, biasScale } = plans[l]!;
@@ -55,7 +55,7 @@ export function denseLossGradients(
     if (l > 0) {
       const upstream = tf.matMul(delta, record.scaledKernel, false, true);
       const below = records[l - 1]!;
-      delta = activationBackward(plans[l - 1]!.activation, below.preActivation, below.output, upstream) as tf.Tensor2D;
+      delta = activationBackward(plans[l - 1]!.activation, below.preActivation, upstream) as tf.Tensor2D;
     }
   }
   return gradients.flat();
