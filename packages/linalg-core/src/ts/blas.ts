@@ -11,21 +11,26 @@ const K_BLOCK = 256;
 const N_BLOCK = 256;
 const SLIVER = 4;
 
-/** C (m×n) += A (m×k) · B (k×n); element (i, j) of X lives at x[xOff + i·ldx + j]. */
-export function multiplyAdd(
-  m: number,
-  n: number,
-  k: number,
-  a: Float64Array,
-  aOff: number,
-  lda: number,
-  b: Float64Array,
-  bOff: number,
-  ldb: number,
-  c: Float64Array,
-  cOff: number,
-  ldc: number,
-): void {
+/** The dimensions of C (m×n) += A (m×k) · B (k×n). */
+export interface GemmShape {
+  m: number;
+  n: number;
+  k: number;
+}
+
+/** A row-major block used in place: element (i, j) lives at data[offset + i·ld + j]. */
+export interface StridedOperand {
+  data: Float64Array;
+  offset: number;
+  ld: number;
+}
+
+/** C (m×n) += A (m×k) · B (k×n), each operand a strided block. */
+export function multiplyAdd(shape: GemmShape, aOp: StridedOperand, bOp: StridedOperand, cOp: StridedOperand): void {
+  const { m, n, k } = shape;
+  const { data: a, offset: aOff, ld: lda } = aOp;
+  const { data: b, offset: bOff, ld: ldb } = bOp;
+  const { data: c, offset: cOff, ld: ldc } = cOp;
   if (m === 0 || n === 0 || k === 0) return;
   const packed = new Float64Array(Math.min(k, K_BLOCK) * Math.ceil(Math.min(n, N_BLOCK) / SLIVER) * SLIVER);
   for (let p0 = 0; p0 < k; p0 += K_BLOCK) {
@@ -130,26 +135,28 @@ export function productChunk(
   chunk: number,
   byRows: boolean,
   step: number,
-  m: number,
-  n: number,
-  k: number,
-  a: Float64Array,
-  aOff: number,
-  lda: number,
-  b: Float64Array,
-  bOff: number,
-  ldb: number,
-  c: Float64Array,
-  cOff: number,
-  ldc: number,
+  shape: GemmShape,
+  a: StridedOperand,
+  b: StridedOperand,
+  c: StridedOperand,
 ): void {
   const start = chunk * step;
   if (byRows) {
-    const rows = Math.min(step, m - start);
-    multiplyAdd(rows, n, k, a, aOff + start * lda, lda, b, bOff, ldb, c, cOff + start * ldc, ldc);
+    const rows = Math.min(step, shape.m - start);
+    multiplyAdd(
+      { m: rows, n: shape.n, k: shape.k },
+      { data: a.data, offset: a.offset + start * a.ld, ld: a.ld },
+      b,
+      { data: c.data, offset: c.offset + start * c.ld, ld: c.ld },
+    );
   } else {
-    const cols = Math.min(step, n - start);
-    multiplyAdd(m, cols, k, a, aOff, lda, b, bOff + start, ldb, c, cOff + start, ldc);
+    const cols = Math.min(step, shape.n - start);
+    multiplyAdd(
+      { m: shape.m, n: cols, k: shape.k },
+      a,
+      { data: b.data, offset: b.offset + start, ld: b.ld },
+      { data: c.data, offset: c.offset + start, ld: c.ld },
+    );
   }
 }
 

@@ -79,13 +79,13 @@ export function gemm(
   const inner = transA ? aRows : aCols;
   const p = transB ? bRows : bCols;
   const c = new Float64Array(m * p);
-  multiplyAdd(m, p, inner, opA, 0, inner, opB, 0, p, c, 0, p);
+  multiplyAdd({ m, n: p, k: inner }, { data: opA, offset: 0, ld: inner }, { data: opB, offset: 0, ld: p }, { data: c, offset: 0, ld: p });
   return c;
 }
 
 /** A·Aᵀ for A m×k through the blocked kernel; c_ij and c_ji come out bitwise equal (same sums). */
 export function syrk(a: Float64Array, m: number, k: number): Float64Array {
   const c = new Float64Array(m * m);
-  multiplyAdd(m, m, k, a, 0, k, transpose(a, m, k), 0, m, c, 0, m);
+  multiplyAdd({ m, n: m, k }, { data: a, offset: 0, ld: k }, { data: transpose(a, m, k), offset: 0, ld: m }, { data: c, offset: 0, ld: m });
   return c;
 }

@@ -44,7 +44,12 @@ describe('worker threads', () => {
     const b = sharedCopy(gaussianMatrix(k, n + 5, 2).data);
     const c0 = gaussianMatrix(m + 1, n + 3, 3).data;
     const product = (c: Float64Array, multiply: typeof multiplyAdd): Float64Array => {
-      multiply(m, n, k, a, 2 * (k + 1) + 1, k + 1, b, 5, n + 5, c, n + 3 + 3, n + 3);
+      multiply(
+        { m, n, k },
+        { data: a, offset: 2 * (k + 1) + 1, ld: k + 1 },
+        { data: b, offset: 5, ld: n + 5 },
+        { data: c, offset: n + 3 + 3, ld: n + 3 },
+      );
       return c;
     };
     const { threaded, serial } = withAndWithoutThreads(() => product(sharedCopy(c0), parallelMultiplyAdd));
@@ -101,7 +106,7 @@ a.forEach((_, i) => (a[i] = Math.sin(i)));
 b.forEach((_, i) => (b[i] = Math.cos(i)));
 const product = () => {
   const c = sharedFloat64(n * n);
-  parallelMultiplyAdd(n, n, n, a, 0, n, b, 0, n, c, 0, n);
+  parallelMultiplyAdd({ m: n, n, k: n }, { data: a, offset: 0, ld: n }, { data: b, offset: 0, ld: n }, { data: c, offset: 0, ld: n });
   return c;
 };
 setWorkerCount(1);

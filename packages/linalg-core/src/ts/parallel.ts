@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { multiplyAdd, productChunk } from './blas.js';
+import { type GemmShape, type StridedOperand, multiplyAdd, productChunk } from './blas.js';
 import { fusedUpdateAndProduct } from './tridiagonal-kernels.js';
 import {
   CHUNKS, CLAIM, CLAIM_BITS, CONTROL_WORDS, COUNTER_WORDS, DEAD, DIE, DIE_NOTIFYING, DIE_SILENTLY, DONE, FAILED, FINISHED,
@@ -142,23 +142,12 @@ function isShared(x: Float64Array): boolean {
 }
 
 /** C (m×n) += A (m×k) · B (k×n) as `multiplyAdd`, on worker threads when it pays and the operands allow. */
-export function parallelMultiplyAdd(
-  m: number,
-  n: number,
-  k: number,
-  a: Float64Array,
-  aOff: number,
-  lda: number,
-  b: Float64Array,
-  bOff: number,
-  ldb: number,
-  c: Float64Array,
-  cOff: number,
-  ldc: number,
-): void {
-  const pool = workerLimit > 0 && m * n * k >= PARALLEL_MIN_WORK && [a, b, c].every(isShared) ? startedWorkers() : [];
+export function parallelMultiplyAdd(shape: GemmShape, a: StridedOperand, b: StridedOperand, c: StridedOperand): void {
+  const { m, n, k } = shape;
+  const pool =
+    workerLimit > 0 && m * n * k >= PARALLEL_MIN_WORK && [a, b, c].every((x) => isShared(x.data)) ? startedWorkers() : [];
   if (pool.length === 0) {
-    multiplyAdd(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    multiplyAdd(shape, a, b, c);
     return;
   }
   // Chunks are bands of rows of C, or for a short C bands of columns, so that no chunk packs the
@@ -170,14 +159,12 @@ export function parallelMultiplyAdd(
   const chunks = Math.ceil((byRows ? m : n) / step);
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
   control[CHUNKS] = chunks;
-  const [aAt, bAt, cAt] = [a.byteOffset / 8 + aOff, b.byteOffset / 8 + bOff, c.byteOffset / 8 + cOff];
+  // Workers see whole buffers, so offsets count from each buffer's start.
+  const [aAt, bAt, cAt] = [a, b, c].map((x) => ({ buffer: x.data.buffer, offset: x.data.byteOffset / 8 + x.offset, ld: x.ld }));
   for (const { worker } of pool) {
-    worker.postMessage({
-      kind: 'product', control: control.buffer, byRows, step, m, n, k,
-      a: a.buffer, aOff: aAt, lda, b: b.buffer, bOff: bAt, ldb, c: c.buffer, cOff: cAt, ldc,
-    });
+    worker.postMessage({ kind: 'product', control: control.buffer, byRows, step, shape: { m, n, k }, a: aAt, b: bAt, c: cAt });
   }
-  claimChunks(control, 0, (chunk) => productChunk(chunk, byRows, step, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
+  claimChunks(control, 0, (chunk) => productChunk(chunk, byRows, step, shape, a, b, c));
   awaitChunks(control, chunks, 'a matrix product', pool);
 }
 

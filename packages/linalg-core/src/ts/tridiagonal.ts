@@ -159,7 +159,12 @@ function applyBlock(t: Tridiagonal, k0: number, k1: number, x: Float64Array, col
   }
   const tri = blockFactor(vt, tau, k0, b, rows);
   const w = sharedFloat64(b * cols);
-  parallelMultiplyAdd(b, cols, rows, vt, 0, rows, x, first * cols, cols, w, 0, cols);
+  parallelMultiplyAdd(
+    { m: b, n: cols, k: rows },
+    { data: vt, offset: 0, ld: rows },
+    { data: x, offset: first * cols, ld: cols },
+    { data: w, offset: 0, ld: cols },
+  );
   // W ← T W in place: row i of T W uses rows i… of W only.
   for (let i = 0; i < b; i++) {
     const oi = i * cols;
@@ -172,7 +177,12 @@ function applyBlock(t: Tridiagonal, k0: number, k1: number, x: Float64Array, col
       for (let c = 0; c < cols; c++) w[oi + c]! += til * w[ol + c]!;
     }
   }
-  parallelMultiplyAdd(rows, cols, b, minusV, 0, b, w, 0, cols, x, first * cols, cols);
+  parallelMultiplyAdd(
+    { m: rows, n: cols, k: b },
+    { data: minusV, offset: 0, ld: b },
+    { data: w, offset: 0, ld: cols },
+    { data: x, offset: first * cols, ld: cols },
+  );
 }
 
 /**

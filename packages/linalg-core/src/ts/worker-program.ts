@@ -82,13 +82,10 @@ function chunkDone(counters: Int32Array): void {
 function handlersSource(): string {
   return `
 function product(task) {
-  const a = new Float64Array(task.a);
-  const b = new Float64Array(task.b);
-  const c = new Float64Array(task.c);
+  const [a, b, c] = [task.a, task.b, task.c].map((x) => ({ data: new Float64Array(x.buffer), offset: x.offset, ld: x.ld }));
   const control = new Int32Array(task.control);
   claimChunks(control, 0, (chunk) => {
-    productChunk(chunk, task.byRows, task.step, task.m, task.n, task.k,
-      a, task.aOff, task.lda, b, task.bOff, task.ldb, c, task.cOff, task.ldc);
+    productChunk(chunk, task.byRows, task.step, task.shape, a, b, c);
     chunkDone(counters);
   }, state);
 }
