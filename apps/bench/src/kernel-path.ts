@@ -1,5 +1,6 @@
 import { Matrix64, seededPermutation } from '@duality/linalg-core';
 import { fitSpectral, gcvTime, looTime, oracleTime, pathAt, predictAt, twoStageDecision, type SpectralFit } from '@duality/mixed-model';
+import { toTrainingScale } from '@duality/ntk';
 
 /**
  * Every stopping rule on the kernel path (the linearised network), in closed form from eigendecompositions: what a
@@ -51,8 +52,9 @@ export interface KernelRulesResult {
   lambda1: number;
 }
 
+/** raw/n through ntk's one scaling helper (n: the training rows of the fit the kernel feeds). */
 function scaled(raw: Matrix64, n: number): Matrix64 {
-  return new Matrix64(raw.rows, raw.cols, raw.data.map((v) => v / n));
+  return toTrainingScale({ kind: 'ntk', matrix: raw, scale: 'raw', n }).matrix;
 }
 
 function pick(m: Matrix64, rows: readonly number[], cols: readonly number[]): Matrix64 {

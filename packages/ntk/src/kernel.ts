@@ -17,10 +17,13 @@ export interface Kernel {
   n: number;
 }
 
-/** The kernel on the training scale Θ = raw/n (math.md §0). Idempotent: a scaled kernel comes back as is. */
-export function toTrainingScale(kernel: Kernel): Kernel {
+/**
+ * The kernel on the training scale Θ = raw/n (math.md §0). Idempotent: a scaled kernel comes back as is. With
+ * `inPlace` the raw matrix itself is divided (no n×n copy; the raw kernel is then gone).
+ */
+export function toTrainingScale(kernel: Kernel, options: { inPlace?: boolean } = {}): Kernel {
   if (kernel.scale === 'per-sample-1/n') return kernel;
-  const matrix = kernel.matrix.clone();
+  const matrix = options.inPlace ? kernel.matrix : kernel.matrix.clone();
   const data = matrix.data;
   for (let i = 0; i < data.length; i++) data[i]! /= kernel.n;
   return { ...kernel, matrix, scale: 'per-sample-1/n' };

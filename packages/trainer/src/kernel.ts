@@ -16,15 +16,9 @@ export interface NetworkKernel {
   seconds: number;
 }
 
-/** Rows [from, to) and the first `cols` columns of m, times `factor`: one pass, one copy. */
-function scaledBlock(m: Matrix64, from: number, to: number, cols: number, factor = 1): Matrix64 {
-  const out = new Matrix64(to - from, cols);
-  for (let i = from; i < to; i++) {
-    const row = m.data.subarray(i * m.cols, i * m.cols + cols);
-    const target = out.data.subarray((i - from) * cols, (i - from + 1) * cols);
-    for (let j = 0; j < cols; j++) target[j] = row[j]! * factor;
-  }
-  return out;
+/** Rows [from, to) of m, copied (contiguous in row-major storage). */
+function rowsOf(m: Matrix64, from: number, to: number): Matrix64 {
+  return new Matrix64(to - from, m.cols, m.data.slice(from * m.cols, to * m.cols));
 }
 
 /**
@@ -49,19 +43,18 @@ export async function networkKernel(
     // One pass gives the kernel against the training rows (train rows first, then test rows) and f0 together; the
     // two blocks are contiguous, so Θ and Θ(x*, X) are views of one buffer, scaled to the training scale in place.
     const empirical = await empiricalNtk(network, all, { columns: n });
-    const raw = empirical.ntk.matrix.data;
-    for (let i = 0; i < raw.length; i++) raw[i]! /= n;
+    const scaled = toTrainingScale(empirical.ntk, { inPlace: true }).matrix.data;
     outputs = empirical.f0;
-    theta = new Matrix64(n, n, raw.subarray(0, n * n));
-    cross = xTest ? new Matrix64(nTest, n, raw.subarray(n * n)) : undefined;
+    theta = new Matrix64(n, n, scaled.subarray(0, n * n));
+    cross = xTest ? new Matrix64(nTest, n, scaled.subarray(n * n)) : undefined;
   } else {
     const kernels = analyticKernels(network.plans, x, xTest ? { xTest } : {});
     outputs = network.outputs(all);
     theta = toTrainingScale(kernels.train.ntk).matrix;
-    cross = kernels.test ? scaledBlock(kernels.test.ntk.matrix, 0, nTest, n, 1 / n) : undefined;
+    cross = kernels.test ? toTrainingScale(kernels.test.ntk).matrix : undefined;
   }
-  const f0 = scaledBlock(outputs, 0, n, outputs.cols);
-  const f0Test = xTest ? scaledBlock(outputs, n, n + nTest, outputs.cols) : undefined;
+  const f0 = rowsOf(outputs, 0, n);
+  const f0Test = xTest ? rowsOf(outputs, n, n + nTest) : undefined;
   return { source, theta, cross, f0, f0Test, seconds: (performance.now() - started) / 1000 };
 }
 
