@@ -1,6 +1,7 @@
 import { Matrix64, seededPermutation } from '@duality/linalg-core';
 import { fitSpectral, gcvTime, looTime, oracleTime, pathAt, predictAt, twoStageDecision, type SpectralFit } from '@duality/mixed-model';
 import { toTrainingScale } from '@duality/ntk';
+import { DEFAULT_MAX_STEPS, VALIDATION_DEFAULTS } from '@duality/trainer';
 
 /**
  * Every stopping rule on the kernel path (the linearised network), in closed form from eigendecompositions: what a
@@ -8,11 +9,8 @@ import { toTrainingScale } from '@duality/ntk';
  * t = η·k, math.md §0; steps reported as t·λ1).
  */
 
-/** The trainer's cap on any run (its default maxSteps): "train to convergence" is this many steps at η = 1/λ1. */
-export const MAX_STEPS = 100_000;
-/** The trainer's validation defaults: hold out 20% of the training rows, stop after 20 checks without improvement. */
-const VALIDATION_FRACTION = 0.2;
-const VALIDATION_PATIENCE = 20;
+/** The trainer's cap on any run: "train to convergence" is this many steps at η = 1/λ1. */
+export const MAX_STEPS = DEFAULT_MAX_STEPS;
 
 export const RULES = ['two-stage', 'REML', 'LOO', 'validation', 'GCV', 'converge', 'oracle'] as const;
 export type RuleName = (typeof RULES)[number];
@@ -78,7 +76,7 @@ export function meanSquaredDifference(a: ArrayLike<number>, b: ArrayLike<number>
 function validationStop(task: KernelTask, learningRate: number, checkEvery: number) {
   const n = task.y.length;
   const order = seededPermutation(n, task.validationSeed);
-  const held = order.slice(0, Math.round(n * VALIDATION_FRACTION));
+  const held = order.slice(0, Math.round(n * VALIDATION_DEFAULTS.fraction));
   const kept = order.slice(held.length);
   const all = Array.from({ length: n }, (_, i) => i);
   const testRows = Array.from({ length: task.rawCross.rows }, (_, i) => i);
@@ -91,7 +89,7 @@ function validationStop(task: KernelTask, learningRate: number, checkEvery: numb
   const heldY = held.map((i) => task.y[i]!);
   const heldLoss = (steps: number) => meanSquaredDifference(predictAt(fitHeld, steps * learningRate).data, heldY);
   let best = { steps: 0, loss: heldLoss(0) };
-  for (let steps = checkEvery, since = 0; steps <= MAX_STEPS && since < VALIDATION_PATIENCE; steps += checkEvery) {
+  for (let steps = checkEvery, since = 0; steps <= MAX_STEPS && since < VALIDATION_DEFAULTS.patience; steps += checkEvery) {
     const loss = heldLoss(steps);
     if (loss < best.loss) {
       best = { steps, loss };

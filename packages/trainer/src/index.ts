@@ -22,7 +22,7 @@ export {
   type StageTwoRule,
   type StoppingTimes,
 } from './stopping-rules.js';
-export type { ValidationOptions } from './validation.js';
+export { VALIDATION_DEFAULTS, type ValidationOptions } from './validation.js';
 export {
   COMPARATORS,
   DEFAULT_MAX_STEPS,

@@ -13,6 +13,9 @@ export interface ValidationOptions {
   checkEvery?: number;
 }
 
+/** The validation comparator's defaults: hold out 20% of the training rows, stop after 20 checks without improvement. */
+export const VALIDATION_DEFAULTS = { fraction: 0.2, patience: 20 } as const;
+
 export interface ValidationStop {
   steps: number;
   /** The network at its best check, trained on the kept rows only (the caller disposes it). */
@@ -37,8 +40,8 @@ export function validationEarlyStopping(
   onProgress?: (progress: TrainingProgress) => void,
 ): ValidationStop {
   const { x, y } = data;
-  const fraction = options.fraction ?? 0.2;
-  const patience = options.patience ?? 20;
+  const fraction = options.fraction ?? VALIDATION_DEFAULTS.fraction;
+  const patience = options.patience ?? VALIDATION_DEFAULTS.patience;
   const checkEvery = options.checkEvery ?? run.defaultCheckEvery;
   const nHeld = Math.round(x.rows * fraction);
   if (!(fraction > 0 && fraction < 1) || nHeld < 1 || x.rows - nHeld < 3) {
