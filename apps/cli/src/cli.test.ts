@@ -167,4 +167,11 @@ describe('the duality process', () => {
     const stderr = (result as { stderr: string }).stderr.trim();
     expect(stderr).toBe('duality: no such file: /no/such/file.csv; check the path');
   }, 60_000);
+
+  it('ends quietly when the reader closes the pipe early (duality explain | head -1)', async () => {
+    const cmd = ['--conditions=@duality/source', '--import', 'tsx', join(root, 'apps/cli/src/main.ts'), 'explain'];
+    const result = await promisify(execFile)('bash', ['-c', `node ${cmd.map((a) => `'${a}'`).join(' ')} | head -1`], { cwd: root });
+    expect(result.stdout.trim()).toBe('p-value (exact)');
+    expect(result.stderr).not.toMatch(/EPIPE|Error/);
+  }, 60_000);
 });

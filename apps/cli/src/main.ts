@@ -3,6 +3,12 @@ import { CommanderError } from 'commander';
 import { describeFailure } from './errors.js';
 import { createProgram } from './program.js';
 
+// A reader that stops early (`duality explain | head`) closes the pipe: that ends the output, it is not a failure.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+
 try {
   await createProgram().parseAsync(process.argv);
 } catch (err) {
