@@ -8,6 +8,4 @@ export {
   type Scaling,
   type Split,
 } from './prepare.js';
-/** The split's permutation, from linalg-core (the workspace's one seeded generator). */
-export { seededPermutation } from '@duality/linalg-core';
 export { bundledDatasetNames, loadBundledDataset, type BundledDataset } from './datasets.js';

@@ -1,6 +1,6 @@
-import { normalGenerator } from '@duality/linalg-core';
+import { normalGenerator, seededPermutation } from '@duality/linalg-core';
 import { buildNetwork, initTensorflow, type InitialOutput } from '@duality/ntk';
-import { loadBundledDataset, prepareDesign, seededPermutation, type Design } from '@duality/tabular';
+import { loadBundledDataset, prepareDesign, type Design } from '@duality/tabular';
 import { analyzeTwoStage, defaultNetworkSpec, NETWORK_DEFAULTS, type FixedEffects } from '@duality/trainer';
 import type { BenchSuite, BenchTable, Invariant } from '../harness.js';
 import { binomialAcceptance } from '../statistics.js';
