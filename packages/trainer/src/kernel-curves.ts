@@ -28,21 +28,29 @@ export function gradientDescentTime(learningRate: number, largestEigenvalue: num
   return { discrete, learningRate, time };
 }
 
+/** f memoised by its argument: the stops' steps are also curve points, and a prediction costs n*×n. */
+function memoised<T>(f: (steps: number) => T): (steps: number) => T {
+  const seen = new Map<number, T>();
+  return (steps) => {
+    if (!seen.has(steps)) seen.set(steps, f(steps));
+    return seen.get(steps)!;
+  };
+}
+
 /** The kernel model's train and test losses along gradient descent. No fixed effects: the network has none. */
 export function kernelCurves(analysis: TwoStageAnalysis): KernelCurves {
   const { fit, learningRate, largestEigenvalue, kernel, test } = analysis;
   const { time } = gradientDescentTime(learningRate, largestEigenvalue);
   return {
     time,
-    trainLoss(steps) {
+    trainLoss: memoised((steps) => {
       const r = pathAt(fit, time(steps), { useDesign: false }).residualProjections.data;
       let s = 0;
       for (let i = 0; i < r.length; i++) s += r[i]! * r[i]!;
       return s / (2 * fit.n);
-    },
-    testLoss(steps) {
-      if (!test) return undefined;
-      return halfMeanSquared(predictAt(fit, time(steps), { f0New: kernel.f0Test }, { useDesign: false }), test.y);
-    },
+    }),
+    testLoss: memoised((steps) =>
+      test ? halfMeanSquared(predictAt(fit, time(steps), { f0New: kernel.f0Test }, { useDesign: false }), test.y) : undefined,
+    ),
   };
 }
