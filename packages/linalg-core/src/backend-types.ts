@@ -46,4 +46,9 @@ export interface LinalgBackend {
   ): Float64Array;
   /** A·Aᵀ for A m×k: m×m, both triangles filled. */
   syrk(a: Float64Array, m: number, k: number): Float64Array;
+  /**
+   * Householder QR A = QR of A rows×cols (rows ≥ cols), LAPACK's sign convention: Q rows×cols with orthonormal
+   * columns, R cols×cols upper triangular.
+   */
+  thinQr(a: Float64Array, rows: number, cols: number): { q: Float64Array; r: Float64Array };
 }

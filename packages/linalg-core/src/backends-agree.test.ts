@@ -8,10 +8,12 @@ import {
   choleskySolve,
   eigSym,
   gemm,
+  lowRankSpectrum,
   Matrix64,
   NotPositiveDefiniteError,
   setBackend,
   syrk,
+  thinQr,
   type BackendName,
 } from './index.js';
 import {
@@ -155,5 +157,33 @@ describe.skipIf(!lapackLoads)('the lapack and ts backends agree', () => {
     expect(maxAbsDiff(product.ts, product.lapack)).toBeLessThan(2 * k * Number.EPSILON * norm(a) * norm(b));
     const gram = onBoth(() => syrk(a));
     expect(maxAbsDiff(gram.ts, gram.lapack)).toBeLessThan(2 * a.cols * Number.EPSILON * norm(a) ** 2);
+  });
+
+  it('thin QR agrees entry by entry (both use dgeqrf\'s sign convention)', () => {
+    const a = gaussianMatrix(120, 9, 51);
+    const { lapack, ts } = onBoth(() => thinQr(a));
+    expect(maxAbsDiff(ts.r, lapack.r)).toBeLessThan(10 * a.rows * Number.EPSILON * norm(a));
+    expect(maxAbsDiff(ts.q, lapack.q)).toBeLessThan(10 * a.rows * Number.EPSILON);
+  });
+
+  it('thin QR of a rank-deficient matrix: R past the rank is rounding-determined, RᵀR = AᵀA on both', () => {
+    const a = gaussianMatrix(40, 5, 52);
+    for (let i = 0; i < 40; i++) a.set(i, 2, a.get(i, 0) - a.get(i, 1));
+    const gram = gemm(a, a, { transA: true });
+    const { lapack, ts } = onBoth(() => thinQr(a));
+    for (const { q, r } of [lapack, ts]) {
+      expect(maxAbsDiff(gemm(r, r, { transA: true }), gram)).toBeLessThan(1e-12 * norm(gram));
+      expect(maxAbsDiff(gemm(q, q, { transA: true }), Matrix64.identity(5))).toBeLessThan(1e-13);
+    }
+  });
+
+  it('lowRankSpectrum agrees: the same σ² and the same U_r diag(σ²) U_rᵀ', () => {
+    const f = gaussianMatrix(150, 12, 61);
+    const { lapack, ts } = onBoth(() => lowRankSpectrum(f));
+    expect(ts.rank).toBe(lapack.rank);
+    const top = lapack.values[0]!;
+    expect(maxAbsDiff(ts.values, lapack.values)).toBeLessThan(1e-13 * top);
+    const weighted = (s: typeof ts) => gemm(s.vectors, s.vectors, { transB: true });
+    expect(maxAbsDiff(weighted(ts), weighted(lapack))).toBeLessThan(1e-12);
   });
 });

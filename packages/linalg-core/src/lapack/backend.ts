@@ -2,6 +2,7 @@ import type { LinalgBackend } from '../backend-types.js';
 import { eigenAll, eigenProjections } from './eigen.js';
 import { mirrorLowerToUpper } from './layout.js';
 import { loadNativeLapack, type NativeLapack } from './native.js';
+import { lapackThinQr } from './qr.js';
 
 function lapackBackend(lapack: NativeLapack): LinalgBackend {
   return {
@@ -45,6 +46,8 @@ function lapackBackend(lapack: NativeLapack): LinalgBackend {
       mirrorLowerToUpper(c, m);
       return c;
     },
+
+    thinQr: (a, rows, cols) => lapackThinQr(lapack, a, rows, cols),
   };
 }
 

@@ -46,6 +46,10 @@ export interface NativeLapack {
   dstedc(n: number, d: Float64Array, e: Float64Array, z: Float64Array): void;
   /** Cholesky A = UᵀU of the column-major upper triangle in place; 0 or the 1-based failing pivot. */
   dpotrfUpper(n: number, a: Float64Array): number;
+  /** Householder QR of the column-major m×n `a` (m ≥ n) in place: R on and above the diagonal, reflectors below. */
+  dgeqrf(m: number, n: number, a: Float64Array, tau: Float64Array): void;
+  /** `a` from dgeqrf becomes the m×n Q with orthonormal columns (column-major), in place. */
+  dorgqr(m: number, n: number, a: Float64Array, tau: Float64Array): void;
 
   /** Row-major C = op(A)·op(B) (m×n, inner dimension k). */
   dgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float64Array, b: Float64Array): Float64Array;
@@ -139,6 +143,12 @@ function bind(koffi: typeof Koffi, lapackName: string, blasName: string): Native
       'double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t compzLen)');
   const dpotrf = fn(lapack,
     'void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t uploLen)');
+  const dgeqrf = fn(lapack,
+    'void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau, double *work, ' +
+      'const int *lwork, int *info)');
+  const dorgqr = fn(lapack,
+    'void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda, const double *tau, ' +
+      'double *work, const int *lwork, int *info)');
   const cblasDgemm = fn(blas,
     'void cblas_dgemm(int order, int transA, int transB, int m, int n, int k, double alpha, const double *a, ' +
       'int lda, const double *b, int ldb, double beta, double *c, int ldc)');
@@ -217,6 +227,26 @@ function bind(koffi: typeof Koffi, lapackName: string, blasName: string): Native
       dpotrf('U', int(n), a, int(n), info, 1);
       if (info[0]! < 0) checkInfo('dpotrf', info[0]!);
       return info[0]!;
+    },
+
+    dgeqrf(m, n, a, tau) {
+      const info = new Int32Array(1);
+      const call = (work: Float64Array, lwork: Int32Array): number => {
+        dgeqrf(int(m), int(n), a, int(Math.max(1, m)), tau, work, lwork, info);
+        return info[0]!;
+      };
+      const ws = query('dgeqrf', call);
+      checkInfo('dgeqrf', call(ws.work, ws.lwork));
+    },
+
+    dorgqr(m, n, a, tau) {
+      const info = new Int32Array(1);
+      const call = (work: Float64Array, lwork: Int32Array): number => {
+        dorgqr(int(m), int(n), int(n), a, int(Math.max(1, m)), tau, work, lwork, info);
+        return info[0]!;
+      };
+      const ws = query('dorgqr', call);
+      checkInfo('dorgqr', call(ws.work, ws.lwork));
     },
 
     dgemm(transA, transB, m, n, k, a, b) {

@@ -53,7 +53,8 @@ export function choleskySolve(factor: Float64Array, n: number, b: Float64Array, 
   return x;
 }
 
-function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
+/** The row-major rows×cols matrix transposed (cols×rows); also a change between row- and column-major. */
+export function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
   const t = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     const oi = i * cols;

@@ -1,0 +1,19 @@
+import { transpose } from '../ts/dense.js';
+import type { NativeLapack } from './native.js';
+
+/**
+ * Thin QR through dgeqrf + dorgqr. Row-major A (rows×cols) read column-major is Aᵀ, so A is transposed into
+ * LAPACK's layout first and Q transposed back; R is read off the upper triangle of the factored array.
+ */
+export function lapackThinQr(lapack: NativeLapack, a: Float64Array, rows: number, cols: number): { q: Float64Array; r: Float64Array } {
+  const r = new Float64Array(cols * cols);
+  if (cols === 0) return { q: new Float64Array(0), r };
+  const work = transpose(a, rows, cols); // column-major rows×cols
+  const tau = new Float64Array(cols);
+  lapack.dgeqrf(rows, cols, work, tau);
+  for (let k = 0; k < cols; k++) {
+    for (let i = 0; i <= k; i++) r[i * cols + k] = work[k * rows + i]!;
+  }
+  lapack.dorgqr(rows, cols, work, tau);
+  return { q: transpose(work, cols, rows), r };
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { LinalgInputError, Matrix64, thinQr } from './index.js';
+import { frobenius, gaussianMatrix, maxAbsDifference, naiveProduct, orthogonalityDefect } from './test-utils.js';
+
+/** Q R = A, QᵀQ = I and R upper triangular, to tolerances of order rows·‖A‖·ε. */
+function expectQr(a: Matrix64): void {
+  const { q, r } = thinQr(a);
+  const tolerance = 10 * a.rows * Number.EPSILON;
+  expect(maxAbsDifference(naiveProduct(q, r), a)).toBeLessThanOrEqual(tolerance * Math.max(frobenius(a), 1));
+  expect(orthogonalityDefect(q)).toBeLessThanOrEqual(tolerance);
+  for (let i = 0; i < r.rows; i++) for (let j = 0; j < i; j++) expect(r.get(i, j)).toBe(0);
+}
+
+describe('thinQr', () => {
+  it.each([
+    [1, 1],
+    [5, 1],
+    [50, 7],
+    [300, 40],
+    [12, 12],
+  ])('factors a random %i×%i matrix', (rows, cols) => expectQr(gaussianMatrix(rows, cols, rows + cols)));
+
+  it('keeps Q orthonormal for a rank-deficient A (a zero and a repeated column), with RᵀR = AᵀA', () => {
+    const a = gaussianMatrix(30, 4, 3);
+    for (let i = 0; i < 30; i++) {
+      a.set(i, 1, 0);
+      a.set(i, 3, a.get(i, 0));
+    }
+    expectQr(a);
+    const { r } = thinQr(a);
+    expect(maxAbsDifference(naiveProduct(r.transpose(), r), naiveProduct(a.transpose(), a))).toBeLessThan(1e-12 * frobenius(a) ** 2);
+  });
+
+  it('refuses a wide or non-finite matrix', () => {
+    expect(() => thinQr(gaussianMatrix(2, 3, 1))).toThrow(LinalgInputError);
+    expect(() => thinQr(gaussianMatrix(2, 3, 1))).toThrow(/rows ≥ cols/);
+    expect(() => thinQr(Matrix64.from([[1], [NaN]]))).toThrow(/non-finite entry NaN at \(1, 0\)/);
+  });
+});

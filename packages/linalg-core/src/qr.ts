@@ -1,0 +1,27 @@
+import { getBackend } from './backend.js';
+import { LinalgInputError } from './errors.js';
+import { Matrix64, toMatrix64, type MatrixLike } from './matrix.js';
+import { assertFinite } from './validate.js';
+
+/** A = QR: Q (rows×cols) with orthonormal columns, R (cols×cols) upper triangular. */
+export interface ThinQr {
+  readonly q: Matrix64;
+  readonly r: Matrix64;
+}
+
+/**
+ * Thin Householder QR of a tall matrix (rows ≥ cols), O(rows·cols²): Q is orthonormal to rounding whatever the
+ * conditioning of A (unlike Gram–Schmidt or a Cholesky of AᵀA), and RᵀR = AᵀA also when A is rank-deficient
+ * (the columns of Q past the rank are then some orthonormal completion). Signs follow LAPACK's dgeqrf.
+ */
+export function thinQr(a: MatrixLike): ThinQr {
+  const A = toMatrix64(a);
+  if (A.rows < A.cols) {
+    throw new LinalgInputError(
+      `thinQr: A is ${A.rows}×${A.cols}, wider than tall; a thin QR needs rows ≥ cols (factor Aᵀ instead)`,
+    );
+  }
+  assertFinite(A, 'thinQr: A');
+  const { q, r } = getBackend().thinQr(A.data, A.rows, A.cols);
+  return { q: new Matrix64(A.rows, A.cols, q), r: new Matrix64(A.cols, A.cols, r) };
+}
