@@ -80,6 +80,76 @@ function leakyReluExpectations(slope: number, a: number, b: number, c: number): 
   };
 }
 
+/** One layer's constants in the recursion Σ^{l+1} = v·E[φφ] + bv, Θ^{l+1} = Θ^l·v·E[φ′φ′] + w·E[φφ] + b (math.md §5). */
+interface LayerStep {
+  activation: Activation;
+  variance: number;
+  biasVariance: number;
+  weightContribution: number;
+  biasContribution: number;
+}
+
+function layerSteps(plans: LayerPlan[]): LayerStep[] {
+  return plans.slice(1).map((layer, l) => ({
+    activation: plans[l]!.activation,
+    variance: effectiveWeightVariance(layer),
+    biasVariance: effectiveBiasVariance(layer),
+    weightContribution: layer.weightScale * layer.weightScale * layer.fanIn,
+    biasContribution: layer.biasScale * layer.biasScale,
+  }));
+}
+
+/** Σ¹ and Θ¹ from the scaled input product xᵀx′/d, written at `index`. */
+function firstLayer(plan: LayerPlan, product: number, sigma: Float64Array, theta: Float64Array, index: number): void {
+  sigma[index] = effectiveWeightVariance(plan) * product + effectiveBiasVariance(plan);
+  theta[index] = plan.weightScale * plan.weightScale * plan.fanIn * product + plan.biasScale * plan.biasScale;
+}
+
+/**
+ * One pair's next layer, in place at `index`: from Σ(x, x) = a, Σ(x′, x′) = b and the pair's own Σ and Θ. The pair
+ * recursion and the diagonal recursion both go through here, so the diagonal is bitwise the dense kernel's.
+ */
+function nextLayer(
+  step: LayerStep,
+  a: number,
+  b: number,
+  sigma: Float64Array,
+  theta: Float64Array,
+  index: number,
+  rule: HermiteRule,
+): void {
+  const e = activationPairExpectations(step.activation, a, b, sigma[index]!, rule);
+  sigma[index] = step.variance * e.valueProduct + step.biasVariance;
+  theta[index] = theta[index]! * step.variance * e.derivativeProduct + step.weightContribution * e.valueProduct + step.biasContribution;
+}
+
+function scaledDot(x: Float64Array, y: Float64Array): number {
+  let s = 0;
+  for (let k = 0; k < x.length; k++) s += x[k]! * y[k]!;
+  return s / x.length;
+}
+
+/** Per-point Σ(x, x) entering each layer (`perLayer[l]` feeds layer l + 1), and the last layer's Σ(x, x), Θ(x, x). */
+interface DiagonalPath {
+  perLayer: Float64Array[];
+  nngp: Float64Array;
+  ntk: Float64Array;
+}
+
+/** The recursion on the pairs (x_i, x_i) alone: O(m·depth) kernel entries. */
+function diagonalPath(plans: LayerPlan[], points: Matrix64, rule: HermiteRule): DiagonalPath {
+  const m = points.rows;
+  const sigma = new Float64Array(m);
+  const theta = new Float64Array(m);
+  for (let i = 0; i < m; i++) firstLayer(plans[0]!, scaledDot(points.row(i), points.row(i)), sigma, theta, i);
+  const perLayer: Float64Array[] = [];
+  for (const step of layerSteps(plans)) {
+    perLayer.push(sigma.slice());
+    for (let i = 0; i < m; i++) nextLayer(step, sigma[i]!, sigma[i]!, sigma, theta, i, rule);
+  }
+  return { perLayer, nngp: sigma, ntk: theta };
+}
+
 /** Σ (NNGP) and Θ (NTK) between `rows` and `cols` points, layer by layer (math.md §5). */
 function propagate(
   plans: LayerPlan[],
@@ -90,47 +160,20 @@ function propagate(
 ): { nngp: Matrix64; ntk: Matrix64 } {
   const m = rows.rows;
   const n = cols.rows;
-  const d = rows.cols;
-  const first = plans[0]!;
-  const v0 = effectiveWeightVariance(first);
-  const b0 = effectiveBiasVariance(first);
-  const contribution0 = first.weightScale * first.weightScale * first.fanIn;
-  const bias0 = first.biasScale * first.biasScale;
+  const rowPath = diagonalPath(plans, rows, rule);
+  const colPath = symmetric ? rowPath : diagonalPath(plans, cols, rule);
   const sigma = new Float64Array(m * n);
   const theta = new Float64Array(m * n);
-  const dot = (x: Float64Array, y: Float64Array) => {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += x[k]! * y[k]!;
-    return s / d;
-  };
   for (let i = 0; i < m; i++) {
-    for (let j = symmetric ? i : 0; j < n; j++) {
-      const k0 = dot(rows.row(i), cols.row(j));
-      sigma[i * n + j] = v0 * k0 + b0;
-      theta[i * n + j] = contribution0 * k0 + bias0;
-    }
+    for (let j = symmetric ? i : 0; j < n; j++) firstLayer(plans[0]!, scaledDot(rows.row(i), cols.row(j)), sigma, theta, i * n + j);
   }
-  const rowDiag = Float64Array.from({ length: m }, (_, i) => v0 * dot(rows.row(i), rows.row(i)) + b0);
-  const colDiag = symmetric ? rowDiag : Float64Array.from({ length: n }, (_, j) => v0 * dot(cols.row(j), cols.row(j)) + b0);
-  for (let l = 1; l < plans.length; l++) {
-    const layer = plans[l]!;
-    const activation = plans[l - 1]!.activation;
-    const v = effectiveWeightVariance(layer);
-    const bv = effectiveBiasVariance(layer);
-    const weightContribution = layer.weightScale * layer.weightScale * layer.fanIn;
-    const biasContribution = layer.biasScale * layer.biasScale;
+  layerSteps(plans).forEach((step, l) => {
+    const rowDiag = rowPath.perLayer[l]!;
+    const colDiag = colPath.perLayer[l]!;
     for (let i = 0; i < m; i++) {
-      const a = rowDiag[i]!;
-      for (let j = symmetric ? i : 0; j < n; j++) {
-        const e = activationPairExpectations(activation, a, colDiag[j]!, sigma[i * n + j]!, rule);
-        sigma[i * n + j] = v * e.valueProduct + bv;
-        theta[i * n + j] = theta[i * n + j]! * v * e.derivativeProduct + weightContribution * e.valueProduct + biasContribution;
-      }
+      for (let j = symmetric ? i : 0; j < n; j++) nextLayer(step, rowDiag[i]!, colDiag[j]!, sigma, theta, i * n + j, rule);
     }
-    const nextDiag = (q: number) => v * activationPairExpectations(activation, q, q, q, rule).valueProduct + bv;
-    rowDiag.set(rowDiag.map(nextDiag));
-    if (!symmetric) colDiag.set(colDiag.map(nextDiag));
-  }
+  });
   if (symmetric) {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < i; j++) {
@@ -140,6 +183,10 @@ function propagate(
     }
   }
   return { nngp: new Matrix64(m, n, sigma), ntk: new Matrix64(m, n, theta) };
+}
+
+function plansOf(architecture: MlpSpec | LayerPlan[]): LayerPlan[] {
+  return Array.isArray(architecture) ? architecture : layerPlans(architecture);
 }
 
 /**
@@ -153,7 +200,7 @@ export function analyticKernels(
   xTrain: MatrixLike,
   options: AnalyticOptions = {},
 ): AnalyticKernels {
-  const plans = Array.isArray(architecture) ? architecture : layerPlans(architecture);
+  const plans = plansOf(architecture);
   const inputDim = plans[0]!.fanIn;
   const rule = gaussHermiteRule(options.quadratureOrder ?? 32);
   const train = inputMatrix(xTrain, inputDim, 'xTrain');
@@ -167,4 +214,44 @@ export function analyticKernels(
     result.test = wrap(propagate(plans, inputMatrix(options.xTest, inputDim, 'xTest'), train, false, rule));
   }
   return result;
+}
+
+export interface CrossKernelOptions {
+  /** The training-set size the kernels' 1/n will use (default: the rows of `xRows`, as for Θ(X, X_r)). */
+  n?: number;
+  /** Gauss–Hermite points per dimension for activations without a closed form (default 32). */
+  quadratureOrder?: number;
+}
+
+/**
+ * Infinite-width NNGP and NTK between two input sets, Θ_raw(xRows, xColumns) (rows × columns), e.g. training rows
+ * against landmarks for a Nyström factor: only that block is formed, never xRows × xRows. Raw scale; `n` (default the
+ * rows of xRows) is what `toTrainingScale` divides by.
+ */
+export function analyticCrossKernel(
+  architecture: MlpSpec | LayerPlan[],
+  xRows: MatrixLike,
+  xColumns: MatrixLike,
+  options: CrossKernelOptions = {},
+): KernelPair {
+  const plans = plansOf(architecture);
+  const rows = inputMatrix(xRows, plans[0]!.fanIn, 'xRows');
+  const columns = inputMatrix(xColumns, plans[0]!.fanIn, 'xColumns');
+  const n = options.n ?? rows.rows;
+  const k = propagate(plans, rows, columns, false, gaussHermiteRule(options.quadratureOrder ?? 32));
+  return { nngp: { kind: 'nngp', matrix: k.nngp, scale: 'raw', n }, ntk: { kind: 'ntk', matrix: k.ntk, scale: 'raw', n } };
+}
+
+/**
+ * The diagonals Σ_raw(x_i, x_i) and Θ_raw(x_i, x_i) by the per-point recursion: O(n) kernel entries, equal to the
+ * dense kernels' diagonals. With a low-rank factor they give the exact trace (math.md §6).
+ */
+export function analyticDiagonal(
+  architecture: MlpSpec | LayerPlan[],
+  x: MatrixLike,
+  options: { quadratureOrder?: number } = {},
+): { nngp: Float64Array; ntk: Float64Array } {
+  const plans = plansOf(architecture);
+  const { nngp, ntk } = diagonalPath(plans, inputMatrix(x, plans[0]!.fanIn, 'x'), gaussHermiteRule(options.quadratureOrder ?? 32));
+  return { nngp, ntk };
 }

@@ -140,7 +140,7 @@ describe('the blocked Gram accumulation', () => {
     const a = new Matrix64(n, 4, Float64Array.from({ length: n * 4 }, (_, i) => Math.sin(i + 1)));
     const g = new Matrix64(n, 3, Float64Array.from({ length: n * 3 }, (_, i) => Math.cos(2 * i)));
     const blocked = new Float64Array(n * n).fill(0.5);
-    accumulateLayer(blocked, a, g, { weight: 1.7, bias: 0.3 }, n, 4);
+    accumulateLayer(blocked, a, g, { weight: 1.7, bias: 0.3 }, { a, g }, 4);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
         let aa = 0;

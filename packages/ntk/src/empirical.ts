@@ -27,7 +27,8 @@ export interface EmpiricalNtk {
   backend: TfBackendInfo;
 }
 
-function selectedOutputs(network: DenseNetwork, output: number | 'mean' | undefined): number[] {
+/** The outputs whose kernels are averaged: all for 'mean' (default), else the one given (checked). */
+export function selectedOutputs(network: DenseNetwork, output: number | 'mean' | undefined): number[] {
   const k = network.outputDim;
   if (output === undefined || output === 'mean') return Array.from({ length: k }, (_, o) => o);
   if (!Number.isInteger(output) || output < 0 || output >= k) {
@@ -50,46 +51,68 @@ function blockRows(n: number): number {
   return Math.max(64, Math.floor(2 ** 20 / n));
 }
 
+/** The parameterisation's multipliers of a layer's weight block (A Aᵀ) and bias block (1 1ᵀ). */
+export interface LayerFactors {
+  weight: number;
+  bias: number;
+}
+
+/** Rows [from, to) of m as a view (no copy). */
+export function rowBlock(m: Matrix64, from: number, to: number): Matrix64 {
+  return new Matrix64(to - from, m.cols, m.data.subarray(from * m.cols, to * m.cols));
+}
+
 /**
- * kernel += (weightFactor·A A₀ᵀ + biasFactor) ⊙ (G G₀ᵀ), A₀ and G₀ the first `columns` rows of A and G (kernel is
- * n × columns), one block of rows at a time (linalg-core's gemm: BLAS when it loads), so the peak memory is the kernel
- * itself plus two row blocks.
+ * kernel += (weightFactor·A A₀ᵀ + biasFactor) ⊙ (G G₀ᵀ), where A₀, G₀ are the column points' layer inputs and
+ * gradients (default: A and G themselves; the first rows for a train-then-test kernel, landmark rows for Nyström),
+ * so kernel is rows(A) × rows(A₀). One block of rows at a time (linalg-core's gemm: BLAS when it loads): the peak
+ * memory is the kernel itself plus two row blocks.
  */
 export function accumulateLayer(
   kernel: Float64Array,
   a: Matrix64,
   g: Matrix64,
-  factors: { weight: number; bias: number },
-  columns = a.rows,
-  step = blockRows(columns),
+  factors: LayerFactors,
+  columns: { a: Matrix64; g: Matrix64 } = { a, g },
+  step = blockRows(columns.a.rows),
 ): void {
-  const rowsOf = (m: Matrix64, from: number, to: number) => new Matrix64(to - from, m.cols, m.data.subarray(from * m.cols, to * m.cols));
-  const a0 = rowsOf(a, 0, columns);
-  const g0 = rowsOf(g, 0, columns);
+  const width = columns.a.rows;
   for (let r0 = 0; r0 < a.rows; r0 += step) {
     const r1 = Math.min(a.rows, r0 + step);
-    const inputs = gemm(rowsOf(a, r0, r1), a0, { transB: true }).data;
-    const gradients = gemm(rowsOf(g, r0, r1), g0, { transB: true }).data;
-    const offset = r0 * columns;
+    const inputs = gemm(rowBlock(a, r0, r1), columns.a, { transB: true }).data;
+    const gradients = gemm(rowBlock(g, r0, r1), columns.g, { transB: true }).data;
+    const offset = r0 * width;
     for (let ij = 0; ij < inputs.length; ij++) kernel[offset + ij]! += (factors.weight * inputs[ij]! + factors.bias) * gradients[ij]!;
   }
 }
 
+/** diagonal_i += (weightFactor·‖a_i‖² + biasFactor)·‖g_i‖²: the same layer term on the pairs (x_i, x_i) alone, O(n·width). */
+export function accumulateDiagonal(diagonal: Float64Array, a: Matrix64, g: Matrix64, factors: LayerFactors): void {
+  const squaredNorm = (v: Float64Array) => v.reduce((s, t) => s + t * t, 0);
+  for (let i = 0; i < a.rows; i++) diagonal[i]! += (factors.weight * squaredNorm(a.row(i)) + factors.bias) * squaredNorm(g.row(i));
+}
+
+/** One layer's float64 inputs A_{l−1} and pre-activation gradients G_l for one of the selected outputs. */
+export interface LayerTerms {
+  /** Position in the list of selected outputs. */
+  output: number;
+  inputs: Matrix64;
+  gradients: Matrix64;
+  factors: LayerFactors;
+}
+
 /**
- * The empirical NTK without forming J (math.md §5): one batched forward and backward pass of Σ_i f_o(x_i)
- * per output o gives each layer's inputs A_{l−1} and pre-activation gradients G_l; then
- * J Jᵀ = Σ_l weightScale_l²·(A_{l−1}A_{l−1}ᵀ) ⊙ (G_l G_lᵀ) + biasScale_l²·(G_l G_lᵀ), all in float64
- * (Gram products by linalg-core's gemm, a block of rows at a time). Cost O(n² Σ widths) plus one pass per output.
+ * One batched forward and backward pass of Σ_i f_o(x_i) per output o, then each layer's A_{l−1} and G_l handed to
+ * `visit` in float64, one (layer, output) at a time (so only one pair of float64 copies is alive). Returns the outputs
+ * at the current weights (n × outputDim). Every empirical kernel here is built from these terms.
  */
-export async function empiricalNtk(network: DenseNetwork, x: MatrixLike, options: EmpiricalOptions = {}): Promise<EmpiricalNtk> {
-  const backend = await initTensorflow();
-  const input = inputMatrix(x, network.inputDim, 'x');
-  const outputs = selectedOutputs(network, options.output);
+export async function layerPass(
+  network: DenseNetwork,
+  input: Matrix64,
+  outputs: number[],
+  visit: (terms: LayerTerms) => void,
+): Promise<Matrix64> {
   const n = input.rows;
-  const columns = options.columns ?? n;
-  if (!(Number.isInteger(columns) && columns >= 1 && columns <= n)) {
-    throw new KernelInputError(`columns must be an integer from 1 to the ${n} rows of x, got ${columns}`);
-  }
   const plans = network.plans;
   const xTensor = float32Tensor(input);
   const layerInputs: tf.Tensor2D[] = [];
@@ -109,21 +132,43 @@ export async function empiricalNtk(network: DenseNetwork, x: MatrixLike, options
       tf.dispose(shifts);
       gradientsPerOutput.push(grads);
     }
-    const kernel = new Float64Array(n * columns);
     for (let l = 0; l < plans.length; l++) {
       const plan = plans[l]!;
       const inputs = await matrixOf(layerInputs[l]!);
       const factors = { weight: plan.weightScale * plan.weightScale, bias: plan.biasScale * plan.biasScale };
-      for (const grads of gradientsPerOutput) accumulateLayer(kernel, inputs, await matrixOf(grads[l]! as tf.Tensor2D), factors, columns);
+      for (const [output, grads] of gradientsPerOutput.entries()) {
+        visit({ output, inputs, gradients: await matrixOf(grads[l]! as tf.Tensor2D), factors });
+      }
     }
-    const count = outputs.length;
-    if (count > 1) for (let i = 0; i < kernel.length; i++) kernel[i]! /= count;
-    const f0 = new Matrix64(n, network.outputDim, await float64Of(outputTensor!));
-    return { ntk: { kind: 'ntk', matrix: new Matrix64(n, columns, kernel), scale: 'raw', n: columns }, f0, backend };
+    return new Matrix64(n, network.outputDim, await float64Of(outputTensor!));
   } finally {
     tf.dispose([xTensor, ...layerInputs, ...gradientsPerOutput.flat()]);
     if (outputTensor) outputTensor.dispose();
   }
+}
+
+/**
+ * The empirical NTK without forming J (math.md §5): one batched forward and backward pass of Σ_i f_o(x_i)
+ * per output o gives each layer's inputs A_{l−1} and pre-activation gradients G_l; then
+ * J Jᵀ = Σ_l weightScale_l²·(A_{l−1}A_{l−1}ᵀ) ⊙ (G_l G_lᵀ) + biasScale_l²·(G_l G_lᵀ), all in float64
+ * (Gram products by linalg-core's gemm, a block of rows at a time, via `layerPass`). Cost O(n² Σ widths) plus one pass per output.
+ */
+export async function empiricalNtk(network: DenseNetwork, x: MatrixLike, options: EmpiricalOptions = {}): Promise<EmpiricalNtk> {
+  const backend = await initTensorflow();
+  const input = inputMatrix(x, network.inputDim, 'x');
+  const outputs = selectedOutputs(network, options.output);
+  const n = input.rows;
+  const columns = options.columns ?? n;
+  if (!(Number.isInteger(columns) && columns >= 1 && columns <= n)) {
+    throw new KernelInputError(`columns must be an integer from 1 to the ${n} rows of x, got ${columns}`);
+  }
+  const kernel = new Float64Array(n * columns);
+  const f0 = await layerPass(network, input, outputs, ({ inputs, gradients, factors }) => {
+    accumulateLayer(kernel, inputs, gradients, factors, { a: rowBlock(inputs, 0, columns), g: rowBlock(gradients, 0, columns) });
+  });
+  const count = outputs.length;
+  if (count > 1) for (let i = 0; i < kernel.length; i++) kernel[i]! /= count;
+  return { ntk: { kind: 'ntk', matrix: new Matrix64(n, columns, kernel), scale: 'raw', n: columns }, f0, backend };
 }
 
 /**
