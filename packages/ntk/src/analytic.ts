@@ -185,7 +185,8 @@ function propagate(
   return { nngp: new Matrix64(m, n, sigma), ntk: new Matrix64(m, n, theta) };
 }
 
-function plansOf(architecture: MlpSpec | LayerPlan[]): LayerPlan[] {
+/** The layer plans of a spec, or the plans themselves (e.g. `network.plans`). */
+export function plansOf(architecture: MlpSpec | LayerPlan[]): LayerPlan[] {
   return Array.isArray(architecture) ? architecture : layerPlans(architecture);
 }
 

@@ -94,6 +94,7 @@ export function accumulateDiagonal(diagonal: Float64Array, a: Matrix64, g: Matri
 
 /** One layer's float64 inputs A_{l−1} and pre-activation gradients G_l for one of the selected outputs. */
 export interface LayerTerms {
+  layer: number;
   /** Position in the list of selected outputs. */
   output: number;
   inputs: Matrix64;
@@ -137,7 +138,7 @@ export async function layerPass(
       const inputs = await matrixOf(layerInputs[l]!);
       const factors = { weight: plan.weightScale * plan.weightScale, bias: plan.biasScale * plan.biasScale };
       for (const [output, grads] of gradientsPerOutput.entries()) {
-        visit({ output, inputs, gradients: await matrixOf(grads[l]! as tf.Tensor2D), factors });
+        visit({ layer: l, output, inputs, gradients: await matrixOf(grads[l]! as tf.Tensor2D), factors });
       }
     }
     return new Matrix64(n, network.outputDim, await float64Of(outputTensor!));

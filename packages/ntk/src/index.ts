@@ -10,8 +10,11 @@ export {
 } from './spec.js';
 export { toTrainingScale, type Kernel, type KernelScale } from './kernel.js';
 export {
+  analyticCrossKernel,
+  analyticDiagonal,
   analyticKernels,
   type AnalyticKernels,
+  type CrossKernelOptions,
   type AnalyticOptions,
   type KernelPair,
 } from './analytic.js';
@@ -27,3 +30,19 @@ export {
 } from './network.js';
 export { readSequential } from './read-sequential.js';
 export { bruteForceNtk, empiricalNtk, type EmpiricalNtk, type EmpiricalOptions } from './empirical.js';
+export { empiricalCrossKernel, type EmpiricalCross, type EmpiricalCrossOptions } from './empirical-cross.js';
+export { LANDMARK_METHODS, selectLandmarks, type LandmarkMethod } from './landmarks.js';
+export {
+  DEFAULT_NYSTROM_TOLERANCE,
+  nystromFactor,
+  nystromToTrainingScale,
+  type NystromFactor,
+  type NystromParts,
+} from './nystrom.js';
+export {
+  analyticNystrom,
+  empiricalNystrom,
+  type AnalyticNystrom,
+  type EmpiricalNystrom,
+  type NystromOptions,
+} from './nystrom-kernels.js';
