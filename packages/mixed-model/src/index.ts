@@ -17,6 +17,13 @@ export {
   type Targets,
 } from './spectral-fit.js';
 
+/**
+ * A low-rank spectrum for `fitSpectral({ lowRank })` (math.md §6): r eigenpairs of Θ (e.g. `lowRankSpectrum(F)` of a
+ * Nyström factor) and one eigenvalue ρ for the other n − r directions; every statistic is then exact for
+ * Θ = U_r Λ_r U_rᵀ + ρ(I − U_rU_rᵀ) with no n×n matrix. `LowRankBasis` is what such a fit's coordinates refer to.
+ */
+export type { LowRankBasis, LowRankKernelSpectrum } from './low-rank-fit.js';
+
 /** Training time: continuous t = η·k, or discrete steps with a learning rate. */
 export type { TrainingTime } from './training-time.js';
 

@@ -1,4 +1,4 @@
-import { gemm, Matrix64 } from '@duality/linalg-core';
+import { Matrix64 } from '@duality/linalg-core';
 import { MixedModelNumericalError } from './errors.js';
 import { looBasis, type LooBasis } from './loo-basis.js';
 import type { SpectralFit } from './spectral-fit.js';
@@ -25,6 +25,10 @@ import { weightedProjection } from './weighted-projection.js';
  *   [Pu]_i = [U(D̃e)]_i,   P_ii = [(U∘U) d̃]_i − g_iᵀ(ZᵀD̃Z)⁻¹g_i,   g_i = row i of U(D̃Z).
  *
  * Per time: O(n²(k + p + 1)) in two matrix products (batched over many times at once) and O(n(p + k)²) for β̂.
+ *
+ * A low-rank fit (math.md §6) has the same coordinates, zero past r + b, and every direction past r shares d̃_ρ:
+ * U(D̃e) and U(D̃Z) need only the basis [U_r, Q], and (U∘U)d̃ = d̃_ρ + (U_r∘U_r)(d̃_r − d̃_ρ) because each row of U
+ * has unit norm. O(n(r + k + p)) per time, no n×n matrix (see loo-basis.ts).
  */
 
 export interface LooOptions {
@@ -93,23 +97,22 @@ function prepareTime(fit: SpectralFit, time: TrainingTime, z: Matrix64 | undefin
   return { weights, residual: wp.residual, gramFactor: wp.gramFactor };
 }
 
-/** U·[D̃e | D̃Z] and (U∘U)·d̃ for a batch of times, each a matrix product. */
+/** U·[D̃e | D̃Z] and diag(U D̃ Uᵀ) for a batch of times, each a matrix product (over the basis's span only). */
 function multiplyBatch(basis: LooBasis, columns: TimeColumns[], k: number, z: Matrix64 | undefined) {
-  const n = basis.vectors.rows;
+  const span = basis.span;
   const p = z?.cols ?? 0;
   const width = k + p;
   const count = columns.length;
-  const rhs = new Matrix64(n, count * width);
-  const weights = new Matrix64(n, count);
+  const rhs = new Matrix64(span, count * width);
   columns.forEach(({ weights: d, residual: e }, tau) => {
-    for (let j = 0; j < n; j++) {
+    for (let j = 0; j < span; j++) {
       const at = j * count * width + tau * width;
       for (let l = 0; l < k; l++) rhs.data[at + l] = d[j]! * e[j * k + l]!;
       for (let l = 0; l < p; l++) rhs.data[at + k + l] = d[j]! * z!.data[j * p + l]!;
-      weights.data[j * count + tau] = d[j]!;
     }
   });
-  return { numerators: gemm(basis.vectors, rhs), diagonals: gemm(basis.squares, weights), width, count };
+  const diagonals = basis.diagonals(columns.map((c) => c.weights));
+  return { numerators: basis.multiply(rhs), diagonals, width, count };
 }
 
 /** g_iᵀ(ZᵀD̃Z)⁻¹g_i = ‖R11⁻ᵀg_i‖² by forward substitution (g read from `source` at `offset`). */
@@ -208,7 +211,7 @@ function determined(point: LooPoint, time: TrainingTime): { value: number; resid
 
 /**
  * The LOO residuals r_ij(t) (n×k) at one time (continuous t, Infinity for the limit, or { learningRate, steps }).
- * Needs eigenvectors: a fit from the kernel or spectrum.vectors (U∘U is formed once per fit and cached).
+ * Needs eigenvectors: a fit from the kernel, spectrum.vectors (U∘U is formed once per fit and cached) or lowRank.
  * Throws {@link MixedModelNumericalError} where a residual is 0/0 at working precision.
  */
 export function looResiduals(fit: SpectralFit, time: TrainingTime, options: LooOptions = {}): Matrix64 {
@@ -217,7 +220,8 @@ export function looResiduals(fit: SpectralFit, time: TrainingTime, options: LooO
 }
 
 /**
- * LOO(t) = (1/n) Σ_i Σ_j r_ij(t)² on a list of times, all of them from two matrix products (n×n by n×T).
+ * LOO(t) = (1/n) Σ_i Σ_j r_ij(t)² on a list of times, all of them from two matrix products (n×n by n×T; n×r by
+ * r×T on a low-rank fit).
  * Throws {@link MixedModelNumericalError} naming the first time and point where a residual is 0/0 at working
  * precision (never a NaN in the curve).
  */

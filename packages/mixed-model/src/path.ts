@@ -115,20 +115,22 @@ export interface PredictionInput {
 
 /**
  * f_t(x*) = f0(x*) + X*β̂ + Θ(x*, X)·U·diag(φ_t(λ))·(c − Zβ̂), φ_t(λ) = (1 − e^{−tλ})/λ (= t at λ = 0): no inverse of
- * Θ is formed. Needs the cross-kernel given to {@link fitSpectral} (or spectrum.crossProjections).
+ * Θ is formed. Needs the cross-kernel given to {@link fitSpectral} (or spectrum.crossProjections, or
+ * lowRank.crossProjections: exact for a Nyström approximation, whose cross-kernel lies in the span of U_r).
  */
 export function predictAt(fit: SpectralFit, time: TrainingTime, input: PredictionInput = {}, options: PathOptions = {}): Matrix64 {
   const cross = fit.crossProjections;
   if (!cross) {
     throw new MixedModelInputError('predictAt needs the cross-kernel Θ(x*, X): pass crossKernel to fitSpectral');
   }
-  const { n, outputs: k } = fit;
+  const { outputs: k } = fit;
   const nNew = cross.cols;
   const { logDecay, e, beta, p } = evaluateAt(fit, time, options);
   const phi = filterFactors(fit.eigenvalues, logDecay, time);
   const out = input.f0New === undefined ? new Matrix64(nNew, k) : asColumns(input.f0New, nNew, 'f0New').clone();
   if (out.cols !== k) throw new MixedModelInputError(`f0New has ${out.cols} outputs but the fit has ${k}`);
-  for (let i = 0; i < n; i++) {
+  // Rows of the cross projections past cross.rows are zero (a low-rank fit keeps r of them).
+  for (let i = 0; i < cross.rows; i++) {
     for (let j = 0; j < k; j++) {
       const coef = phi[i]! * e[i * k + j]!;
       if (coef === 0) continue;

@@ -45,7 +45,8 @@ export interface ScoreTest {
  * weights are the eigenvalues of QᵀΘQ, which equal those of Λ − VVᵀ (V = Λ^{1/2}Z R⁻¹, ZᵀZ = RᵀR, Z = UᵀX) minus
  * p zeros: the extra cost is one eigenvalues-only decomposition of an n×n matrix, bounded by the cost of the
  * eigendecomposition the fit already paid (about a third of it with LAPACK), plus O(n²p) to form it; paid once per
- * fit and projected design (later calls reuse it).
+ * fit and projected design (later calls reuse it). On a low-rank fit the matrix is (r + b)×(r + b) (see
+ * `projectedEigenvalues`).
  */
 export function scoreTest(fit: SpectralFit, options: ScoreTestOptions = {}): ScoreTest {
   const projectOut = options.projectOut ?? (fit.designProjections ? 'design' : 'nothing');
@@ -143,8 +144,33 @@ function cachedProjectedEigenvalues(fit: SpectralFit, z: Matrix64): Float64Array
   return values.slice();
 }
 
-/** Eigenvalues of QᵀΘQ: those of Λ − VVᵀ without the p smallest (the zeros on col(Z)). */
+/**
+ * Eigenvalues of QᵀΘQ: those of Λ − VVᵀ without the p smallest (the zeros on col(Z)). A row of Z that is zero is a
+ * zero row of V, so λ_i is an eigenvalue of Λ − VVᵀ as it is: only the rows where Z is nonzero form the dense block.
+ * For a dense fit that is all n rows; for a low-rank fit r + b of them (its other rows are zero), so the test with a
+ * design costs O((r + b)³ + n) there, not an n×n matrix.
+ */
 function projectedEigenvalues(lambda: Float64Array, z: Matrix64): Float64Array {
+  const p = z.cols;
+  const active: number[] = [];
+  const untouched: number[] = [];
+  for (let i = 0; i < z.rows; i++) {
+    if (z.data.subarray(i * p, (i + 1) * p).some((v) => v !== 0)) active.push(i);
+    else untouched.push(lambda[i]!);
+  }
+  const block = denseProjectedBlock(Float64Array.from(active, (i) => lambda[i]!), rowsOf(z, active));
+  const values = Float64Array.from([...eigSym(block, { vectors: 'none' }).values, ...untouched]).sort((a, b) => b - a);
+  return values.subarray(0, z.rows - p).map((x) => Math.max(0, x));
+}
+
+function rowsOf(z: Matrix64, rows: number[]): Matrix64 {
+  const out = new Matrix64(rows.length, z.cols);
+  rows.forEach((i, q) => out.data.set(z.row(i), q * z.cols));
+  return out;
+}
+
+/** Λ − VVᵀ with V = Λ^{1/2} Z R⁻¹, ZᵀZ = RᵀR (so VVᵀ = Λ^{1/2} Z(ZᵀZ)⁻¹Zᵀ Λ^{1/2}), on the given rows. */
+function denseProjectedBlock(lambda: Float64Array, z: Matrix64): Matrix64 {
   const n = z.rows;
   const p = z.cols;
   const r = triangularFactor(z.data, n, p);
@@ -167,6 +193,5 @@ function projectedEigenvalues(lambda: Float64Array, z: Matrix64): Float64Array {
       dense.data[j * n + i] = s;
     }
   }
-  const values = Float64Array.from(eigSym(dense, { vectors: 'none' }).values).sort((a, b) => b - a);
-  return values.subarray(0, n - p).map((x) => Math.max(0, x));
+  return dense;
 }

@@ -1,6 +1,7 @@
 import { eigSym, gemm, Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
 import { MixedModelInputError } from './errors.js';
 import { triangularFactor } from './householder.js';
+import { projectedFromLowRank, type LowRankBasis, type LowRankKernelSpectrum } from './low-rank-fit.js';
 import { weightedProjection } from './weighted-projection.js';
 
 /** A vector (one output) or an n×k matrix (k outputs). */
@@ -20,17 +21,26 @@ export type KernelSpectrum =
     };
 
 export interface SpectralFitInput {
-  /** Θ (n×n), already scaled by 1/n (math.md §0). Give this or `spectrum`. */
+  /** Θ (n×n), already scaled by 1/n (math.md §0). Give this, `spectrum` or `lowRank`. */
   kernel?: MatrixLike;
-  /** A precomputed eigendecomposition of Θ. Give this or `kernel`. */
+  /** A precomputed eigendecomposition of Θ. Give this, `kernel` or `lowRank`. */
   spectrum?: KernelSpectrum;
+  /**
+   * A low-rank spectrum (math.md §6): r eigenpairs of Θ and one shared eigenvalue ρ for the other n − r directions
+   * (e.g. from `lowRankSpectrum(F)` of a Nyström factor). No n×n matrix is formed anywhere. Give this, `kernel` or
+   * `spectrum`.
+   */
+  lowRank?: LowRankKernelSpectrum;
   /** Targets y: n, or n×k. Required except with a projections-only spectrum. */
   y?: Targets;
   /** Network output at initialisation, same shape as y; default 0 (an analytic kernel). */
   f0?: Targets;
   /** Fixed-effect design X (n×p, full column rank, p < n): intercept, covariates, or f0 itself. */
   design?: MatrixLike;
-  /** Θ(x*, X) (n*×n) for predictions at new points, projected in the same pass as everything else. */
+  /**
+   * Θ(x*, X) (n*×n) for predictions at new points, projected in the same pass as everything else (with `lowRank`:
+   * onto U_r only, exact when its rows lie in the span of U_r, as a Nyström cross-kernel's do).
+   */
   crossKernel?: MatrixLike;
   /** Eigenvalues below −tolerance·λ1 make the kernel "not PSD" (default max(1e-9, 100·n·ε)). */
   negativeEigenvalueTolerance?: number;
@@ -51,7 +61,10 @@ export interface SpectralFit {
   readonly designProjections?: Matrix64;
   /** Uᵀf0 (n×k) when f0 was given (for the published parity mode). */
   readonly f0Projections?: Matrix64;
-  /** UᵀΘ(X, x*)ᵀ (n×n*) when a cross-kernel was given. */
+  /**
+   * UᵀΘ(X, x*)ᵀ when a cross-kernel was given: n×n*, or fewer rows when the rest are zero (a low-rank fit keeps its
+   * r rows: a Nyström cross-kernel has no weight on the other directions).
+   */
   readonly crossProjections?: Matrix64;
   readonly y?: Matrix64;
   readonly f0?: Matrix64;
@@ -59,6 +72,11 @@ export interface SpectralFit {
   readonly expand?: (v: Matrix64) => Matrix64;
   /** U itself when it was given (spectrum.vectors); a fit from the kernel never forms it (see `expand`). */
   readonly eigenvectors?: Matrix64;
+  /**
+   * A fit from a low-rank spectrum: eigenvalues λ_1..λ_r then n − r copies of ρ, and projections whose rows past
+   * r + b are zero (b = columns of [u | f0 | X]); the coordinates refer to this basis.
+   */
+  readonly lowRankBasis?: LowRankBasis;
 }
 
 function isMatrixLike(v: Targets): v is MatrixLike {
@@ -123,10 +141,17 @@ interface Projected {
   f0Projections?: Matrix64;
   expand?: (v: Matrix64) => Matrix64;
   eigenvectors?: Matrix64;
+  lowRankBasis?: LowRankBasis;
 }
 
-function checkedInputs(input: SpectralFitInput, kernel: Matrix64 | undefined): CheckedInputs {
-  const n = kernel ? kernel.rows : input.spectrum!.values.length;
+/** n: the kernel's order, the spectrum's length, or the rows of the low-rank vectors. */
+function pointCount(input: SpectralFitInput, kernel: Matrix64 | undefined): number {
+  if (kernel) return kernel.rows;
+  if (input.spectrum) return input.spectrum.values.length;
+  return toMatrix64(input.lowRank!.vectors).rows;
+}
+
+function checkedInputs(input: SpectralFitInput, n: number): CheckedInputs {
   if (n < 3) throw new MixedModelInputError(`fitSpectral: n = ${n} points; the model needs at least 3`);
   const projectionsOnly = input.spectrum !== undefined && !('vectors' in input.spectrum);
   if (input.y === undefined && !projectionsOnly) throw new MixedModelInputError('fitSpectral: targets `y` are required');
@@ -144,22 +169,47 @@ function checkedInputs(input: SpectralFitInput, kernel: Matrix64 | undefined): C
   return { n, y, f0, residual, design, crossT, f0Nonzero: f0 !== undefined && f0.data.some((v) => v !== 0) };
 }
 
-/** One eigendecomposition of Θ, with u, f0, X and the cross-kernel projected in the same pass. */
-function projectedFromKernel(kernel: Matrix64, inputs: CheckedInputs): Projected {
-  const { n, residual, f0, design, crossT, f0Nonzero } = inputs;
-  if (kernel.cols !== n) throw new MixedModelInputError(`kernel must be square, got ${kernel.rows}×${kernel.cols}`);
-  const blocks = [residual!, ...(f0Nonzero ? [f0!] : []), ...(design ? [design] : []), ...(crossT ? [crossT] : [])];
-  const eig = eigSym(kernel, { vectors: hstack(blocks), expandable: true });
+/** The columns projected in one pass: [u | f0 (when nonzero) | X | Θ(x*, X)ᵀ (when `withCross`)]. */
+function stackedColumns(inputs: CheckedInputs, withCross: boolean): Matrix64 {
+  const { residual, f0, design, crossT, f0Nonzero } = inputs;
+  return hstack([residual!, ...(f0Nonzero ? [f0!] : []), ...(design ? [design] : []), ...(crossT && withCross ? [crossT] : [])]);
+}
+
+/** The projections of the stacked columns split back into c, Uᵀf0, Z and (when stacked) the cross-kernel's. */
+function splitColumns(projections: Matrix64, inputs: CheckedInputs): Pick<Projected, 'c' | 'f0Projections' | 'z' | 'cross'> {
+  const { residual, f0, design, crossT, f0Nonzero } = inputs;
   let offset = 0;
   const take = (count: number) => {
-    const m = columnsOf(eig.projections!, offset, count);
+    const m = columnsOf(projections, offset, count);
     offset += count;
     return m;
   };
   const c = take(residual!.cols);
   const f0Projections = f0Nonzero ? take(f0!.cols) : undefined;
   const z = design ? take(design.cols) : undefined;
-  return { values: Float64Array.from(eig.values), c, f0Projections, z, cross: crossT ? take(crossT.cols) : undefined, expand: (v) => eig.expand(v) };
+  const cross = crossT && offset < projections.cols ? take(crossT.cols) : undefined;
+  return { c, f0Projections, z, cross };
+}
+
+/** One eigendecomposition of Θ, with u, f0, X and the cross-kernel projected in the same pass. */
+function projectedFromKernel(kernel: Matrix64, inputs: CheckedInputs): Projected {
+  if (kernel.cols !== inputs.n) throw new MixedModelInputError(`kernel must be square, got ${kernel.rows}×${kernel.cols}`);
+  const eig = eigSym(kernel, { vectors: stackedColumns(inputs, true), expandable: true });
+  return { values: Float64Array.from(eig.values), ...splitColumns(eig.projections!, inputs), expand: (v) => eig.expand(v) };
+}
+
+/** A low-rank spectrum: [u | f0 | X] in the basis [U_r, Q] (low-rank-fit.ts), the cross-kernel on U_r. */
+function projectedFromLowRankSpectrum(spectrum: LowRankKernelSpectrum, inputs: CheckedInputs): Projected {
+  const low = projectedFromLowRank(spectrum, stackedColumns(inputs, false), inputs.crossT);
+  const { c, f0Projections, z } = splitColumns(low.coordinates, inputs);
+  return { values: low.values, c, f0Projections, z, cross: low.cross, expand: low.expand, lowRankBasis: low.basis };
+}
+
+/** The spectrum and projections from whichever of kernel, spectrum and lowRank was given. */
+function projected(input: SpectralFitInput, kernel: Matrix64 | undefined, inputs: CheckedInputs): Projected {
+  if (kernel) return projectedFromKernel(kernel, inputs);
+  if (input.spectrum) return projectedFromSpectrum(input.spectrum, inputs);
+  return projectedFromLowRankSpectrum(input.lowRank!, inputs);
 }
 
 /** A given spectrum: with its eigenvectors (projections formed here) or with the projections themselves. */
@@ -191,17 +241,22 @@ function projectedFromSpectrum(spectrum: KernelSpectrum, inputs: CheckedInputs):
 
 /**
  * Build the spectral fit: validate, eigendecompose Θ once (projections of u, f0, X and the cross-kernel in the
- * same pass), clip tiny negative eigenvalues. Throws {@link MixedModelInputError} naming any bad input.
+ * same pass), clip tiny negative eigenvalues. From `lowRank`, O(n(r + b)) memory and O(n r(r + b)) time, and every
+ * statistic equals the dense one for Θ = U_r Λ_r U_rᵀ + ρ(I − U_rU_rᵀ) (see low-rank-fit.ts). Throws
+ * {@link MixedModelInputError} naming any bad input.
  */
 export function fitSpectral(input: SpectralFitInput): SpectralFit {
-  if ((input.kernel === undefined) === (input.spectrum === undefined)) {
-    throw new MixedModelInputError('fitSpectral: give exactly one of `kernel` (Θ, scaled by 1/n) or `spectrum`');
+  const given = [input.kernel, input.spectrum, input.lowRank].filter((v) => v !== undefined).length;
+  if (given !== 1) {
+    throw new MixedModelInputError(
+      'fitSpectral: give exactly one of `kernel` (Θ, scaled by 1/n), `spectrum` or `lowRank` (r eigenpairs of Θ)',
+    );
   }
   const kernel = input.kernel === undefined ? undefined : toMatrix64(input.kernel);
-  const inputs = checkedInputs(input, kernel);
-  const projected = kernel ? projectedFromKernel(kernel, inputs) : projectedFromSpectrum(input.spectrum!, inputs);
-  const { eigenvalues, mostNegative } = clipEigenvalues(projected.values, input.negativeEigenvalueTolerance);
-  const { c, z } = projected;
+  const inputs = checkedInputs(input, pointCount(input, kernel));
+  const spectral = projected(input, kernel, inputs);
+  const { eigenvalues, mostNegative } = clipEigenvalues(spectral.values, input.negativeEigenvalueTolerance);
+  const { c, z } = spectral;
   if (c.data.every((v) => v === 0)) throw new MixedModelInputError('u = y − f0 is identically zero: there is nothing to fit (check y and f0)');
   if (z) {
     assertFullColumnRank(z);
@@ -214,12 +269,13 @@ export function fitSpectral(input: SpectralFitInput): SpectralFit {
     mostNegativeEigenvalue: mostNegative,
     residualProjections: c,
     designProjections: z,
-    f0Projections: projected.f0Projections,
-    crossProjections: projected.cross,
+    f0Projections: spectral.f0Projections,
+    crossProjections: spectral.cross,
     y: inputs.y,
     f0: inputs.f0,
-    expand: projected.expand,
-    eigenvectors: projected.eigenvectors,
+    expand: spectral.expand,
+    eigenvectors: spectral.eigenvectors,
+    lowRankBasis: spectral.lowRankBasis,
   };
 }
 

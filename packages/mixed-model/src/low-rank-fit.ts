@@ -1,0 +1,158 @@
+import { gemm, Matrix64, thinQr, toMatrix64, type MatrixLike } from '@duality/linalg-core';
+import { MixedModelInputError } from './errors.js';
+
+/*
+ * A fit from a low-rank spectrum (math.md §6): Θ = U_r Λ_r U_rᵀ + ρ(I − U_rU_rᵀ), U_r n×r orthonormal, ρ ≥ 0 the
+ * isotropic remainder (0 for a plain factor F Fᵀ).
+ *
+ * Every statistic of the model is a function of the eigenvalues and of Bᵀ g(Θ) B for the columns B = [u | f0 | X]
+ * and spectral functions g (e^{−tΘ}, (1 − ηΘ)^k, Θ itself, …). With W = (I − U_rU_rᵀ)B the part of B outside U_r,
+ *
+ *   Bᵀ g(Θ) B = (U_rᵀB)ᵀ g(Λ_r) (U_rᵀB) + g(ρ)·WᵀW,
+ *
+ * because all n − r other directions share the one eigenvalue ρ. So any orthonormal basis N of the complement gives
+ * the same statistics, and only NᵀB matters, through (NᵀB)ᵀ(NᵀB) = WᵀW. A thin QR W = QR (b = columns of B) gives
+ * RᵀR = WᵀW: take N = [Q, any completion]. Then NᵀB = [R; 0] and the fit keeps its n-length form: eigenvalues
+ * (Λ_r, then n − r copies of ρ) and n-row projections whose rows past r + b are exactly zero. Everything that reads
+ * a SpectralFit (test, REML, GCV, edf, path, LOO) is then exact without an n×n matrix: O(n(r + b)) memory.
+ * U·V for V with rows past r + b zero is U_r V_r + Q V_b (W = QR also when W is rank-deficient).
+ */
+
+/** A low-rank eigendecomposition of Θ: r eigenpairs, and one shared eigenvalue for the other n − r directions. */
+export interface LowRankKernelSpectrum {
+  /** λ_1..λ_r (e.g. `lowRankSpectrum(F).values`). */
+  values: ArrayLike<number>;
+  /** U_r (n×r), orthonormal columns (e.g. `lowRankSpectrum(F).vectors`). */
+  vectors: MatrixLike;
+  /**
+   * ρ ≥ 0, the eigenvalue of each of the other n − r directions (default 0: Θ = F Fᵀ). An isotropic remainder
+   * spreads tr Θ − tr F Fᵀ evenly over them: ρ = (tr Θ − Σλ)/(n − r).
+   */
+  remainder?: number;
+  /**
+   * U_rᵀΘ(X, x*)ᵀ (r×n*) for predictions at new points. With a Nyström kernel Θ(x*, X) = F* Fᵀ lies in the span
+   * of U_r, so its projections on the other directions are zero and these r rows are exact for the approximation
+   * (the remainder ρ acts on the training points only). Or give `crossKernel` to fitSpectral: it is projected here.
+   */
+  crossProjections?: MatrixLike;
+}
+
+/** The basis the low-rank fit's coordinates refer to: U_r, then Q (n×b) spanning the part of [u | f0 | X] outside U_r. */
+export interface LowRankBasis {
+  /** U_r (n×r). */
+  readonly vectors: Matrix64;
+  /** Q (n×b), orthonormal, QR = (I − U_rU_rᵀ)[u | f0 | X]; empty when r = n. */
+  readonly complement: Matrix64;
+  /** ρ, the eigenvalue of every direction past U_r. */
+  readonly remainder: number;
+}
+
+/** What the spectrum gives, in the same shape as the dense paths: full-length values, n-row coordinates of B. */
+export interface LowRankProjected {
+  values: Float64Array;
+  /** [U_rᵀB; R; 0] (n×b). */
+  coordinates: Matrix64;
+  cross?: Matrix64;
+  basis: LowRankBasis;
+  expand: (v: Matrix64) => Matrix64;
+}
+
+/** Largest |U_rᵀU_r − I| accepted: well above rounding (lowRankSpectrum gives ~1e-14), far below a real defect. */
+const ORTHONORMALITY_TOLERANCE = 1e-8;
+
+/** U_r and ρ validated: r eigenvalues for r orthonormal columns, 1 ≤ r ≤ n, ρ finite and ≥ 0. */
+export function checkedLowRank(spectrum: LowRankKernelSpectrum): { u: Matrix64; values: Float64Array; remainder: number } {
+  const u = toMatrix64(spectrum.vectors);
+  const values = Float64Array.from(spectrum.values);
+  const remainder = spectrum.remainder ?? 0;
+  if (u.cols === 0 || u.cols > u.rows) {
+    throw new MixedModelInputError(`lowRank.vectors is ${u.rows}×${u.cols}; it must be n×r with 1 ≤ r ≤ n`);
+  }
+  if (values.length !== u.cols) {
+    throw new MixedModelInputError(`lowRank has ${values.length} values but ${u.cols} vectors; give one eigenvalue per column of U_r`);
+  }
+  if (!(remainder >= 0 && Number.isFinite(remainder))) {
+    throw new MixedModelInputError(`lowRank.remainder ρ = ${remainder}; it must be finite and ≥ 0 (0 for Θ = F Fᵀ)`);
+  }
+  if (!u.data.every(Number.isFinite)) throw new MixedModelInputError('lowRank.vectors has a non-finite entry; remove NaN/Infinity');
+  const gram = gemm(u, u, { transA: true });
+  const defect = gram.data.reduce((worst, v, q) => Math.max(worst, Math.abs(v - (q % (u.cols + 1) === 0 ? 1 : 0))), 0);
+  if (!(defect <= ORTHONORMALITY_TOLERANCE)) {
+    throw new MixedModelInputError(
+      `lowRank.vectors are not orthonormal (max |U_rᵀU_r − I| = ${defect.toPrecision(3)}); ` +
+        'pass the eigenvectors of lowRankSpectrum(F), not F itself',
+    );
+  }
+  return { u, values, remainder };
+}
+
+/** U_rᵀB and W = B − U_r(U_rᵀB), orthogonalised twice so that W is orthogonal to U_r also when B nearly lies in it. */
+function splitAlongBasis(u: Matrix64, b: Matrix64): { inside: Matrix64; outside: Matrix64 } {
+  const inside = gemm(u, b, { transA: true });
+  const outside = b.clone();
+  for (let pass = 0; pass < 2; pass++) {
+    const coefficients = pass === 0 ? inside : gemm(u, outside, { transA: true });
+    const along = gemm(u, coefficients);
+    for (let q = 0; q < outside.data.length; q++) outside.data[q]! -= along.data[q]!;
+    if (pass === 1) for (let q = 0; q < inside.data.length; q++) inside.data[q]! += coefficients.data[q]!;
+  }
+  return { inside, outside };
+}
+
+/** The low-rank fit's spectrum and the coordinates of B = [u | f0 | X] (n×b) in the basis [U_r, Q, …]. */
+export function projectedFromLowRank(spectrum: LowRankKernelSpectrum, b: Matrix64, crossT: Matrix64 | undefined): LowRankProjected {
+  const { u, values: top, remainder } = checkedLowRank(spectrum);
+  const { rows: n, cols: r } = u;
+  const width = b.cols;
+  if (r < n && r + width > n) {
+    throw new MixedModelInputError(
+      `the low-rank spectrum has r = ${r} of n = ${n} directions, too many to leave room for the ${width} columns of ` +
+        '[u | f0 | X] outside it; use fewer landmarks or fit from the dense kernel',
+    );
+  }
+  const { inside, outside } = splitAlongBasis(u, b);
+  const complement = r < n ? thinQr(outside) : { q: new Matrix64(n, 0), r: new Matrix64(0, width) };
+  const coordinates = new Matrix64(n, width);
+  coordinates.data.set(inside.data);
+  coordinates.data.set(complement.r.data, r * width);
+  const values = new Float64Array(n).fill(remainder);
+  values.set(top);
+  const basis = { vectors: u, complement: complement.q, remainder };
+  return { values, coordinates, cross: lowRankCross(spectrum, u, crossT), basis, expand: (v) => expandLowRank(basis, v) };
+}
+
+function lowRankCross(spectrum: LowRankKernelSpectrum, u: Matrix64, crossT: Matrix64 | undefined): Matrix64 | undefined {
+  if (crossT && spectrum.crossProjections) {
+    throw new MixedModelInputError('give either crossKernel or lowRank.crossProjections, not both');
+  }
+  if (crossT) return gemm(u, crossT, { transA: true });
+  if (!spectrum.crossProjections) return undefined;
+  const cross = toMatrix64(spectrum.crossProjections);
+  if (cross.rows !== u.cols || !cross.data.every(Number.isFinite)) {
+    throw new MixedModelInputError(
+      `lowRank.crossProjections must be U_rᵀΘ(X, x*)ᵀ, r×n* = ${u.cols}×n* and finite; got ${cross.rows}×${cross.cols}`,
+    );
+  }
+  return cross;
+}
+
+/** U·V = U_r V_r + Q V_b for V (n×k) whose rows past r + b are zero (the only vectors this basis can express). */
+function expandLowRank(basis: LowRankBasis, v: Matrix64): Matrix64 {
+  const { vectors: u, complement: q } = basis;
+  const r = u.cols;
+  const span = r + q.cols;
+  if (v.rows !== u.rows) throw new MixedModelInputError(`expand: V has ${v.rows} rows but n = ${u.rows}`);
+  if (v.data.subarray(span * v.cols).some((x) => x !== 0)) {
+    throw new MixedModelInputError(
+      `expand on a low-rank fit needs V zero past row ${span} (U_r and the span of u, f0 and X); ` +
+        'other directions of the complement are not formed',
+    );
+  }
+  const rows = (from: number, count: number) => new Matrix64(count, v.cols, v.data.slice(from * v.cols, (from + count) * v.cols));
+  const out = gemm(u, rows(0, r));
+  if (q.cols > 0) {
+    const rest = gemm(q, rows(r, q.cols));
+    for (let x = 0; x < out.data.length; x++) out.data[x]! += rest.data[x]!;
+  }
+  return out;
+}
