@@ -5,7 +5,8 @@ export {
   unscaleTarget,
   type Design,
   type DesignOptions,
-  type Scaling,
   type Split,
 } from './prepare.js';
+export type { Scaling } from './columns.js';
+export { DEFAULT_MAX_CLASSES, type ClassEncoding } from './targets.js';
 export { bundledDatasetNames, loadBundledDataset, type BundledDataset } from './datasets.js';

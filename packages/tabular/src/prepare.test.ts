@@ -48,7 +48,7 @@ describe('prepareDesign', () => {
       expect(mean).toBeCloseTo(0, 12);
       expect(sd).toBeCloseTo(1, 12);
     }
-    const y = unscaleTarget(d.train.y, d.targetScaling);
+    const y = unscaleTarget(d.train.y.data, d.targetScaling);
     expect([...y].sort((p, q) => p - q)).toEqual([3, 7, 9, 11, 13, 15]);
   });
 
@@ -69,14 +69,16 @@ describe('prepareDesign', () => {
     const d3 = prepareDesign(t, { target: 'y', testFraction: 0.2, seed: 8, standardize: false });
     expect(d1.test.y).toEqual(d2.test.y);
     expect(d1.test.y).not.toEqual(d3.test.y);
-    expect(d1.train.y.length + d1.test.y.length).toBe(50);
-    const all = new Set([...d1.train.y, ...d1.test.y]);
+    expect(d1.train.y.rows + d1.test.y.rows).toBe(50);
+    const all = new Set([...d1.train.y.data, ...d1.test.y.data]);
     expect(all.size).toBe(50);
   });
 
   it('names the problem for bad input', () => {
     expect(() => prepareDesign(table, { target: 'z' })).toThrow(/no column 'z'.*a, b, color, y/);
-    expect(() => prepareDesign(table, { target: 'color' })).toThrow(/'color' is not numeric \(record 1 is 'red'\)/);
+    const ids = parseTable(['x,id', ...Array.from({ length: 60 }, (_, i) => `${i},id${i}`)].join('\n'), 'csv');
+    expect(() => prepareDesign(ids, { target: 'id' })).toThrow(/'id' has 60 distinct values, too many classes \(at most 50\); is it an identifier/);
+    expect(() => prepareDesign(parseTable('x,c\n1,a\n2,a\n3,a', 'csv'), { target: 'c', testFraction: 0 })).toThrow(/single class 'a'/);
     expect(() => prepareDesign(table, { target: 'y', features: ['y'] })).toThrow(/cannot also be a feature/);
     const nan = parseTable('x,y\n1,2\nNaN,3\n4,5\n6,7', 'csv', 'nan.csv');
     expect(() => prepareDesign(nan, { target: 'y' })).toThrow(/nan.csv: column 'x', record 2 is NaN/);
@@ -87,13 +89,47 @@ describe('prepareDesign', () => {
   });
 });
 
+describe('class targets', () => {
+  const table = parseTable(csv, 'csv');
+
+  it('turns a text target into one indicator column per class, centred on the training frequencies', () => {
+    const d = prepareDesign(table, { target: 'color', features: ['a'], testFraction: 0 });
+    expect(d.classes!.names).toEqual(['blue', 'green', 'red']);
+    expect(d.train.y.cols).toBe(3);
+    const labels = [...d.train.labels!].map((k) => d.classes!.names[k]);
+    expect(labels.sort()).toEqual(['blue', 'blue', 'blue', 'green', 'green', 'red', 'red', 'red']);
+    d.classes!.offsets.forEach((offset, k) => {
+      const column = d.train.y.column(k);
+      expect(column.reduce((s, v) => s + v, 0)).toBeCloseTo(0, 12);
+      for (let i = 0; i < column.length; i++) expect(column[i]! + offset).toBe(d.train.labels![i] === k ? 1 : 0);
+    });
+    expect(d.classes!.offsets.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
+    expect(d.targetScaling).toEqual({ mean: 0, sd: 1 });
+  });
+
+  it('keeps 0/1 indicators without standardising, and reads numeric codes as classes when asked (sorted as numbers)', () => {
+    const raw = prepareDesign(table, { target: 'color', features: ['a'], testFraction: 0, standardize: false });
+    expect(raw.classes!.offsets).toEqual([0, 0, 0]);
+    expect(new Set(raw.train.y.data)).toEqual(new Set([0, 1]));
+    const codes = parseTable(['x,c', ...Array.from({ length: 12 }, (_, i) => `${i},${[3, 10, 4][i % 3]}`)].join('\n'), 'csv');
+    expect(prepareDesign(codes, { target: 'c', testFraction: 0 }).classes).toBeUndefined();
+    expect(prepareDesign(codes, { target: 'c', classes: true, testFraction: 0 }).classes!.names).toEqual(['3', '4', '10']);
+  });
+
+  it('labels the test rows with the same classes', () => {
+    const d = prepareDesign(table, { target: 'color', features: ['a'], testFraction: 0.5, seed: 3 });
+    expect(d.test.labels!.length).toBe(d.test.y.rows);
+    for (let i = 0; i < d.test.y.rows; i++) expect(d.test.y.get(i, d.test.labels![i]!) + d.classes!.offsets[d.test.labels![i]!]!).toBe(1);
+  });
+});
+
 describe('bundled datasets', () => {
   it('loads cars with its default task', () => {
     const ds = loadBundledDataset('cars');
     const d = prepareDesign(ds.table, { target: ds.target, features: ds.features });
     expect(d.featureNames).toEqual(['Cylinders', 'Displacement', 'Horsepower', 'Weight_in_lbs', 'Acceleration']);
     expect(d.droppedMissing).toBeGreaterThan(0);
-    expect(d.train.y.length + d.test.y.length + d.droppedMissing).toBe(ds.table.records.length);
+    expect(d.train.y.rows + d.test.y.rows + d.droppedMissing).toBe(ds.table.records.length);
   });
   it('derives the day of the year for seattle-weather and loads gapminder', () => {
     const sw = loadBundledDataset('seattle-weather');

@@ -1,17 +1,23 @@
 import { Matrix64, seededPermutation } from '@duality/linalg-core';
 import { TabularInputError } from './errors.js';
+import { meanSd, readColumn, requireColumn, type Column, type Scaling } from './columns.js';
 import type { Table } from './read.js';
+import { encodeTarget, targetColumnOf, type ClassEncoding, type EncodedTarget } from './targets.js';
 
 export interface DesignOptions {
-  /** The column to predict; must be numeric. */
+  /** The column to predict: numeric (regression), or text labels (classification, one indicator output per class). */
   target: string;
+  /** Treat a numeric target as class labels too (codes such as cylinder counts). Default false. */
+  classes?: boolean;
+  /** Most classes a class target may have (default 50). */
+  maxClasses?: number;
   /** Feature columns. Default: every numeric column other than the target (the others are listed as ignored). */
   features?: string[];
   /** Text columns among the features: one-hot encode them (default) or refuse. */
   categorical?: 'onehot' | 'refuse';
   /** Most distinct values a text column may have to be one-hot encoded (default 20). */
   maxLevels?: number;
-  /** Standardise features and target with the training split's mean and sd (default true). */
+  /** Standardise features and a numeric target with the training split's mean and sd, and centre a class target's indicators (default true). */
   standardize?: boolean;
   /** Fraction of rows held out as the test split (default 0.2; 0 for none). */
   testFraction?: number;
@@ -19,15 +25,12 @@ export interface DesignOptions {
   seed?: number;
 }
 
-/** x ↦ (x − mean)/sd; sd is 1 when standardisation is off. */
-export interface Scaling {
-  mean: number;
-  sd: number;
-}
-
 export interface Split {
   x: Matrix64;
-  y: Float64Array;
+  /** Targets, n×k: one column for a numeric target; one (centred) indicator column per class for a class target. */
+  y: Matrix64;
+  /** Class index per row, for a class target. */
+  labels?: Int32Array;
 }
 
 export interface Design {
@@ -41,78 +44,10 @@ export interface Design {
   /** Columns not used, and why. */
   ignoredColumns: { column: string; reason: string }[];
   featureScaling: Scaling[];
+  /** A numeric target's scaling (mean 0, sd 1 for a class target: see `classes`). */
   targetScaling: Scaling;
-}
-
-type Cell = { kind: 'missing' } | { kind: 'number'; value: number } | { kind: 'text'; value: string } | { kind: 'invalid'; raw: string };
-
-const missingTokens = new Set(['', 'na', 'n/a', 'null', 'none', '?']);
-const invalidTokens = new Set(['nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity']);
-const numberPattern = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-
-function classify(value: unknown): Cell {
-  if (value === null || value === undefined) return { kind: 'missing' };
-  if (typeof value === 'number') {
-    return Number.isFinite(value) ? { kind: 'number', value } : { kind: 'invalid', raw: String(value) };
-  }
-  const text = String(value).trim();
-  const lower = text.toLowerCase();
-  if (missingTokens.has(lower)) return { kind: 'missing' };
-  if (invalidTokens.has(lower)) return { kind: 'invalid', raw: text };
-  if (numberPattern.test(text)) {
-    const number = Number(text);
-    // 1e400 matches the pattern but overflows: name it for what it is, not as the NaN it would become downstream.
-    return Number.isFinite(number) ? { kind: 'number', value: number } : { kind: 'invalid', raw: `${text}, beyond the float64 range (it reads as ${number})` };
-  }
-  return { kind: 'text', value: text };
-}
-
-interface Column {
-  name: string;
-  cells: Cell[];
-  numeric: boolean;
-}
-
-function readColumn(table: Table, name: string): Column {
-  const cells = table.records.map((r) => classify(r[name]));
-  cells.forEach((cell, row) => {
-    if (cell.kind === 'invalid') {
-      throw new TabularInputError(
-        `${table.source}: column '${name}', record ${row + 1} is ${cell.raw}; ` +
-          `replace it with a number, or leave the cell empty to drop the row`,
-      );
-    }
-  });
-  return { name, cells, numeric: cells.every((c) => c.kind !== 'text') };
-}
-
-function requireColumn(table: Table, name: string, role: string): void {
-  if (!table.columns.includes(name)) {
-    throw new TabularInputError(
-      `${table.source} has no column '${name}' (${role}); its columns are: ${table.columns.join(', ')}`,
-    );
-  }
-}
-
-function meanSd(values: ArrayLike<number>): Scaling {
-  let mean = 0;
-  for (let i = 0; i < values.length; i++) mean += values[i]!;
-  mean /= values.length;
-  let ss = 0;
-  for (let i = 0; i < values.length; i++) ss += (values[i]! - mean) ** 2;
-  return { mean, sd: Math.sqrt(ss / Math.max(values.length - 1, 1)) };
-}
-
-/** The target column, which must be numeric. */
-function targetColumnOf(table: Table, target: string): Column {
-  requireColumn(table, target, 'the target');
-  const column = readColumn(table, target);
-  if (!column.numeric) {
-    const bad = column.cells.findIndex((c) => c.kind === 'text');
-    const cell = column.cells[bad] as { value: string };
-    throw new TabularInputError(`target column '${target}' is not numeric (record ${bad + 1} is '${cell.value}'); choose a numeric target`);
-  }
-  return column;
+  /** A class target's labels and the offsets subtracted from its indicator columns. */
+  classes?: ClassEncoding;
 }
 
 /** The named features, or every numeric column but the target (the others listed as ignored, and why). */
@@ -187,23 +122,42 @@ export function prepareDesign(table: Table, options: DesignOptions): Design {
   const rows = table.records.map((_, i) => i).filter(complete);
   const droppedMissing = table.records.length - rows.length;
   const design = expandDesign(features.columns, rows, options);
-  const y = Float64Array.from(rows, (i) => (targetColumn.cells[i] as { value: number }).value);
+  const encoded = encodeTarget(targetColumn, rows, options);
   const split = splitRows(rows.length, testFraction, options.seed ?? 0, droppedMissing);
-  return standardised(target, design, y, split, { standardize: options.standardize ?? true, droppedMissing, ignored: features.ignored });
+  return standardised(target, design, encoded, split, { standardize: options.standardize ?? true, droppedMissing, ignored: features.ignored });
+}
+
+const identity: Scaling = { mean: 0, sd: 1 };
+
+/** Column j of m over the rows idx. */
+function columnOver(m: Matrix64, j: number, idx: number[]): Float64Array {
+  return Float64Array.from(idx, (i) => m.get(i, j));
+}
+
+/**
+ * The target's scaling from the training rows: a numeric target standardised, a class target's indicators centred
+ * on the training frequencies (not scaled: a rare class must not weigh more than a common one).
+ */
+function targetScalings(target: string, encoded: EncodedTarget, train: number[], standardize: boolean): Scaling[] {
+  const { values } = encoded;
+  if (encoded.names) {
+    return encoded.names.map((_, k) => ({ mean: standardize ? meanSd(columnOver(values, k, train)).mean : 0, sd: 1 }));
+  }
+  const scaling = standardize ? meanSd(columnOver(values, 0, train)) : identity;
+  if (scaling.sd === 0) throw new TabularInputError(`target '${target}' is constant on the training rows; nothing to learn`);
+  return [scaling];
 }
 
 /** Scale with the training rows' statistics (constant columns dropped and listed) and build both splits. */
 function standardised(
   target: string,
   design: { names: string[]; values: Float64Array[] },
-  y: Float64Array,
+  encoded: EncodedTarget,
   split: { train: number[]; test: number[] },
   context: { standardize: boolean; droppedMissing: number; ignored: Design['ignoredColumns'] },
 ): Design {
-  const identity: Scaling = { mean: 0, sd: 1 };
   const pick = (values: Float64Array, idx: number[]) => Float64Array.from(idx, (i) => values[i]!);
-  const targetScaling = context.standardize ? meanSd(pick(y, split.train)) : identity;
-  if (targetScaling.sd === 0) throw new TabularInputError(`target '${target}' is constant on the training rows; nothing to learn`);
+  const yScalings = targetScalings(target, encoded, split.train, context.standardize);
   const ignoredColumns = [...context.ignored];
   const kept: number[] = [];
   const featureScaling: Scaling[] = [];
@@ -216,13 +170,27 @@ function standardised(
     }
   });
   if (kept.length === 0) throw new TabularInputError('every feature is constant on the training rows; nothing to learn from');
+  const scale = (v: number, s: Scaling) => (v - s.mean) / s.sd;
   const build = (idx: number[]): Split => {
     const x = new Matrix64(idx.length, kept.length);
-    idx.forEach((row, r) => kept.forEach((j, c) => x.set(r, c, (design.values[j]![row]! - featureScaling[c]!.mean) / featureScaling[c]!.sd)));
-    return { x, y: Float64Array.from(idx, (row) => (y[row]! - targetScaling.mean) / targetScaling.sd) };
+    idx.forEach((row, r) => kept.forEach((j, c) => x.set(r, c, scale(design.values[j]![row]!, featureScaling[c]!))));
+    const y = new Matrix64(idx.length, yScalings.length);
+    idx.forEach((row, r) => yScalings.forEach((s, k) => y.set(r, k, scale(encoded.values.get(row, k), s))));
+    return { x, y, ...(encoded.labels ? { labels: Int32Array.from(idx, (row) => encoded.labels![row]!) } : {}) };
   };
   const featureNames = kept.map((j) => design.names[j]!);
-  return { target, featureNames, train: build(split.train), test: build(split.test), droppedMissing: context.droppedMissing, ignoredColumns, featureScaling, targetScaling };
+  const classes = encoded.names ? { names: encoded.names, offsets: yScalings.map((s) => s.mean) } : undefined;
+  return {
+    target,
+    featureNames,
+    train: build(split.train),
+    test: build(split.test),
+    droppedMissing: context.droppedMissing,
+    ignoredColumns,
+    featureScaling,
+    targetScaling: classes ? identity : yScalings[0]!,
+    ...(classes ? { classes } : {}),
+  };
 }
 
 /** Back to the target's original units. */

@@ -1,8 +1,10 @@
 export { NETWORK_DEFAULTS, defaultNetworkSpec } from './defaults.js';
 export { stepsForTime, timeForSteps, TrainerInputError } from './time.js';
-export type { CurvePoint, StopPoint, StoppingRule, TwoStageReport } from './report.js';
+export type { ClassAccuracy, ClassificationSection, CurvePoint, StopPoint, StoppingRule, TwoStageReport } from './report.js';
+export { predictedClasses, type ClassTargets } from './classification.js';
 export { GradientDescent, LossProbe } from './gradient-descent.js';
 export { saveNetwork, toLayersModel } from './save.js';
+export { loadNetwork } from './load.js';
 export {
   f0Ratio,
   f0Threshold,

@@ -14,6 +14,8 @@ export interface KernelCurves {
   /** The model's time for `steps` steps. */
   time(steps: number): TrainingTime;
   trainLoss(steps: number): number;
+  /** The model's predictions at the test inputs (with test data). */
+  testPredictions(steps: number): Matrix64 | undefined;
   /** With test data. */
   testLoss(steps: number): number | undefined;
 }
@@ -41,6 +43,7 @@ function memoised<T>(f: (steps: number) => T): (steps: number) => T {
 export function kernelCurves(analysis: TwoStageAnalysis): KernelCurves {
   const { fit, learningRate, largestEigenvalue, kernel, test } = analysis;
   const { time } = gradientDescentTime(learningRate, largestEigenvalue);
+  const testPredictions = memoised((steps) => (test ? predictAt(fit, time(steps), { f0New: kernel.f0Test }, { useDesign: false }) : undefined));
   return {
     time,
     trainLoss: memoised((steps) => {
@@ -49,8 +52,7 @@ export function kernelCurves(analysis: TwoStageAnalysis): KernelCurves {
       for (let i = 0; i < r.length; i++) s += r[i]! * r[i]!;
       return s / (2 * fit.n);
     }),
-    testLoss: memoised((steps) =>
-      test ? halfMeanSquared(predictAt(fit, time(steps), { f0New: kernel.f0Test }, { useDesign: false }), test.y) : undefined,
-    ),
+    testPredictions,
+    testLoss: memoised((steps) => (test ? halfMeanSquared(testPredictions(steps)!, test.y) : undefined)),
   };
 }

@@ -35,6 +35,26 @@ export interface StopPoint {
   note: string;
 }
 
+/** Accuracy of one set of rows: the class of a row is argmax_k (f_k + offsets_k) (see `ClassTargets`). */
+export interface ClassAccuracy {
+  accuracy: number;
+  /** Accuracy of always guessing the most frequent class of these rows: the baseline to beat. */
+  majorityClass: number;
+  /** counts[true class][predicted class], classes in `ClassificationSection.classes` order. */
+  confusion: number[][];
+}
+
+/** A class target's report beside the squared loss. */
+export interface ClassificationSection {
+  classes: string[];
+  /** The network at the rule's stop on the training rows. */
+  train: ClassAccuracy;
+  /** The same on the test rows (test data given). */
+  test?: ClassAccuracy;
+  /** The kernel model's test accuracy at each stop (test data given). */
+  stops: { rule: StoppingRule; steps: number; kernelTestAccuracy?: number }[];
+}
+
 /** Everything `trainTwoStage` learned, as plain JSON-able data (the CLI writes it as report.json). */
 export interface TwoStageReport {
   /** Training and test sizes, input and output dimensions. */
@@ -102,6 +122,8 @@ export interface TwoStageReport {
   stops: StopPoint[];
   /** Losses at log-spaced steps up to the horizon (a multiple of the longest stop other than GCV). */
   curves: CurvePoint[];
+  /** With a class target (`classes` option): accuracy and confusion tables. */
+  classification?: ClassificationSection;
   training: {
     /** Steps the rule trained (the returned network's). */
     steps: number;

@@ -1,6 +1,7 @@
 import type { Matrix64, MatrixLike } from '@duality/linalg-core';
 import { looCurve, oracleTime } from '@duality/mixed-model';
 import { initTensorflow, type DenseNetwork } from '@duality/ntk';
+import { checkedClasses, classificationSection, type ClassTargets } from './classification.js';
 import { analyzeTwoStage, DEFAULT_ALPHA, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
 import { LossProbe } from './gradient-descent.js';
 import { kernelCurves, type KernelCurves } from './kernel-curves.js';
@@ -34,6 +35,8 @@ export interface TwoStageOptions extends AnalysisOptions {
   curvePoints?: number;
   /** Seed of the validation split (default 0). */
   seed?: number;
+  /** A class target (y holds one indicator output per class): the report adds accuracy and confusion tables. */
+  classes?: ClassTargets;
 }
 
 export interface TwoStageResult {
@@ -102,6 +105,7 @@ export async function trainTwoStage(
   const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
   if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new TrainerInputError(`maxSteps must be a positive integer, got ${maxSteps}`);
   const compare = checkedComparators(options.compare ?? []);
+  const classes = options.classes ? checkedClasses(options.classes, network.outputDim) : undefined;
   const tfjs = await initTensorflow();
   const analysis = await analyzeTwoStage(network, xInput, yInput, options);
   const { decision, learningRate, stopping } = analysis;
@@ -131,6 +135,7 @@ export async function trainTwoStage(
   validation?.network.dispose();
   const curves = curvePoints(steps, analysis, kernel, run.measured);
   const report = assembleReport(network, analysis, { alpha: options.alpha ?? DEFAULT_ALPHA, maxSteps, ruleSteps, stops, curves, run, tfjs });
+  if (classes) report.classification = classificationSection(run.kept, analysis, kernel, stops, classes);
   return { report, network: run.kept };
 }
 

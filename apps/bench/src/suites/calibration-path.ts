@@ -56,7 +56,7 @@ async function runCell(cell: Cell, design: Design, log: (line: string) => void):
   let lastReport = started;
   for (let r = 0; r < cell.replicates; r++) {
     const network = buildNetwork(defaultNetworkSpec(design.train.x.cols, cell.widths), { seed: r + 1, initialOutput: cell.variant.initialOutput });
-    const y = nullTargets(design.train.y, cell.kind, 7919 * (r + 1));
+    const y = nullTargets(design.train.y.data, cell.kind, 7919 * (r + 1));
     const { p } = (await analyzeTwoStage(network, design.train.x, y, { fixedEffects: cell.variant.fixedEffects })).decision.test;
     network.dispose();
     if (!(p > 0 && p <= 1)) nonFinite++;

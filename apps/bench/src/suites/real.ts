@@ -28,11 +28,11 @@ function runSplit(dataset: string, seed: number): Split {
   const result = kernelRules({
     rawTrain: kernels.train.ntk.matrix,
     rawCross: kernels.test!.ntk.matrix,
-    y: design.train.y,
-    testTargets: design.test.y,
+    y: design.train.y.data,
+    testTargets: design.test.y.data,
     validationSeed: seed,
   });
-  return { dataset, seed, n: design.train.y.length, nTest: design.test.y.length, result };
+  return { dataset, seed, n: design.train.y.rows, nTest: design.test.y.rows, result };
 }
 
 const NETWORK_RULES = ['reml', 'loo', 'gcv', 'validation'] as const;

@@ -17,8 +17,10 @@ import {
   networkFromOptions,
   parseAlpha,
   parseLearningRate,
+  typedFlags,
   type DataOptions,
   type DecisionOptions,
+  dataLabel,
   type LoadedData,
   type NetworkOptions,
 } from './inputs.js';
@@ -26,10 +28,10 @@ import {
 export type AnalyzeOptions = DataOptions & NetworkOptions & DecisionOptions & { json?: boolean; quiet?: boolean };
 
 /** Build the seeded network the options describe and run stages 1 and 2 on the training split. */
-export async function runAnalysis(data: LoadedData, options: AnalyzeOptions): Promise<TwoStageAnalysis> {
+export async function runAnalysis(data: LoadedData, options: AnalyzeOptions, given: (key: string) => boolean): Promise<TwoStageAnalysis> {
   const { design } = data;
   await initTensorflow(); // networks are created on the chosen backend
-  const network = networkFromOptions(design.train.x.cols, options);
+  const network = await networkFromOptions(design, options, given);
   const progress = progressReporter({ quiet: options.quiet });
   try {
     return await analyzeTwoStage(network, design.train.x, design.train.y, {
@@ -58,6 +60,7 @@ export function analysisSummary(data: LoadedData, analysis: TwoStageAnalysis) {
       nTest: data.design.test.x.rows,
       features: data.design.featureNames,
       droppedMissing: data.design.droppedMissing,
+      ...(data.design.classes ? { classes: data.design.classes.names } : {}),
     },
     initialOutput: analysis.initialOutput,
     fixedEffects: analysis.fixedEffects,
@@ -96,12 +99,12 @@ export function registerAnalyze(program: Command, output: Output): void {
   addDataOptions(command);
   addNetworkOptions(command);
   addDecisionOptions(command);
-  command.action(async (file: string | undefined, options: AnalyzeOptions & { dataset?: string }) => {
+  command.action(async (file: string | undefined, options: AnalyzeOptions & { dataset?: string }, self: Command) => {
     if ((file === undefined) === (options.dataset === undefined)) {
       throw new UsageError('give a data file or --dataset <name>, not both and not neither');
     }
     const data = loadData(file === undefined ? { dataset: options.dataset! } : { file }, options);
-    const analysis = await runAnalysis(data, options);
+    const analysis = await runAnalysis(data, options, typedFlags(self));
     const s = analysisSummary(data, analysis);
     if (options.json) {
       output.write(JSON.stringify(s, null, 2));
@@ -109,7 +112,7 @@ export function registerAnalyze(program: Command, output: Output): void {
     }
     output.write(
       table([
-        ['data', `${s.data.source}: ${s.data.nTrain} training rows (${s.data.nTest} held out, ${s.data.droppedMissing} dropped for missing values), ${s.data.features.length} features`],
+        ['data', dataLabel(data)],
         ['initial output', initialOutputLabel(analysis.initialOutput)],
         ['fixed effects', fixedEffectsLabel(analysis.fixedEffects)],
         ['kernel', `${s.kernel.source} NTK, λ1 = ${formatNumber(s.kernel.largestEigenvalue)}, tr Θ = ${formatNumber(s.kernel.trace)}`],

@@ -1,13 +1,19 @@
 import { Matrix64 } from '@duality/linalg-core';
 import { buildNetwork, INITIAL_OUTPUTS, validateSpec, type ActivationName, type DenseNetwork, type InitialOutput, type MlpSpec, type Parameterisation } from '@duality/ntk';
-import { DEFAULT_STOPPING_RULE, NETWORK_DEFAULTS, STOPPING_RULES, type FixedEffects, type StageTwoRule } from '@duality/trainer';
+import { DEFAULT_STOPPING_RULE, loadNetwork, NETWORK_DEFAULTS, STOPPING_RULES, type FixedEffects, type StageTwoRule } from '@duality/trainer';
 import { loadBundledDataset, prepareDesign, readTable, type Design } from '@duality/tabular';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 
+/** Whether a flag was typed on the command line (not defaulted): commander's value source. */
+export function typedFlags(command: Command): (key: string) => boolean {
+  return (key) => command.getOptionValueSource(key) === 'cli';
+}
+
 /** Options every data-reading command shares (commander gives strings; parsed below with named errors). */
 export interface DataOptions {
   target?: string;
+  classes?: boolean;
   features?: string;
   categorical: 'onehot' | 'refuse';
   standardize: boolean;
@@ -23,7 +29,9 @@ export interface NetworkOptions {
   weightStd: string;
   biasStd: string;
   outputStd?: string;
-  initialOutput: InitialOutput;
+  /** Default: zero for a network the flags describe, keep for a --model. */
+  initialOutput?: InitialOutput;
+  model?: string;
   seed: string;
 }
 
@@ -38,7 +46,8 @@ export interface DecisionOptions {
 
 export function addDataOptions(command: Command, defaults: { testFraction: string } = { testFraction: '0.2' }): Command {
   return command
-    .option('--target <column>', 'the column to predict (numeric)')
+    .option('--target <column>', 'the column to predict: numeric (regression) or text labels (classification)')
+    .option('--classes', 'treat a numeric target as class labels too (codes such as cylinder counts)')
     .option('--features <columns>', 'comma-separated feature columns (default: every other numeric column)')
     .addOption(new Option('--categorical <mode>', 'text features: one-hot encode or refuse').choices(['onehot', 'refuse']).default('onehot'))
     .option('--no-standardize', 'keep features and target in their units (default: standardise with training statistics)')
@@ -61,10 +70,12 @@ export function addNetworkOptions(command: Command, defaults: { hidden?: string 
     .option('--bias-std <s>', 'σ_b', String(NETWORK_DEFAULTS.biasStd))
     .option('--output-std <s>', 'σ_w of the output layer (default: --weight-std)')
     .addOption(
-      new Option('--initial-output <mode>', "zero: the centred network g − g₀, whose output starts at exactly 0; keep: the raw network's random f0")
-        .choices([...INITIAL_OUTPUTS])
-        .default(NETWORK_DEFAULTS.initialOutput),
-    );
+      new Option(
+        '--initial-output <mode>',
+        `zero: the centred network g − g₀, whose output starts at exactly 0; keep: the network's own f0 (default: ${NETWORK_DEFAULTS.initialOutput}; keep for a --model)`,
+      ).choices([...INITIAL_OUTPUTS]),
+    )
+    .option('--model <model.json>', 'your own network instead of the flags above: a TF.js layers model (a Sequential of Dense layers), its weights beside it');
   return command;
 }
 
@@ -119,13 +130,25 @@ export function loadData(source: { file: string } | { dataset: string }, options
   const features = options.features ? options.features.split(',').map((f) => f.trim()).filter(Boolean) : bundled?.features;
   const design = prepareDesign(table, {
     target,
+    classes: options.classes,
     features,
     categorical: options.categorical,
     standardize: options.standardize,
     testFraction: parseNumber(options.testFraction, '--test-fraction', (x) => x >= 0 && x < 1, 'in [0, 1)'),
     seed: parseSeed(options.seed),
   });
-  return { design, label: bundled ? bundled.description : table.source };
+  // The bundled description names its default target: a different one gets a plain label.
+  const label = bundled ? (target === bundled.target ? bundled.description : `${bundled.name} (${table.source})`) : table.source;
+  return { design, label };
+}
+
+/** One line on the data: rows, features, and a class target's classes (one output each). */
+export function dataLabel({ design, label }: LoadedData): string {
+  const classes = design.classes ? `; target ${design.target}: ${design.classes.names.length} classes (${design.classes.names.join(', ')}), one output each` : '';
+  return (
+    `${label}: ${design.train.x.rows} training rows (${design.test.x.rows} held out, ${design.droppedMissing} dropped for missing values), ` +
+    `${design.featureNames.length} features${classes}`
+  );
 }
 
 function widths(value: string): number[] {
@@ -136,7 +159,7 @@ function widths(value: string): number[] {
 }
 
 /** The MLP spec the options describe (validated by @duality/ntk, whose errors name the field). */
-export function networkSpec(inputDim: number, options: NetworkOptions): MlpSpec {
+export function networkSpec(inputDim: number, options: NetworkOptions, outputDim = 1): MlpSpec {
   const hiddenWidths = widths(options.hidden);
   const weightStd = parseNumber(options.weightStd, '--weight-std', positive, 'a positive number');
   const outputStd =
@@ -153,13 +176,50 @@ export function networkSpec(inputDim: number, options: NetworkOptions): MlpSpec 
     weightStd: [...hiddenWidths.map(() => weightStd), outputStd],
     biasStd: parseNumber(options.biasStd, '--bias-std', (x) => x >= 0, 'a non-negative number'),
     parameterisation: options.parameterisation as Parameterisation,
-    outputDim: 1,
+    outputDim,
   });
 }
 
-/** The seeded network the options describe, built after the TF.js backend is chosen. */
-export function networkFromOptions(inputDim: number, options: NetworkOptions): DenseNetwork {
-  return buildNetwork(networkSpec(inputDim, options), { seed: parseSeed(options.seed), initialOutput: options.initialOutput });
+/** The flags that describe a network Duality builds: with --model the network is the model's, so they are refused. */
+const ARCHITECTURE_FLAGS = ['hidden', 'activation', 'slope', 'parameterisation', 'weightStd', 'biasStd', 'outputStd'] as const;
+
+/** `--weight-std` for `weightStd`. */
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The user's model, checked against the data: as many inputs as features, as many outputs as target columns. */
+async function modelNetwork(path: string, design: Design, options: NetworkOptions): Promise<DenseNetwork> {
+  const network = await loadNetwork(path, { initialOutput: options.initialOutput ?? 'keep' });
+  const features = design.train.x.cols;
+  const outputs = design.train.y.cols;
+  const problem =
+    network.inputDim !== features
+      ? `takes ${network.inputDim} inputs but the data have ${features} features (${design.featureNames.join(', ')}); choose them with --features`
+      : network.outputDim !== outputs
+        ? `has ${network.outputDim} outputs but the target needs ${outputs}${design.classes ? ` (one per class: ${design.classes.names.join(', ')})` : ''}`
+        : undefined;
+  if (problem) {
+    network.dispose();
+    throw new UsageError(`--model ${path} ${problem}`);
+  }
+  return network;
+}
+
+/**
+ * The network to analyse or train, after the TF.js backend is chosen: the user's --model, or the seeded MLP the flags
+ * describe, with one output per target column. `given(key)` says whether a flag was typed (not defaulted).
+ */
+export async function networkFromOptions(design: Design, options: NetworkOptions, given: (key: string) => boolean): Promise<DenseNetwork> {
+  if (options.model !== undefined) {
+    const conflicting = ARCHITECTURE_FLAGS.filter(given);
+    if (conflicting.length > 0) {
+      throw new UsageError(`${conflicting.map(flagName).join(', ')} describe a network Duality builds; with --model the network is the model's: drop them`);
+    }
+    return modelNetwork(options.model, design, options);
+  }
+  const spec = networkSpec(design.train.x.cols, options, design.train.y.cols);
+  return buildNetwork(spec, { seed: parseSeed(options.seed), initialOutput: options.initialOutput ?? NETWORK_DEFAULTS.initialOutput });
 }
 
 /** --fixed-effects as the trainer takes it: a keyword, or an intercept plus the named (standardised) feature columns. */

@@ -12,7 +12,7 @@ import type { Output } from '../output.js';
 import { inOutputFolder } from '../report/index.js';
 import { formatNumber } from '../report/format.js';
 import { table } from './format.js';
-import { addDataOptions, addNetworkOptions, loadData, networkFromOptions, type DataOptions, type NetworkOptions } from './inputs.js';
+import { addDataOptions, addNetworkOptions, loadData, networkFromOptions, typedFlags, type DataOptions, type NetworkOptions } from './inputs.js';
 
 type KernelOptions = DataOptions & NetworkOptions & { kernel: 'empirical' | 'analytic'; out: string; force?: boolean };
 
@@ -26,7 +26,9 @@ export function registerKernel(program: Command, output: Output): void {
     .addOption(new Option('--kernel <source>', 'the network’s own NTK or its infinite-width limit').choices(['empirical', 'analytic']).default('empirical'));
   addDataOptions(command, { testFraction: '0' });
   addNetworkOptions(command);
-  command.action((file: string, options: KernelOptions) => inOutputFolder(options.out, options.force ?? false, () => writeKernel(file, options, output)));
+  command.action((file: string, options: KernelOptions, self: Command) =>
+    inOutputFolder(options.out, options.force ?? false, () => writeKernel(file, options, typedFlags(self), output)),
+  );
 }
 
 /** A kernel CSV's bytes: about 20 characters an entry (a float64 printed in full, and its comma). */
@@ -60,11 +62,11 @@ async function writeKernelCsv(path: string, theta: Matrix64): Promise<void> {
   await finished(stream);
 }
 
-async function writeKernel(file: string, options: KernelOptions, output: Output): Promise<void> {
+async function writeKernel(file: string, options: KernelOptions, given: (key: string) => boolean, output: Output): Promise<void> {
   const { design } = loadData({ file }, options);
   const bytes = checkKernelCsvSize(design.train.x.rows, options.force ?? false);
   await initTensorflow(); // networks are created on the chosen backend
-  const network = networkFromOptions(design.train.x.cols, options);
+  const network = await networkFromOptions(design, options, given);
   const kernel = await networkKernel(network, design.train.x, undefined, options.kernel);
   network.dispose();
   const computed = eigSym(kernel.theta, { vectors: 'none' }).values;

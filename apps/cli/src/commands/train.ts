@@ -8,7 +8,7 @@ import type { Output } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { inOutputFolder, writeReport } from '../report/index.js';
 import { formatNumber, formatPValue, formatSeconds } from '../report/format.js';
-import { fixedEffectsLabel, initialOutputLabel, stageTwoLabel } from '../report/summary.js';
+import { accuracyLabel, fixedEffectsLabel, initialOutputLabel, stageTwoLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
   addDataOptions,
@@ -21,8 +21,10 @@ import {
   parseLearningRate,
   parseNumber,
   parseSeed,
+  typedFlags,
   type DataOptions,
   type DecisionOptions,
+  dataLabel,
   type LoadedData,
   type NetworkOptions,
 } from './inputs.js';
@@ -49,6 +51,12 @@ function parseComparators(value: string): Comparator[] {
   return names as Comparator[];
 }
 
+/** What the squared losses are measured in. */
+function lossUnits(design: LoadedData['design'], standardized: boolean): string {
+  if (design.classes) return standardized ? ', class indicators centred on their training frequencies' : ', 0/1 class indicators';
+  return standardized ? ', standardised units' : '';
+}
+
 /** The rule's outcome and every stop, as the table `train` prints. */
 function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds: number, standardized: boolean): string {
   const testOf = (s: TwoStageReport['stops'][number]) =>
@@ -56,7 +64,7 @@ function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds:
   const stops = report.stops.map((s) => `${s.rule} ${s.steps}${testOf(s)}`).join(', ');
   const { design } = data;
   return table([
-    ['data', `${data.label}: ${design.train.x.rows} training rows (${design.test.x.rows} held out, ${design.droppedMissing} dropped for missing values), ${design.featureNames.length} features`],
+    ['data', dataLabel(data)],
     ['initial output', initialOutputLabel(report.initialOutput)],
     ['fixed effects', fixedEffectsLabel(report.fixedEffects)],
     ['decision', report.decision.train ? `trained ${report.decision.steps} steps${report.decision.cappedAt ? ' (capped)' : ''}` : 'not trained'],
@@ -64,7 +72,8 @@ function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds:
     ['stage-2 rule', stageTwoLabel(report.decision.rule, report.stoppingRules)],
     ['p-value', `${formatPValue(report.test.p, report.test.logP)} exact (${report.test.method}); Satterthwaite ${formatPValue(report.test.satterthwaiteP)}`],
     ['REML t̂', `${formatNumber(report.reml.time)} = ${report.reml.steps === Infinity ? '∞' : report.reml.steps} steps at η = ${formatNumber(report.learningRate)}; edf ${formatNumber(report.reml.edf)}, σ̂² ${formatNumber(report.reml.noiseVariance)}`],
-    ['losses', `train ${formatNumber(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${formatNumber(report.training.finalTestLoss)}`} (half MSE${standardized ? ', standardised units' : ''})`],
+    ['losses', `train ${formatNumber(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${formatNumber(report.training.finalTestLoss)}`} (half MSE${lossUnits(data.design, standardized)})`],
+    ...(report.classification ? [['accuracy', accuracyLabel(report.classification)] as [string, string]] : []),
     ['stops', stops],
     ['backends', `tensorflow.js ${report.training.tfjsBackend}, linear algebra ${report.training.linalgBackend}`],
     ['wall time', `${formatNumber(seconds)} s`],
@@ -73,18 +82,18 @@ function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds:
 }
 
 /** Refuse an occupied folder before the long run, not after it; a failed run removes the folder it created. */
-function train(source: { file: string } | { dataset: string }, options: TrainOptions, output: Output): Promise<void> {
-  return inOutputFolder(options.out, options.force ?? false, () => trainInto(source, options, output));
+function train(source: { file: string } | { dataset: string }, options: TrainOptions, command: Command, output: Output): Promise<void> {
+  return inOutputFolder(options.out, options.force ?? false, () => trainInto(source, options, typedFlags(command), output));
 }
 
-async function trainInto(source: { file: string } | { dataset: string }, options: TrainOptions, output: Output): Promise<void> {
+async function trainInto(source: { file: string } | { dataset: string }, options: TrainOptions, given: (key: string) => boolean, output: Output): Promise<void> {
   const started = performance.now();
   const data = loadData(source, options);
   const { design } = data;
   if (design.test.x.rows === 0 && options.testFraction !== '0') throw new UsageError('the test split is empty: use a larger --test-fraction');
   const seed = parseSeed(options.seed);
   await initTensorflow(); // networks are created on the chosen backend
-  const network = networkFromOptions(design.train.x.cols, options);
+  const network = await networkFromOptions(design, options, given);
   const compare = parseComparators(options.compare);
   const bar = progressReporter({ quiet: options.quiet });
   try {
@@ -103,6 +112,7 @@ async function trainInto(source: { file: string } | { dataset: string }, options
         ? options.compareSteps.split(',').map((s) => parseNumber(s, '--compare-steps', (x) => Number.isInteger(x) && x >= 1, 'positive integers'))
         : [],
       seed,
+      classes: design.classes,
       onProgress: (p) => bar.update(p),
     });
     bar.stop();
@@ -147,8 +157,8 @@ export function registerTrain(program: Command, output: Output): void {
     .command('train')
     .description('train with the two-stage rule, save the network (TF.js format) and write the report')
     .argument('<file>', 'a CSV/TSV file with a header, or a JSON array of records');
-  addTrainOptions(trainCommand, { maxSteps: '100000' }).action((file: string, options: TrainOptions) =>
-    train({ file }, options, output),
+  addTrainOptions(trainCommand, { maxSteps: '100000' }).action((file: string, options: TrainOptions, command: Command) =>
+    train({ file }, options, command, output),
   );
 
   const demo = program
@@ -157,6 +167,6 @@ export function registerTrain(program: Command, output: Output): void {
     .option('--dataset <name>', `one of ${bundledDatasetNames.join(', ')}`, 'cars');
   // The demo exists to show the comparators; a small network and a bounded budget keep it short on two CPU cores.
   addTrainOptions(demo, { out: 'duality-demo', maxSteps: '3000', hidden: '64,64', compare: 'validation,horizon' }).action(
-    (options: TrainOptions & { dataset: string }) => train({ dataset: options.dataset }, options, output),
+    (options: TrainOptions & { dataset: string }, command: Command) => train({ dataset: options.dataset }, options, command, output),
   );
 }

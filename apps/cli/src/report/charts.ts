@@ -4,7 +4,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { StopPoint, StoppingRule, TwoStageReport } from './contract.js';
-import { formatCount, formatNumber } from './format.js';
+import { axisNumberFormat, formatCount, formatNumber } from './format.js';
 
 export interface ReportChart {
   /** Stable element id (the page's tests look for it). */
@@ -136,7 +136,7 @@ export function lossCurvesChart(report: TwoStageReport): ReportChart {
               type: 'quantitative',
               title: 'loss  (1/2n)‖f − y‖²',
               scale: { type: 'log', nice: false, padding: 8 },
-              axis: { tickCount: 6, format: '~g' },
+              axis: { tickCount: 6, format: axisNumberFormat(lines.kept.map((p) => p.loss)) },
             },
             color: {
               field: 'split',
@@ -285,7 +285,13 @@ export function remlChart(report: TwoStageReport): ReportChart {
   }
   const times = [...profile.map((p) => p.time), ...decorrelation.map((p) => p.time), ...(mark === undefined ? [] : [mark])];
   const timeScale = { type: 'log' as const, domain: [Math.min(...times), Math.max(...times)] };
-  const timeAxis = { field: 'time', type: 'quantitative' as const, title: 'training time t = η · steps', scale: timeScale };
+  const timeAxis = {
+    field: 'time',
+    type: 'quantitative' as const,
+    title: 'training time t = η · steps',
+    scale: timeScale,
+    axis: { format: axisNumberFormat(timeScale.domain) },
+  };
   const markLayers = (showLabel: boolean) =>
     mark === undefined
       ? []
@@ -333,8 +339,8 @@ export function remlChart(report: TwoStageReport): ReportChart {
               data: { values: profile },
               mark: { type: 'line', color: colours.neutral, strokeWidth: 2, clip: true, point: { size: 12, color: colours.neutral } },
               encoding: {
-                x: { ...timeAxis, axis: { title: null } },
-                y: { field: 'logLikelihood', type: 'quantitative', title: 'profile log-likelihood', scale: { domain: likelihoodRange } },
+                x: { ...timeAxis, axis: { ...timeAxis.axis, title: null } },
+                y: { field: 'logLikelihood', type: 'quantitative', title: 'profile log-likelihood', scale: { domain: likelihoodRange }, axis: { format: axisNumberFormat(likelihoodRange) } },
               },
             },
             ...markLayers(true),
@@ -364,7 +370,7 @@ export function remlChart(report: TwoStageReport): ReportChart {
                   type: 'quantitative',
                   title: psiScale.type === 'symlog' ? 'Ψ(t)  (symmetric log)' : 'Ψ(t)',
                   scale: psiScale,
-                  axis: { tickCount: 5, format: '~g' },
+                  axis: { tickCount: 5, format: axisNumberFormat(decorrelation.map((p) => p.psi)) },
                 },
               },
             },
@@ -433,8 +439,8 @@ export function spectrumChart(report: TwoStageReport): ReportChart {
           data: { values: kept },
           mark: { type: 'line', color: colours.train, strokeWidth: 2, point: { size: 10, color: colours.train } },
           encoding: {
-            x: { field: 'index', type: 'quantitative', title: 'index i', scale: { type: 'log' } },
-            y: { field: 'lambda', type: 'quantitative', title: 'eigenvalue λᵢ', scale: { type: 'log' } },
+            x: { field: 'index', type: 'quantitative', title: 'index i', scale: { type: 'log' }, axis: { format: axisNumberFormat(kept.map((p) => p.index)) } },
+            y: { field: 'lambda', type: 'quantitative', title: 'eigenvalue λᵢ', scale: { type: 'log' }, axis: { format: axisNumberFormat(kept.map((p) => p.lambda)) } },
           },
         },
         {
@@ -486,8 +492,8 @@ export function spectralLossChart(report: TwoStageReport): ReportChart {
           data: { values: kept },
           mark: { type: 'circle', size: 14, opacity: 0.45, color: colours.test },
           encoding: {
-            x: { field: 'lambda', type: 'quantitative', title: 'eigenvalue λᵢ', scale: { type: 'log' } },
-            y: { field: 'loss', type: 'quantitative', title: 'spectral loss ℓᵢ(t̂)', scale: { type: 'log' } },
+            x: { field: 'lambda', type: 'quantitative', title: 'eigenvalue λᵢ', scale: { type: 'log' }, axis: { format: axisNumberFormat(kept.map((p) => p.lambda)) } },
+            y: { field: 'loss', type: 'quantitative', title: 'spectral loss ℓᵢ(t̂)', scale: { type: 'log' }, axis: { format: axisNumberFormat(kept.map((p) => p.loss)) } },
           },
         },
         {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount, formatNumber, formatPValue, formatSeconds } from './format.js';
+import { reportCharts } from './charts.js';
+import { axisNumberFormat, formatCount, formatNumber, formatPValue, formatSeconds } from './format.js';
+import { fixtureReport } from './test-fixture.js';
 
 describe('report number formats', () => {
   it('gives 4 significant digits, exponent form only for the very small and very large', () => {
@@ -37,5 +39,31 @@ describe('report number formats', () => {
     expect(formatCount(12345.4)).toBe('12,345');
     expect(formatSeconds(0.8412)).toBe('0.841 s');
     expect(formatSeconds(245)).toBe('4 min 05 s');
+  });
+});
+
+describe('chart axis formats', () => {
+  it('use one notation per axis: exponent form for every label once any value is outside [1e-3, 1e6)', () => {
+    expect(axisNumberFormat([0.01, 0.5, 20])).toBe('~g');
+    // '~g' would label this axis 0.000001 and 1e-7.
+    expect(axisNumberFormat([1e-7, 1e-6, 0.1])).toBe('~e');
+    expect(axisNumberFormat([10, 2e6])).toBe('~e');
+    expect(axisNumberFormat([0, Number.NaN, 0.5])).toBe('~g');
+  });
+
+  it('give every quantitative axis of the report an explicit format (no axis left to d3’s mixed default)', async () => {
+    const report = fixtureReport();
+    const axes: unknown[] = [];
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(visit);
+      else if (node && typeof node === 'object') {
+        const record = node as Record<string, unknown>;
+        if (record.type === 'quantitative' && typeof record.title === 'string') axes.push(record.axis);
+        Object.values(record).forEach(visit);
+      }
+    };
+    for (const chart of reportCharts(report)) visit(chart.spec);
+    expect(axes.length).toBeGreaterThanOrEqual(6);
+    for (const axis of axes) expect((axis as { format?: string } | undefined)?.format).toMatch(/^(~g|~e|,d)$/);
   });
 });

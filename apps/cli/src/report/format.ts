@@ -61,3 +61,14 @@ function formatExponent(x: number, fractionDigits: number): string {
   const trimmed = mantissa.includes('.') ? mantissa.replace(/0+$/, '').replace(/\.$/, '') : mantissa;
   return `${trimmed}e${exponent.replace('+', '')}`;
 }
+
+/**
+ * One d3 number format for a whole chart axis, chosen from the values it shows, so that an axis never mixes
+ * 0.000001 with 1e-7: plain (`~g`) when every nonzero value is inside formatNumber's plain range [1e-3, 1e6),
+ * exponent form (`~e`: 1e-7, 2.5e-6) for all its labels otherwise.
+ */
+export function axisNumberFormat(values: readonly number[]): string {
+  const magnitudes = values.filter((v) => Number.isFinite(v) && v !== 0).map(Math.abs);
+  const plain = magnitudes.every((m) => m >= 1e-3 && m < 1e6);
+  return plain ? '~g' : '~e';
+}

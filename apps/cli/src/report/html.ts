@@ -49,7 +49,8 @@ function renderSummary(summary: ReportSummary): string {
     `<p>${escapeHtml(summary.reason)}</p></section>` +
     renderTable(undefined, summary.rows, 'summary') +
     `<h2>Where each rule stops</h2>` +
-    renderTable(summary.stopsHeader, summary.stops, 'stops')
+    renderTable(summary.stopsHeader, summary.stops, 'stops') +
+    (summary.confusion ? `<h2>${escapeHtml(summary.confusion.caption)}</h2>` + renderTable(summary.confusion.header, summary.confusion.rows, 'stops') : '')
   );
 }
 

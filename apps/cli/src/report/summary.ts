@@ -16,6 +16,8 @@ export interface ReportSummary {
   rows: [label: string, value: string][];
   stopsHeader: string[];
   stops: string[][];
+  /** A class target's confusion table (the network at the stop; test rows when there are any). */
+  confusion?: { caption: string; header: string[]; rows: string[][] };
 }
 
 const ruleNames: Record<StoppingRule, string> = {
@@ -51,6 +53,56 @@ function formatSteps(steps: number): string {
 export function fixedEffectsLabel(columns: TwoStageReport['fixedEffects']): string {
   const why = { intercept: 'intercept (the targets were centred)', f0: 'f0 (the initial output)', covariates: 'intercept and the named covariates' };
   return columns.length === 0 ? 'none (the exact duality)' : columns.map((c) => why[c]).join(', ');
+}
+
+/** An accuracy as a percentage with one decimal. */
+function percent(share: number): string {
+  return `${(100 * share).toFixed(1)}%`;
+}
+
+/** The network's accuracy at the stop, against always guessing the most frequent class. */
+export function accuracyLabel(c: NonNullable<TwoStageReport['classification']>): string {
+  const judged = c.test ?? c.train;
+  return (
+    `train ${percent(c.train.accuracy)}${c.test ? `, test ${percent(c.test.accuracy)}` : ''}; ` +
+    `always guessing the most frequent class: ${percent(judged.majorityClass)} (${c.classes.length} classes)`
+  );
+}
+
+function confusionTable(c: NonNullable<TwoStageReport['classification']>): NonNullable<ReportSummary['confusion']> {
+  const judged = c.test ?? c.train;
+  return {
+    caption: `Confusion table: ${c.test ? 'test' : 'training'} rows, the network at the stop (rows: true class; columns: predicted)`,
+    header: ['True \\ predicted', ...c.classes],
+    rows: judged.confusion.map((row, k) => [c.classes[k]!, ...row.map(formatCount)]),
+  };
+}
+
+/** The stops table: each rule's steps, time, test losses (and the kernel model's test accuracy for a class target). */
+function stopsTable(report: TwoStageReport): Pick<ReportSummary, 'stopsHeader' | 'stops'> {
+  const withTest = report.stops.some((stop) => stop.testLoss !== undefined || stop.kernelTestLoss !== undefined);
+  const accuracies = report.classification?.stops;
+  const withAccuracy = accuracies?.some((a) => a.kernelTestAccuracy !== undefined) ?? false;
+  const stopsHeader = [
+    'Rule',
+    'Steps',
+    'Time t',
+    ...(withTest ? ['Test loss (network)', 'Test loss (kernel)'] : []),
+    ...(withAccuracy ? ['Test accuracy (kernel)'] : []),
+    'How',
+  ];
+  const stops = report.stops.map((stop, i) => {
+    const accuracy = accuracies?.[i]?.kernelTestAccuracy;
+    return [
+      ruleNames[stop.rule],
+      formatCount(stop.steps),
+      formatNumber(stop.time),
+      ...(withTest ? [formatNumber(stop.testLoss), formatNumber(stop.kernelTestLoss)] : []),
+      ...(withAccuracy ? [accuracy === undefined ? '—' : percent(accuracy)] : []),
+      stop.note,
+    ];
+  });
+  return { stopsHeader, stops };
 }
 
 export function reportSummary(report: TwoStageReport, run: RunDetails = {}): ReportSummary {
@@ -95,6 +147,7 @@ export function reportSummary(report: TwoStageReport, run: RunDetails = {}): Rep
         `${formatNumber(training.finalTrainLoss)}` +
         (training.finalTestLoss === undefined ? '' : `, test ${formatNumber(training.finalTestLoss)}`),
     ],
+    ...(report.classification ? [['Accuracy (network at the stop)', accuracyLabel(report.classification)] as [string, string]] : []),
     [
       'Kernel',
       `${kernel.source}, ${formatCount(kernel.eigenvalues.length)} eigenvalues in ${formatSeconds(kernel.seconds)}` +
@@ -105,14 +158,13 @@ export function reportSummary(report: TwoStageReport, run: RunDetails = {}): Rep
     ...Object.entries(run).map(([label, value]): [string, string] => [label, String(value)]),
   ];
 
-  const withTest = report.stops.some((stop) => stop.testLoss !== undefined || stop.kernelTestLoss !== undefined);
-  const stopsHeader = ['Rule', 'Steps', 'Time t', ...(withTest ? ['Test loss (network)', 'Test loss (kernel)'] : []), 'How'];
-  const stops = report.stops.map((stop) => [
-    ruleNames[stop.rule],
-    formatCount(stop.steps),
-    formatNumber(stop.time),
-    ...(withTest ? [formatNumber(stop.testLoss), formatNumber(stop.kernelTestLoss)] : []),
-    stop.note,
-  ]);
-  return { headline, train: decision.train, reason: decision.reason, subtitle, rows, stopsHeader, stops };
+  return {
+    headline,
+    train: decision.train,
+    reason: decision.reason,
+    subtitle,
+    rows,
+    ...stopsTable(report),
+    ...(report.classification ? { confusion: confusionTable(report.classification) } : {}),
+  };
 }

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { DenseNetwork, INITIAL_OUTPUTS, readSequential, type DenseParameters, type InitialOutput } from '@duality/ntk';
+import { TrainerInputError } from './time.js';
+
+interface WeightsGroup {
+  paths: string[];
+  weights: tf.io.WeightsManifestEntry[];
+}
+
+/** model.json as TF.js writes it (tfjs-node's `file://`, the browser's `downloads://`, the Python converter). */
+interface ModelJson {
+  modelTopology?: unknown;
+  weightsManifest?: WeightsGroup[];
+}
+
+function readModelJson(path: string): ModelJson {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TrainerInputError(`cannot read the model ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as ModelJson;
+  } catch {
+    throw new TrainerInputError(`${path} is not JSON; give the model.json that TF.js's model.save wrote`);
+  }
+}
+
+/** The weight shards, in manifest order, joined into one buffer (paths are relative to model.json). */
+function readWeights(path: string, manifest: WeightsGroup[]): ArrayBuffer {
+  const shards = manifest.flatMap((group) =>
+    group.paths.map((shard) => {
+      const file = resolve(dirname(path), shard);
+      try {
+        return readFileSync(file);
+      } catch {
+        throw new TrainerInputError(`${path} names the weights file ${shard}, which is missing: keep it beside model.json`);
+      }
+    }),
+  );
+  const joined = new Uint8Array(shards.reduce((s, b) => s + b.byteLength, 0));
+  let offset = 0;
+  for (const shard of shards) {
+    joined.set(shard, offset);
+    offset += shard.byteLength;
+  }
+  return joined.buffer;
+}
+
+/** Copies of a network's weights that the new network owns. */
+function ownedCopies(layers: DenseParameters[]): DenseParameters[] {
+  return layers.map((p) => ({ kernel: p.kernel.clone(), bias: p.bias ? p.bias.clone() : null }));
+}
+
+/**
+ * A TF.js layers model from its model.json (and the weight files beside it), without @tensorflow/tfjs-node, as a
+ * DenseNetwork at the model's weights: a `tf.Sequential` of Dense layers (readSequential names anything else). Its
+ * initial output is the model's own ('keep', the default: math.md §0.1's f0 of a network Duality did not build), or
+ * 'zero' to centre it on its current weights (a frozen copy is subtracted, as for the networks Duality builds).
+ */
+export async function loadNetwork(path: string, options: { initialOutput?: InitialOutput } = {}): Promise<DenseNetwork> {
+  const initialOutput = options.initialOutput ?? 'keep';
+  if (!INITIAL_OUTPUTS.includes(initialOutput)) throw new TrainerInputError(`initialOutput must be ${INITIAL_OUTPUTS.join(' or ')}, got ${String(initialOutput)}`);
+  const json = readModelJson(path);
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
+    throw new TrainerInputError(`${path} has no modelTopology or weightsManifest: give a TF.js layers model (model.json), not a graph model or Keras .h5`);
+  }
+  const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
+  const weightData = readWeights(path, json.weightsManifest);
+  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs, weightData })).catch((error: Error) => {
+    throw new TrainerInputError(`TF.js cannot load ${path}: ${error.message}`);
+  });
+  try {
+    if (model.getClassName() !== 'Sequential') {
+      throw new TrainerInputError(
+        `${path} is a functional TF.js model (${model.getClassName()}), not a Sequential; rebuild it as tf.sequential() of Dense layers`,
+      );
+    }
+    const read = readSequential(model);
+    return new DenseNetwork(read.plans, ownedCopies(read.layers), read.parameterisation, true, initialOutput === 'zero' ? ownedCopies(read.layers) : null);
+  } finally {
+    model.dispose();
+  }
+}
