@@ -159,8 +159,8 @@ describe.each(cases)('the low-rank fit equals the dense fit of F Fᵀ (n = 400, 
   it('GCV and oracle times, the two-stage decision', () => {
     const [a, b] = [gcvTime(low), gcvTime(dense)];
     expectRelative(a.value, b.value);
-    // The argmin of a flat minimum is determined to about √(rounding of the criterion), ~1e-7 relative.
-    expectRelative(a.time, b.time, 1e-5);
+    // The argmin of a flat minimum is determined only to about √(rounding of the criterion): measured ~1e-7 relative.
+    expectRelative(a.time, b.time, 1e-6);
     const truth = { testTargets: pb.testTargets, f0New: pb.f0New, designNew: pb.designNew };
     expectRelative(oracleTime(low, truth).value, oracleTime(dense, truth).value);
     const [da, db] = [twoStageDecision(low), twoStageDecision(dense)];
@@ -184,7 +184,7 @@ describe.each(cases)('the low-rank fit equals the dense fit of F Fᵀ (n = 400, 
     const [a, b] = [looTime(low), looTime(dense)];
     expect(a.outcome).toBe(b.outcome);
     expectRelative(a.value, b.value);
-    expectRelative(a.time, b.time, 1e-5); // the same √rounding limit as GCV's
+    expectRelative(a.time, b.time, 1e-6); // GCV's √rounding limit, and looTime's own resolution (1e-6 in log t)
     const [da, db] = [looTime(low, { learningRate: eta }), looTime(dense, { learningRate: eta })];
     expect(da.steps).toBe(db.steps);
     expectRelative(da.value, db.value);
