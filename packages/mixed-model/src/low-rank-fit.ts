@@ -61,7 +61,7 @@ export interface LowRankProjected {
 const ORTHONORMALITY_TOLERANCE = 1e-8;
 
 /** U_r and ρ validated: r eigenvalues for r orthonormal columns, 1 ≤ r ≤ n, ρ finite and ≥ 0. */
-export function checkedLowRank(spectrum: LowRankKernelSpectrum): { u: Matrix64; values: Float64Array; remainder: number } {
+function checkedLowRank(spectrum: LowRankKernelSpectrum): { u: Matrix64; values: Float64Array; remainder: number } {
   const u = toMatrix64(spectrum.vectors);
   const values = Float64Array.from(spectrum.values);
   const remainder = spectrum.remainder ?? 0;
