@@ -74,12 +74,13 @@ export function initializerVariance(init: SerializedInitializer, fanIn: number, 
 }
 
 /**
- * Read a `tf.Sequential` of Dense layers (standard parameterisation: TF.js layers hold W and b as
+ * Read a `tf.Sequential` of Dense layers (or any list of layers applied in order, such as one branch of a model;
+ * standard parameterisation: TF.js layers hold W and b as
  * they are used). The network borrows the model's variables: kernels are taken at its current
  * weights; the plans' init standard deviations come from the layers' initialisers. Any other layer,
  * an unsupported activation, or a non-linear last layer is rejected with an error naming it.
  */
-export function readSequential(model: tf.Sequential | tf.LayersModel): DenseNetwork {
+export function readSequential(model: Pick<tf.LayersModel, 'layers'>): DenseNetwork {
   const plans: LayerPlan[] = [];
   const layers: DenseParameters[] = [];
   const dense = model.layers.filter((layer) => layer.getClassName() !== 'InputLayer');

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DenseNetwork, INITIAL_OUTPUTS, readSequential, type DenseParameters, type InitialOutput } from '@duality/ntk';
+import { CENTRED_MODEL } from './save.js';
 import { TrainerInputError } from './time.js';
 
 interface WeightsGroup {
@@ -55,11 +56,40 @@ function ownedCopies(layers: DenseParameters[]): DenseParameters[] {
   return layers.map((p) => ({ kernel: p.kernel.clone(), bias: p.bias ? p.bias.clone() : null }));
 }
 
+/** g_θ0's weights from the saved initial branch, whose output layer holds −W and −b (see `toLayersModel`). */
+function unnegatedOrigin(layers: DenseParameters[]): DenseParameters[] {
+  return ownedCopies(layers).map((p, l) => {
+    if (l < layers.length - 1) return p;
+    const negated = { kernel: tf.neg(p.kernel), bias: p.bias ? tf.neg(p.bias) : null };
+    tf.dispose([p.kernel, ...(p.bias ? [p.bias] : [])]);
+    return negated;
+  });
+}
+
+/** The network a model computes: a Sequential of Dense layers, or a centred network Duality saved (two branches). */
+function networkOf(model: tf.LayersModel, path: string, initialOutput: InitialOutput): DenseNetwork {
+  const branch = (prefix: string) => readSequential({ layers: model.layers.filter((layer) => layer.name.startsWith(`${prefix}_`)) });
+  if (model.name === CENTRED_MODEL.name) {
+    const trained = branch(CENTRED_MODEL.trained);
+    // 'keep' keeps the function the file computes, g_θ − g_θ0; 'zero' centres it anew on the current weights.
+    const origin = initialOutput === 'keep' ? unnegatedOrigin(branch(CENTRED_MODEL.initial).layers) : ownedCopies(trained.layers);
+    return new DenseNetwork(trained.plans, ownedCopies(trained.layers), trained.parameterisation, true, origin);
+  }
+  if (model.getClassName() !== 'Sequential') {
+    throw new TrainerInputError(
+      `${path} is a functional TF.js model (${model.getClassName()}), not a Sequential; rebuild it as tf.sequential() of Dense layers`,
+    );
+  }
+  const read = readSequential(model);
+  return new DenseNetwork(read.plans, ownedCopies(read.layers), read.parameterisation, true, initialOutput === 'zero' ? ownedCopies(read.layers) : null);
+}
+
 /**
  * A TF.js layers model from its model.json (and the weight files beside it), without @tensorflow/tfjs-node, as a
- * DenseNetwork at the model's weights: a `tf.Sequential` of Dense layers (readSequential names anything else). Its
- * initial output is the model's own ('keep', the default: math.md §0.1's f0 of a network Duality did not build), or
- * 'zero' to centre it on its current weights (a frozen copy is subtracted, as for the networks Duality builds).
+ * DenseNetwork at the model's weights: a `tf.Sequential` of Dense layers (readSequential names anything else), or a
+ * centred network Duality saved. 'keep' (the default) keeps the function the file computes, so the initial output is
+ * the model's own (math.md §0.1's f0 of a network Duality did not build); 'zero' centres it on its current weights (a
+ * frozen copy is subtracted, as for the networks Duality builds).
  */
 export async function loadNetwork(path: string, options: { initialOutput?: InitialOutput } = {}): Promise<DenseNetwork> {
   const initialOutput = options.initialOutput ?? 'keep';
@@ -74,13 +104,7 @@ export async function loadNetwork(path: string, options: { initialOutput?: Initi
     throw new TrainerInputError(`TF.js cannot load ${path}: ${error.message}`);
   });
   try {
-    if (model.getClassName() !== 'Sequential') {
-      throw new TrainerInputError(
-        `${path} is a functional TF.js model (${model.getClassName()}), not a Sequential; rebuild it as tf.sequential() of Dense layers`,
-      );
-    }
-    const read = readSequential(model);
-    return new DenseNetwork(read.plans, ownedCopies(read.layers), read.parameterisation, true, initialOutput === 'zero' ? ownedCopies(read.layers) : null);
+    return networkOf(model, path, initialOutput);
   } finally {
     model.dispose();
   }

@@ -4,6 +4,17 @@ import * as tf from '@tensorflow/tfjs';
 import type { DenseNetwork, DenseParameters } from '@duality/ntk';
 import { TrainerInputError } from './time.js';
 
+/**
+ * How a centred network is saved: the model's name and the prefixes of its two branches' layer names (the trained
+ * g_θ, and the frozen g_θ0 whose output layer is negated so that one Add layer finishes f). `loadNetwork` reads it back.
+ */
+export const CENTRED_MODEL = { name: 'duality_centred_network', trained: 'trained', initial: 'initial' } as const;
+
+/** A layer's saved initialiser: the distribution its weights were drawn from, so a reader can take the analytic kernel. */
+function initializer(std: number) {
+  return std > 0 ? tf.initializers.randomNormal({ mean: 0, stddev: std }) : tf.initializers.zeros();
+}
+
 /** TF.js Dense activation names for ours; leaky ReLU becomes a LeakyReLU layer after a linear Dense. */
 const KERAS_ACTIVATIONS: Record<string, string> = { relu: 'relu', tanh: 'tanh', sigmoid: 'sigmoid', identity: 'linear', gelu: 'gelu' };
 
@@ -23,6 +34,9 @@ function denseLayers(network: DenseNetwork, weights: DenseParameters[], naming: 
       useBias: layer.bias !== null,
       activation: (keras ?? 'linear') as 'linear',
       trainable: naming.trainable,
+      // The folded weights' initial distributions: W' = s_w·W with W ~ N(0, initStd²).
+      kernelInitializer: initializer(plan.weightInitStd * plan.weightScale),
+      biasInitializer: initializer(plan.biasInitStd * plan.biasScale),
       name: `${naming.prefix}_dense_${l + 1}`,
       ...(l === 0 ? { inputShape: [plan.fanIn] } : {}),
     });
@@ -59,7 +73,7 @@ function chain(input: tf.SymbolicTensor, layers: FoldedLayers): tf.SymbolicTenso
  * goes on training the centred network.
  */
 export function toLayersModel(network: DenseNetwork): tf.LayersModel {
-  const trained = denseLayers(network, network.layers, { prefix: network.origin ? 'trained' : 'dense', sign: 1, trainable: true });
+  const trained = denseLayers(network, network.layers, { prefix: network.origin ? CENTRED_MODEL.trained : 'dense', sign: 1, trainable: true });
   if (!network.origin) {
     const model = tf.sequential();
     for (const { dense } of trained) model.add(dense);
@@ -68,9 +82,9 @@ export function toLayersModel(network: DenseNetwork): tf.LayersModel {
   }
   const input = tf.input({ shape: [network.inputDim], name: 'inputs' });
   const g = chain(input, trained);
-  const minusG0 = chain(input, denseLayers(network, network.origin, { prefix: 'initial', sign: -1, trainable: false }));
+  const minusG0 = chain(input, denseLayers(network, network.origin, { prefix: CENTRED_MODEL.initial, sign: -1, trainable: false }));
   const f = tf.layers.add({ name: 'centred_output' }).apply([g, minusG0]) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: f, name: 'duality_centred_network' });
+  return tf.model({ inputs: input, outputs: f, name: CENTRED_MODEL.name });
 }
 
 /**
