@@ -1,8 +1,10 @@
-import { eigSym, Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
-import { fitSpectral, twoStageDecision, type SpectralFit, type TwoStageDecision } from '@duality/mixed-model';
-import type { DenseNetwork } from '@duality/ntk';
+import { Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
+import { twoStageDecision, type SpectralFit, type TwoStageDecision } from '@duality/mixed-model';
+import type { DenseNetwork, LandmarkMethod } from '@duality/ntk';
 import { resolveFixedEffects, type FixedEffectColumn, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
-import { networkKernel, type KernelSource, type NetworkKernel } from './kernel.js';
+import type { KernelSource, NetworkKernel } from './kernel.js';
+import type { KernelRank } from './kernel-factor.js';
+import { computeKernel, fitKernel, type LowRankSummary, type Remainder } from './kernel-fit.js';
 import { gradientDescentTime } from './kernel-curves.js';
 import { checkedRule, DEFAULT_STOPPING_RULE, stoppingTimes, type StageTwoRule, type StoppingTimes } from './stopping-rules.js';
 import type { TrainingProgress } from './progress.js';
@@ -21,6 +23,17 @@ export interface AnalysisOptions {
   /** Kernel of the network at initialisation (default 'empirical') or of its infinite-width limit. */
   kernel?: KernelSource;
   /**
+   * 'auto' (default): the dense kernel while it fits in this machine's memory, else a rank-`DEFAULT_RANK` Nyström
+   * factor (math.md §6); 'full': always dense; r: a Nyström factor on r landmark rows.
+   */
+  rank?: KernelRank;
+  /** How a low-rank kernel's landmark rows are drawn (default 'kmeans++'). */
+  landmarks?: LandmarkMethod;
+  /** A low-rank kernel's other n − r directions (default 'isotropic': the exact trace's missing part spread evenly). */
+  remainder?: Remainder;
+  /** Seed of the landmark draw (default 0). */
+  seed?: number;
+  /**
    * Fixed effects of the random-effects model in the test and REML: 'auto' (default) takes an intercept when the
    * targets were centred (mean 0 to rounding, as after standardising) and f0 when it is not negligible (math.md
    * §0.1: never for the centred networks Duality builds), so that the test's null is exact; or 'none' (the exact
@@ -37,8 +50,11 @@ export interface AnalysisOptions {
 
 /** Stage 1 and 2 without training: the kernel, the fit, the decision and the learning rate they imply. */
 export interface TwoStageAnalysis {
-  /** The kernel's source, f0 and timing; Θ itself lives on in `fit` as its eigendecomposition (no second n×n copy). */
-  kernel: Omit<NetworkKernel, 'theta' | 'cross'>;
+  /**
+   * The kernel's source, f0 and timing, and what a low-rank kernel used; Θ itself lives on in `fit` as its
+   * eigendecomposition (no second n×n copy).
+   */
+  kernel: Omit<NetworkKernel, 'theta' | 'cross'> & { lowRank?: LowRankSummary };
   fit: SpectralFit;
   decision: TwoStageDecision;
   learningRate: number;
@@ -113,12 +129,13 @@ export async function analyzeTwoStage(
   const testX = options.test ? toMatrix64(options.test.x) : undefined;
   const test = testX ? { x: testX, y: targets(options.test!.y, testX.rows, 'test y') } : undefined;
   options.onProgress?.({ phase: 'kernel', step: 0, totalSteps: 0 });
-  const { theta, cross, ...kernel } = await networkKernel(network, x, test?.x, options.kernel ?? 'empirical');
-  const { design, columns: fixedEffects, initialOutput } = resolveFixedEffects(options.fixedEffects ?? 'auto', kernel.f0, y, network.initialOutput);
+  const source = options.kernel ?? 'empirical';
+  const computed = await computeKernel(network, x, test?.x, { source, rank: options.rank, landmarks: options.landmarks, seed: options.seed });
+  const { f0, f0Test, seconds } = computed;
+  const { design, columns: fixedEffects, initialOutput } = resolveFixedEffects(options.fixedEffects ?? 'auto', f0, y, network.initialOutput);
   options.onProgress?.({ phase: 'decision', step: 0, totalSteps: 0 });
-  // All eigenvectors at once: leave-one-out needs U and U∘U, and a fit given U uses it instead of forming it again.
-  const eig = eigSym(theta, { vectors: 'all' });
-  const fit = fitSpectral({ spectrum: { values: eig.values, vectors: eig.vectors! }, y, f0: kernel.f0, design, crossKernel: cross });
+  const { fit, lowRank } = fitKernel(computed, { y, f0, design }, options.remainder);
+  const kernel = { source, f0, ...(f0Test ? { f0Test } : {}), seconds, ...(lowRank ? { lowRank } : {}) };
   const decision = twoStageDecision(fit, { alpha: options.alpha ?? DEFAULT_ALPHA, convention: options.convention ?? 'exact' });
   const lambda1 = fit.eigenvalues[0]!;
   const learningRate = stableLearningRate(options.learningRate ?? 'auto', lambda1);

@@ -80,12 +80,20 @@ export function assembleReport(network: DenseNetwork, analysis: TwoStageAnalysis
   const { ruleSteps, run } = outcome;
   const stopTime = Math.min(decision.reml.time, outcome.maxSteps * learningRate);
   const atStop = run.measured.find((m) => m.step === ruleSteps)!;
+  // A low-rank kernel's other n − r directions share one eigenvalue: the report lists the r computed ones.
+  const computed = kernel.lowRank?.rank ?? fit.n;
   return {
     data: { nTrain: x.rows, nTest: test?.x.rows ?? 0, inputDim: x.cols, outputs: y.cols },
     network: networkSection(network),
     initialOutput: analysis.initialOutput,
     fixedEffects: analysis.fixedEffects,
-    kernel: { source: kernel.source, eigenvalues: Array.from(fit.eigenvalues), mostNegativeEigenvalue: fit.mostNegativeEigenvalue, seconds: kernel.seconds },
+    kernel: {
+      source: kernel.source,
+      eigenvalues: Array.from(fit.eigenvalues.subarray(0, computed)),
+      ...(kernel.lowRank ? { lowRank: kernel.lowRank } : {}),
+      mostNegativeEigenvalue: fit.mostNegativeEigenvalue,
+      seconds: kernel.seconds,
+    },
     learningRate,
     maxStableLearningRate: 2 / largestEigenvalue,
     test: testSection(analysis, outcome.alpha),
@@ -93,7 +101,7 @@ export function assembleReport(network: DenseNetwork, analysis: TwoStageAnalysis
     stoppingRules: analysis.stopping,
     decision: decisionSection(analysis, outcome),
     decorrelation: Array.from(decision.reml.profile.times, (time) => ({ time, psi: pathAt(fit, time, { useDesign: false }).decorrelation })),
-    spectralLossesAtStop: Array.from(pathAt(fit, decision.train ? stopTime : 0, { useDesign: false }).spectralLosses),
+    spectralLossesAtStop: Array.from(pathAt(fit, decision.train ? stopTime : 0, { useDesign: false }).spectralLosses.subarray(0, computed)),
     stops: outcome.stops,
     curves: outcome.curves,
     training: {

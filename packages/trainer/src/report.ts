@@ -1,5 +1,6 @@
 import type { RemlOutcome, TailMethod } from '@duality/mixed-model';
 import type { FixedEffectColumn, InitialOutputCheck } from './fixed-effects.js';
+import type { LowRankSummary } from './kernel-fit.js';
 import type { StageTwoRule, StoppingTimes } from './stopping-rules.js';
 
 /** The stopping rules a report compares. */
@@ -66,8 +67,10 @@ export interface TwoStageReport {
   fixedEffects: FixedEffectColumn[];
   kernel: {
     source: 'empirical' | 'analytic';
-    /** The NTK's eigenvalues on the training scale Θ = J Jᵀ/n, descending. */
+    /** The NTK's eigenvalues on the training scale Θ = J Jᵀ/n, descending (a low-rank kernel's r computed ones). */
     eigenvalues: number[];
+    /** A low-rank (Nyström) kernel: its rank, landmarks and remainder (math.md §6). */
+    lowRank?: LowRankSummary;
     /** Most negative eigenvalue seen before clipping to 0 (rounding). */
     mostNegativeEigenvalue: number;
     seconds: number;
@@ -116,7 +119,7 @@ export interface TwoStageReport {
   };
   /** Ψ(t) (spectral-loss decorrelation, math.md §2.1) on the profile's grid: > 0 keep training, < 0 over-fitted. */
   decorrelation: { time: number; psi: number }[];
-  /** ℓ_i(t̂), the spectral losses at the REML stop, by eigenvalue (same order as kernel.eigenvalues). */
+  /** ℓ_i(t̂), the spectral losses at the REML stop, by eigenvalue (same order and length as kernel.eigenvalues). */
   spectralLossesAtStop: number[];
   /** Every rule's stop (REML always; GCV always; oracle with test data; validation and fixed when asked). */
   stops: StopPoint[];

@@ -33,7 +33,7 @@ export interface TwoStageOptions extends AnalysisOptions {
   horizonFactor?: number;
   /** Points on the loss curves (default 40, log-spaced). */
   curvePoints?: number;
-  /** Seed of the validation split (default 0). */
+  /** Seed of the validation split and of a low-rank kernel's landmarks (default 0). */
   seed?: number;
   /** A class target (y holds one indicator output per class): the report adds accuracy and confusion tables. */
   classes?: ClassTargets;

@@ -1,16 +1,18 @@
 import { initTensorflow } from '@duality/ntk';
-import { analyzeTwoStage, type TwoStageAnalysis } from '@duality/trainer';
+import { analyzeTwoStage, kernelCurves, STOPPING_RULES, type StageTwoRule, type TwoStageAnalysis } from '@duality/trainer';
 import { bundledDatasetNames } from '@duality/tabular';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { progressReporter } from '../progress.js';
-import { formatNumber, formatPValue } from '../report/format.js';
-import { fixedEffectsLabel, initialOutputLabel, stageTwoLabel } from '../report/summary.js';
+import { formatNumber, formatPValue, formatSeconds } from '../report/format.js';
+import { fixedEffectsLabel, initialOutputLabel, lowRankLabel, stageTwoLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
   addDataOptions,
   addDecisionOptions,
+  announcedRank,
+  parseSeed,
   addNetworkOptions,
   fixedEffects,
   loadData,
@@ -35,7 +37,12 @@ export async function runAnalysis(data: LoadedData, options: AnalyzeOptions, giv
   const progress = progressReporter({ quiet: options.quiet });
   try {
     return await analyzeTwoStage(network, design.train.x, design.train.y, {
+      test: design.test.x.rows > 0 ? { x: design.test.x, y: design.test.y } : undefined,
       kernel: options.kernel,
+      rank: announcedRank(design.train.x.rows, options),
+      landmarks: options.landmarks,
+      remainder: options.remainder,
+      seed: parseSeed(options.seed),
       fixedEffects: fixedEffects(options.fixedEffects, design),
       alpha: parseAlpha(options.alpha),
       learningRate: parseLearningRate(options.learningRate),
@@ -47,6 +54,14 @@ export async function runAnalysis(data: LoadedData, options: AnalyzeOptions, giv
     progress.stop();
     network.dispose();
   }
+}
+
+/** The kernel model's test loss (half MSE) at each rule's stop, with held-out rows: what training that long predicts. */
+function predictedTestLosses(analysis: TwoStageAnalysis): Record<StageTwoRule, number> | undefined {
+  if (!analysis.test) return undefined;
+  const curves = kernelCurves(analysis);
+  const finite = (steps: number) => (Number.isFinite(steps) ? steps : Number.MAX_SAFE_INTEGER);
+  return Object.fromEntries(STOPPING_RULES.map((rule) => [rule, curves.testLoss(finite(analysis.stopping.rules[rule].steps))!])) as Record<StageTwoRule, number>;
 }
 
 /** The decision as plain JSON-able data. */
@@ -64,7 +79,13 @@ export function analysisSummary(data: LoadedData, analysis: TwoStageAnalysis) {
     },
     initialOutput: analysis.initialOutput,
     fixedEffects: analysis.fixedEffects,
-    kernel: { source: analysis.kernel.source, largestEigenvalue: analysis.largestEigenvalue, trace: fit.eigenvalues.reduce((s, v) => s + v, 0) },
+    kernel: {
+      source: analysis.kernel.source,
+      largestEigenvalue: analysis.largestEigenvalue,
+      trace: fit.eigenvalues.reduce((s, v) => s + v, 0),
+      ...(analysis.kernel.lowRank ? { lowRank: analysis.kernel.lowRank } : {}),
+      seconds: analysis.kernel.seconds,
+    },
     test: {
       statistic: test.statistic,
       nullMean: test.nullMean,
@@ -77,6 +98,7 @@ export function analysisSummary(data: LoadedData, analysis: TwoStageAnalysis) {
     },
     decision: { train: decision.train, convention: decision.convention, rule: analysis.rule },
     stoppingRules: analysis.stopping,
+    ...(analysis.test ? { predictedTestLoss: predictedTestLosses(analysis) } : {}),
     reml: {
       outcome: reml.outcome,
       time: reml.time === Infinity ? null : reml.time,
@@ -115,7 +137,8 @@ export function registerAnalyze(program: Command, output: Output): void {
         ['data', dataLabel(data)],
         ['initial output', initialOutputLabel(analysis.initialOutput)],
         ['fixed effects', fixedEffectsLabel(analysis.fixedEffects)],
-        ['kernel', `${s.kernel.source} NTK, λ1 = ${formatNumber(s.kernel.largestEigenvalue)}, tr Θ = ${formatNumber(s.kernel.trace)}`],
+        ['kernel', `${s.kernel.source} NTK, λ1 = ${formatNumber(s.kernel.largestEigenvalue)}, tr Θ = ${formatNumber(s.kernel.trace)}, in ${formatSeconds(s.kernel.seconds)}`],
+        ...(analysis.kernel.lowRank ? [['low rank', lowRankLabel(analysis.kernel.lowRank)] as [string, string]] : []),
         ['score test', `S = ${formatNumber(s.test.statistic)} (null mean ${formatNumber(s.test.nullMean)}, sd ${formatNumber(s.test.nullSd)})`],
         ['p-value', `${formatPValue(s.test.p, s.test.logP)} exact (${s.test.method}, relative error ≤ ${formatNumber(s.test.relativeErrorEstimate)}); Satterthwaite ${formatPValue(s.test.satterthwaiteP)}`],
         ['decision', s.decision.train ? `train (p < α = ${options.alpha})` : `do not train (p ≥ α = ${options.alpha}): the targets look like noise to this kernel`],

@@ -1,6 +1,6 @@
 import { Matrix64 } from '@duality/linalg-core';
-import { buildNetwork, INITIAL_OUTPUTS, validateSpec, type ActivationName, type DenseNetwork, type InitialOutput, type MlpSpec, type Parameterisation } from '@duality/ntk';
-import { DEFAULT_STOPPING_RULE, loadNetwork, NETWORK_DEFAULTS, STOPPING_RULES, type FixedEffects, type StageTwoRule } from '@duality/trainer';
+import { buildNetwork, INITIAL_OUTPUTS, LANDMARK_METHODS, validateSpec, type ActivationName, type DenseNetwork, type InitialOutput, type LandmarkMethod, type MlpSpec, type Parameterisation } from '@duality/ntk';
+import { DEFAULT_RANK, DEFAULT_STOPPING_RULE, kernelPlan, loadNetwork, REMAINDERS, NETWORK_DEFAULTS, STOPPING_RULES, type FixedEffects, type KernelRank, type Remainder, type StageTwoRule } from '@duality/trainer';
 import { loadBundledDataset, prepareDesign, readTable, type Design } from '@duality/tabular';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -35,7 +35,14 @@ export interface NetworkOptions {
   seed: string;
 }
 
-export interface DecisionOptions {
+/** How the kernel is held: dense, or a Nyström factor on landmark rows (math.md §6). */
+export interface KernelSizeOptions {
+  rank: string;
+  landmarks: LandmarkMethod;
+  remainder: Remainder;
+}
+
+export interface DecisionOptions extends KernelSizeOptions {
   kernel: 'empirical' | 'analytic';
   fixedEffects: string;
   alpha: string;
@@ -79,7 +86,37 @@ export function addNetworkOptions(command: Command, defaults: { hidden?: string 
   return command;
 }
 
+export function addKernelSizeOptions(command: Command): Command {
+  return command
+    .option(
+      '--rank <r>',
+      `auto: the dense n×n kernel while it fits in memory, else a rank-${DEFAULT_RANK} Nyström kernel (said on stderr); full: always dense; or a number of landmark rows`,
+      'auto',
+    )
+    .addOption(new Option('--landmarks <method>', 'how a low-rank kernel’s landmark rows are drawn').choices([...LANDMARK_METHODS]).default('kmeans++'))
+    .addOption(
+      new Option('--remainder <r>', 'a low-rank kernel’s other directions: isotropic (the trace it misses, spread evenly) or zero')
+        .choices([...REMAINDERS])
+        .default('isotropic'),
+    );
+}
+
+/** --rank as the trainer takes it. */
+export function parseRank(value: string): KernelRank {
+  if (value === 'auto' || value === 'full') return value;
+  return parseNumber(value, '--rank', (x) => Number.isInteger(x) && x >= 1, "'auto', 'full' or a positive integer (landmark rows)");
+}
+
+/** The kernel plan for n rows, with the one line that says when 'auto' switched to low rank (stderr, never stdout). */
+export function announcedRank(n: number, options: KernelSizeOptions & { quiet?: boolean }): KernelRank {
+  const rank = parseRank(options.rank);
+  const plan = kernelPlan(n, rank);
+  if (plan.kind === 'low-rank' && rank === 'auto' && !options.quiet) process.stderr.write(`${plan.reason}\n`);
+  return rank;
+}
+
 export function addDecisionOptions(command: Command): Command {
+  addKernelSizeOptions(command);
   return command
     .addOption(new Option('--kernel <source>', 'the network’s own NTK at initialisation, or its infinite-width limit').choices(['empirical', 'analytic']).default('empirical'))
     .option('--fixed-effects <x>', "auto (f0 when the initial output is not negligible, else none), none, intercept, f0, or comma-separated feature columns (with an intercept)", 'auto')

@@ -13,6 +13,7 @@ import { table } from './format.js';
 import {
   addDataOptions,
   addDecisionOptions,
+  announcedRank,
   addNetworkOptions,
   fixedEffects,
   loadData,
@@ -100,6 +101,9 @@ async function trainInto(source: { file: string } | { dataset: string }, options
     const { report, network: trained } = await trainTwoStage(network, design.train.x, design.train.y, {
       test: design.test.x.rows > 0 ? { x: design.test.x, y: design.test.y } : undefined,
       kernel: options.kernel,
+      rank: announcedRank(design.train.x.rows, options),
+      landmarks: options.landmarks,
+      remainder: options.remainder,
       fixedEffects: fixedEffects(options.fixedEffects, design),
       alpha: parseAlpha(options.alpha),
       learningRate: parseLearningRate(options.learningRate),

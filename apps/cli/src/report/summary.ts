@@ -49,6 +49,12 @@ function formatSteps(steps: number): string {
   return Number.isFinite(steps) ? formatCount(steps) : '∞';
 }
 
+/** A low-rank kernel in words: rank, landmarks, the share of the trace it holds, the remainder. */
+export function lowRankLabel(low: NonNullable<TwoStageReport['kernel']['lowRank']>): string {
+  const remainder = low.remainder === 'isotropic' ? `the other directions share ρ = ${formatNumber(low.remainderEigenvalue)}` : 'the other directions at 0';
+  return `rank ${formatCount(low.rank)} Nyström (${formatCount(low.landmarks)} ${low.method} landmark rows), holds ${(100 * low.traceCaptured).toFixed(1)}% of tr Θ; ${remainder}`;
+}
+
 /** The fixed effects projected out of the test, and why each is there. */
 export function fixedEffectsLabel(columns: TwoStageReport['fixedEffects']): string {
   const why = { intercept: 'intercept (the targets were centred)', f0: 'f0 (the initial output)', covariates: 'intercept and the named covariates' };
@@ -153,6 +159,7 @@ export function reportSummary(report: TwoStageReport, run: RunDetails = {}): Rep
       `${kernel.source}, ${formatCount(kernel.eigenvalues.length)} eigenvalues in ${formatSeconds(kernel.seconds)}` +
         (kernel.mostNegativeEigenvalue < 0 ? `; most negative before clipping ${formatNumber(kernel.mostNegativeEigenvalue, 2)}` : ''),
     ],
+    ...(kernel.lowRank ? [['Low-rank kernel', lowRankLabel(kernel.lowRank)] as [string, string]] : []),
     ['Kernel and training', `kernel ${formatSeconds(kernel.seconds)} + training ${formatSeconds(training.seconds)}`],
     ['Backends', `TensorFlow.js ${training.tfjsBackend}; linear algebra ${training.linalgBackend}`],
     ...Object.entries(run).map(([label, value]): [string, string] => [label, String(value)]),
