@@ -40,6 +40,7 @@ export {
   type NystromParts,
 } from './nystrom.js';
 export {
+  analyticNtkNystrom,
   analyticNystrom,
   empiricalNystrom,
   type AnalyticNystrom,

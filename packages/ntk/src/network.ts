@@ -17,6 +17,9 @@ export interface DenseParameters {
  * weights, frozen), whose output is exactly 0 at initialisation and whose NTK is the MLP g's; 'keep' is g itself.
  */
 export const INITIAL_OUTPUTS = ['zero', 'keep'] as const;
+
+/** Rows per forward pass of `DenseNetwork.outputs`: 2¹³ rows of a 256-wide layer are 8 MB of float32 activations. */
+const OUTPUT_BLOCK_ROWS = 8192;
 export type InitialOutput = (typeof INITIAL_OUTPUTS)[number];
 
 /**
@@ -105,12 +108,22 @@ export class DenseNetwork {
     return tf.tidy(() => this.forwardWith(this.parameters(), x));
   }
 
-  /** Outputs (n × outputDim) in float64 at the current weights: f0 when the weights are the initial ones. */
+  /**
+   * Outputs (n × outputDim) in float64 at the current weights: f0 when the weights are the initial ones. Blocks of
+   * `OUTPUT_BLOCK_ROWS` rows go through at a time, so a backend's heap (wasm's never shrinks) holds one block's
+   * activations, not n rows'.
+   */
   outputs(x: MatrixLike): Matrix64 {
     const input = inputMatrix(x, this.inputDim, 'x');
-    const result = this.predict(float32Tensor(input));
-    const values = Float64Array.from(result.dataSync());
-    result.dispose();
+    const values = new Float64Array(input.rows * this.outputDim);
+    for (let from = 0; from < input.rows; from += OUTPUT_BLOCK_ROWS) {
+      const to = Math.min(input.rows, from + OUTPUT_BLOCK_ROWS);
+      const block = new Matrix64(to - from, input.cols, input.data.subarray(from * input.cols, to * input.cols));
+      const xBlock = float32Tensor(block);
+      const result = this.predict(xBlock);
+      values.set(result.dataSync(), from * this.outputDim);
+      tf.dispose([xBlock, result]);
+    }
     return new Matrix64(input.rows, this.outputDim, values);
   }
 

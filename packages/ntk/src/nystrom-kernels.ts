@@ -38,6 +38,46 @@ export interface AnalyticNystrom {
   nngp: NystromFactor;
 }
 
+type KernelKind = 'ntk' | 'nngp';
+
+/** Rows of x per block of the analytic cross kernel: the recursion's two n × r buffers exist for one block at a time. */
+const ANALYTIC_BLOCK_ROWS = 4096;
+
+/** Θ_raw(x, X_r) for the asked kinds, a block of rows at a time, so the kind not asked for is never held whole. */
+function blockwiseCross(plans: LayerPlan[], x: Matrix64, landmarkRows: Matrix64, kinds: KernelKind[], quadratureOrder?: number): Partial<Record<KernelKind, Matrix64>> {
+  const r = landmarkRows.rows;
+  const out: Partial<Record<KernelKind, Matrix64>> = {};
+  for (const kind of kinds) out[kind] = new Matrix64(x.rows, r);
+  for (let from = 0; from < x.rows; from += ANALYTIC_BLOCK_ROWS) {
+    const block = rowsOf(x, Array.from({ length: Math.min(ANALYTIC_BLOCK_ROWS, x.rows - from) }, (_, i) => from + i));
+    const pair = analyticCrossKernel(plans, block, landmarkRows, { quadratureOrder });
+    for (const kind of kinds) out[kind]!.data.set(pair[kind].matrix.data, from * r);
+  }
+  return out;
+}
+
+/** Nyström factors of the asked analytic kinds, with the exact diagonals. */
+function analyticFactors(
+  architecture: MlpSpec | LayerPlan[],
+  xTrain: MatrixLike,
+  options: NystromOptions & { quadratureOrder?: number },
+  kinds: KernelKind[],
+): Partial<Record<KernelKind, NystromFactor>> {
+  const plans = plansOf(architecture);
+  const train = inputMatrix(xTrain, plans[0]!.fanIn, 'xTrain');
+  const landmarks = landmarksOf(train, options);
+  const landmarkRows = rowsOf(train, landmarks);
+  const { quadratureOrder } = options;
+  const cross = blockwiseCross(plans, train, landmarkRows, kinds, quadratureOrder);
+  const test = options.xTest === undefined ? undefined : blockwiseCross(plans, inputMatrix(options.xTest, plans[0]!.fanIn, 'xTest'), landmarkRows, kinds, quadratureOrder);
+  const diagonal = analyticDiagonal(plans, train, { quadratureOrder });
+  const factors: Partial<Record<KernelKind, NystromFactor>> = {};
+  for (const kind of kinds) {
+    factors[kind] = nystromFactor({ kind, cross: cross[kind]!, landmarks, diagonal: diagonal[kind], testCross: test?.[kind] }, options.tolerance);
+  }
+  return factors;
+}
+
 /**
  * Nyström factors of the infinite-width NTK and NNGP on landmark rows of xTrain (math.md §6), raw scale, with the
  * exact diagonals: Θ_raw ≈ F Fᵀ without any n × n kernel. Memory about two n × r matrices (C for each kind, reused for F).
@@ -47,17 +87,17 @@ export function analyticNystrom(
   xTrain: MatrixLike,
   options: NystromOptions & { quadratureOrder?: number },
 ): AnalyticNystrom {
-  const plans = plansOf(architecture);
-  const train = inputMatrix(xTrain, plans[0]!.fanIn, 'xTrain');
-  const landmarks = landmarksOf(train, options);
-  const landmarkRows = rowsOf(train, landmarks);
-  const quadrature = { quadratureOrder: options.quadratureOrder };
-  const cross = analyticCrossKernel(plans, train, landmarkRows, quadrature);
-  const test = options.xTest === undefined ? undefined : analyticCrossKernel(plans, options.xTest, landmarkRows, quadrature);
-  const diagonal = analyticDiagonal(plans, train, quadrature);
-  const factorOf = (kind: 'ntk' | 'nngp') =>
-    nystromFactor({ kind, cross: cross[kind].matrix, landmarks, diagonal: diagonal[kind], testCross: test?.[kind].matrix }, options.tolerance);
-  return { ntk: factorOf('ntk'), nngp: factorOf('nngp') };
+  const { ntk, nngp } = analyticFactors(architecture, xTrain, options, ['ntk', 'nngp']);
+  return { ntk: ntk!, nngp: nngp! };
+}
+
+/** The NTK's factor alone (what training follows): one n × r matrix, the NNGP never held beyond a block of rows. */
+export function analyticNtkNystrom(
+  architecture: MlpSpec | LayerPlan[],
+  xTrain: MatrixLike,
+  options: NystromOptions & { quadratureOrder?: number },
+): NystromFactor {
+  return analyticFactors(architecture, xTrain, options, ['ntk']).ntk!;
 }
 
 export interface EmpiricalNystrom {

@@ -6,7 +6,7 @@ import { empiricalNtk } from './empirical.js';
 import { toTrainingScale } from './kernel.js';
 import { buildNetwork } from './network.js';
 import { nystromFactor, nystromToTrainingScale, pseudoInverseRoot, type NystromFactor } from './nystrom.js';
-import { analyticNystrom, empiricalNystrom } from './nystrom-kernels.js';
+import { analyticNtkNystrom, analyticNystrom, empiricalNystrom } from './nystrom-kernels.js';
 import type { MlpSpec } from './spec.js';
 import { inputs, relativeError } from './test-utils.js';
 
@@ -89,6 +89,19 @@ describe('analyticNystrom', () => {
     const small = inputs(15, 5, 4);
     const { train } = analyticKernels(gelu, small);
     expect(Array.from(analyticDiagonal(gelu, small).ntk)).toEqual(Array.from({ length: 15 }, (_, i) => train.ntk.matrix.get(i, i)));
+  });
+});
+
+describe('analyticNtkNystrom', () => {
+  it('is analyticNystrom’s NTK factor exactly, computed in blocks of rows (more rows than one block here)', () => {
+    const x = inputs(4200, 3, 5);
+    const options = { landmarks: 12, seed: 2, xTest: inputs(7, 3, 6) };
+    const alone = analyticNtkNystrom(spec(3, [16]), x, options);
+    const both = analyticNystrom(spec(3, [16]), x, options).ntk;
+    expect(alone.landmarks).toEqual(both.landmarks);
+    expect(Array.from(alone.factor.data)).toEqual(Array.from(both.factor.data));
+    expect(Array.from(alone.crossFactor!.data)).toEqual(Array.from(both.crossFactor!.data));
+    expect(Array.from(alone.diagonal)).toEqual(Array.from(both.diagonal));
   });
 });
 

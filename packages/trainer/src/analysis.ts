@@ -4,7 +4,7 @@ import type { DenseNetwork, LandmarkMethod } from '@duality/ntk';
 import { resolveFixedEffects, type FixedEffectColumn, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
 import type { KernelSource, NetworkKernel } from './kernel.js';
 import type { KernelRank } from './kernel-factor.js';
-import { computeKernel, fitKernel, type LowRankSummary, type Remainder } from './kernel-fit.js';
+import { computeKernel, fitKernel, type ComputedKernel, type LowRankSummary, type Remainder } from './kernel-fit.js';
 import { gradientDescentTime } from './kernel-curves.js';
 import { checkedRule, DEFAULT_STOPPING_RULE, stoppingTimes, type StageTwoRule, type StoppingTimes } from './stopping-rules.js';
 import type { TrainingProgress } from './progress.js';
@@ -130,11 +130,12 @@ export async function analyzeTwoStage(
   const test = testX ? { x: testX, y: targets(options.test!.y, testX.rows, 'test y') } : undefined;
   options.onProgress?.({ phase: 'kernel', step: 0, totalSteps: 0 });
   const source = options.kernel ?? 'empirical';
-  const computed = await computeKernel(network, x, test?.x, { source, rank: options.rank, landmarks: options.landmarks, seed: options.seed });
+  let computed: ComputedKernel | undefined = await computeKernel(network, x, test?.x, { source, rank: options.rank, landmarks: options.landmarks, seed: options.seed });
   const { f0, f0Test, seconds } = computed;
   const { design, columns: fixedEffects, initialOutput } = resolveFixedEffects(options.fixedEffects ?? 'auto', f0, y, network.initialOutput);
   options.onProgress?.({ phase: 'decision', step: 0, totalSteps: 0 });
   const { fit, lowRank } = fitKernel(computed, { y, f0, design }, options.remainder);
+  computed = undefined; // Θ or its factor lives on only as the fit's spectrum: let the n×n (or n×r) buffer go now
   const kernel = { source, f0, ...(f0Test ? { f0Test } : {}), seconds, ...(lowRank ? { lowRank } : {}) };
   const decision = twoStageDecision(fit, { alpha: options.alpha ?? DEFAULT_ALPHA, convention: options.convention ?? 'exact' });
   const lambda1 = fit.eigenvalues[0]!;

@@ -1,6 +1,6 @@
 import { totalmem } from 'node:os';
 import type { Matrix64 } from '@duality/linalg-core';
-import { analyticNystrom, empiricalNystrom, nystromToTrainingScale, type DenseNetwork, type LandmarkMethod, type NystromFactor } from '@duality/ntk';
+import { analyticNtkNystrom, empiricalNystrom, nystromToTrainingScale, type DenseNetwork, type LandmarkMethod, type NystromFactor } from '@duality/ntk';
 import type { KernelSource } from './kernel.js';
 import { TrainerInputError } from './time.js';
 
@@ -72,7 +72,7 @@ export async function networkKernelFactor(
   const started = performance.now();
   const method = options.landmarks ?? 'kmeans++';
   const nystrom = { landmarks: options.rank, method, seed: options.seed ?? 0, ...(xTest ? { xTest } : {}) };
-  const raw = source === 'empirical' ? await empiricalNystrom(network, x, nystrom) : { ...analyticNystrom(network.plans, x, nystrom), f0: network.outputs(x) };
+  const raw = source === 'empirical' ? await empiricalNystrom(network, x, nystrom) : { ntk: analyticNtkNystrom(network.plans, x, nystrom), f0: network.outputs(x) };
   const factor = nystromToTrainingScale(raw.ntk, { inPlace: true });
   const f0Test = xTest ? network.outputs(xTest) : undefined;
   return { source, factor, f0: raw.f0, ...(f0Test ? { f0Test } : {}), method, seconds: (performance.now() - started) / 1000 };
