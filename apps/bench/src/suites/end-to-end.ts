@@ -5,28 +5,15 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Matrix64, normalGenerator } from '@duality/linalg-core';
+import type { Matrix64 } from '@duality/linalg-core';
 import { buildNetwork, initTensorflow } from '@duality/ntk';
 import { defaultNetworkSpec, GradientDescent, LossProbe, type TwoStageReport } from '@duality/trainer';
 import type { BenchSuite, Invariant } from '../harness.js';
-import { INPUT_DIM, TRUE_FUNCTIONS } from '../true-functions.js';
+import { publishedCase } from '../published-data.js';
 
 /** The published Python toolkit's whole pipeline on the published case, recorded on this machine kind (issue 12). */
 const PUBLISHED_TOOLKIT_SECONDS = 20.6 * 60;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-
-/** The published case as a CSV (x1..x10, y = f(x) + 0.5ε), as `published-case` writes it. */
-function publishedCase(n: number, seed: number): { csv: string; x: Matrix64; y: Matrix64 } {
-  const truth = TRUE_FUNCTIONS.find((t) => t.name === 'published')!;
-  const normal = normalGenerator(seed);
-  const rows = Array.from({ length: n }, () => {
-    const x = Array.from({ length: INPUT_DIM }, normal);
-    return [...x, truth.f(x) + 0.5 * normal()];
-  });
-  const header = [...Array.from({ length: INPUT_DIM }, (_, j) => `x${j + 1}`), 'y'].join(',');
-  const x = new Matrix64(n, INPUT_DIM, Float64Array.from(rows.flatMap((r) => r.slice(0, INPUT_DIM))));
-  return { csv: `${header}\n${rows.map((r) => r.join(',')).join('\n')}\n`, x, y: Matrix64.column(rows.map((r) => r[INPUT_DIM]!)) };
-}
 
 /** `duality train` as a user runs it, in a child process; wall seconds and its report. */
 async function trainCommand(csv: string, hidden: string, dir: string): Promise<{ seconds: number; report: TwoStageReport }> {

@@ -10,6 +10,7 @@ import { endToEndSuite } from './end-to-end.js';
 import { seedsMeetSuite } from './seeds-meet.js';
 import { transferSuite } from './transfer.js';
 import { stepSuite } from './step.js';
+import { scaleSuite } from './scale.js';
 
 /** Every suite, in the order `bench` runs them. Each suite registers itself here. */
-export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite];
+export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite, scaleSuite];

@@ -1,0 +1,242 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { BenchSuite, BenchTable, Invariant } from '../harness.js';
+import { publishedCase } from '../published-data.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+/** Training rows are 80% of a file's rows (the CLI's default test fraction). */
+const TRAIN_SHARE = 0.8;
+/** The low-rank runs' rank: the CLI's default when it switches (a quarter of the rows where that is less: at r ≥ n/2 the CLI stays dense). */
+const RANK = 1000;
+
+interface Dataset {
+  name: string;
+  target: string;
+  /** A file with `rows` rows (train + test). */
+  file(rows: number): string;
+}
+
+/** What one `duality analyze --json` run reports, and what it cost. */
+interface Run {
+  seconds: number;
+  peakBytes: number;
+  logP: number;
+  reml: number;
+  gcv: number;
+  loo: number;
+  edf: number;
+  /** The kernel model's test ½MSE at each rule's stop. */
+  testLoss: { reml: number; loo: number; gcv: number };
+  traceCaptured?: number;
+  reason?: string;
+}
+
+/** Peak resident memory of a live process (VmHWM, monotone), or 0 once it is gone. */
+function peakOf(pid: number): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+    return line ? Number(line.replace(/\D+/g, '')) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** `duality analyze` in a child process, as a user runs it; its JSON, wall time, and peak memory (polled). */
+function analyze(file: string, target: string, args: string[]): Promise<Run> {
+  const argv = ['--conditions=@duality/source', '--import', 'tsx', join(root, 'apps/cli/src/main.ts'), 'analyze', file, '--target', target, '--json', '--quiet', ...args];
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn('node', argv, { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    let peakBytes = 0;
+    const poll = setInterval(() => (peakBytes = Math.max(peakBytes, peakOf(child.pid!))), 100);
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('close', (code) => {
+      clearInterval(poll);
+      if (code !== 0) return reject(new Error(`duality analyze ${args.join(' ')} exited ${code}: ${stderr.trim()}`));
+      const s = JSON.parse(stdout);
+      const rules = s.stoppingRules.rules;
+      resolvePromise({
+        seconds: (performance.now() - started) / 1000,
+        peakBytes,
+        logP: s.test.logP,
+        reml: rules.reml.time,
+        gcv: rules.gcv.time,
+        loo: rules.loo.time,
+        edf: s.reml.edf,
+        testLoss: s.predictedTestLoss,
+        traceCaptured: s.kernel.lowRank?.traceCaptured,
+        reason: s.kernel.lowRank?.reason,
+      });
+    });
+  });
+}
+
+/** The first rows of vega-datasets' flights-200k: arrival delay from distance and departure time. */
+function flights(dir: string): Dataset {
+  const require = createRequire(import.meta.url);
+  const all = JSON.parse(readFileSync(join(dirname(dirname(require.resolve('vega-datasets'))), 'data/flights-200k.json'), 'utf8')) as unknown[];
+  return {
+    name: 'flights-200k (first rows)',
+    target: 'delay',
+    file(rows) {
+      const path = join(dir, `flights-${rows}.json`);
+      writeFileSync(path, JSON.stringify(all.slice(0, rows)));
+      return path;
+    },
+  };
+}
+
+function published(dir: string): Dataset {
+  return {
+    name: 'published simulation',
+    target: 'y',
+    file(rows) {
+      const path = join(dir, `published-${rows}.csv`);
+      writeFileSync(path, publishedCase(rows, 1).csv);
+      return path;
+    },
+  };
+}
+
+const relative = (a: number, b: number) => Math.abs(a / b - 1);
+const gb = (bytes: number) => (bytes / 1e9).toFixed(2);
+const fixed = (x: number, digits = 4) => (Number.isFinite(x) ? x.toPrecision(digits) : String(x));
+
+/** The errors of a low-rank run against the dense one, as the issue's acceptance names them (test loss: at REML's and LOO's stops). */
+function errors(low: Run, dense: Run) {
+  return {
+    logP: relative(low.logP, dense.logP),
+    reml: relative(low.reml, dense.reml),
+    gcv: relative(low.gcv, dense.gcv),
+    loo: relative(low.loo, dense.loo),
+    testLoss: Math.max(relative(low.testLoss.reml, dense.testLoss.reml), relative(low.testLoss.loo, dense.testLoss.loo)),
+  };
+}
+
+/** Test ½MSE at REML's / LOO's / GCV's stops. */
+const testLosses = (run: Run) => `${fixed(run.testLoss.reml)} / ${fixed(run.testLoss.loo)} / ${fixed(run.testLoss.gcv)}`;
+
+type Errors = ReturnType<typeof errors>;
+
+interface Comparison {
+  dataset: string;
+  kernel: string;
+  n: number;
+  dense: Run;
+  lowRank: Record<'isotropic' | 'zero', Run>;
+}
+
+function comparisonRows(c: Comparison): (string | number)[][] {
+  const rank = Math.min(RANK, Math.floor(c.n / 4));
+  const row = (path: string, run: Run, e?: Errors) => [
+    c.dataset, c.kernel, c.n, path, run.seconds.toFixed(1), gb(run.peakBytes), fixed(run.logP), fixed(run.reml), fixed(run.gcv), fixed(run.loo), fixed(run.edf), testLosses(run),
+    e ? `${(100 * e.logP).toFixed(2)} / ${(100 * e.reml).toFixed(2)} / ${(100 * e.gcv).toFixed(2)} / ${(100 * e.loo).toFixed(2)} / ${(100 * e.testLoss).toFixed(2)}` : '—',
+  ];
+  return [
+    row('dense', c.dense),
+    row(`rank ${rank}, isotropic remainder`, c.lowRank.isotropic, errors(c.lowRank.isotropic, c.dense)),
+    row(`rank ${rank}, zero remainder`, c.lowRank.zero, errors(c.lowRank.zero, c.dense)),
+  ];
+}
+
+/** Mean relative error over the five statistics and every comparison, per remainder: the better one is the default. */
+function remainderVerdict(comparisons: Comparison[]): { table: BenchTable; better: 'isotropic' | 'zero' } {
+  const mean = (kind: 'isotropic' | 'zero', key: keyof Errors) =>
+    comparisons.reduce((s, c) => s + errors(c.lowRank[kind], c.dense)[key], 0) / Math.max(comparisons.length, 1);
+  const keys: (keyof Errors)[] = ['logP', 'reml', 'gcv', 'loo', 'testLoss'];
+  const overall = (kind: 'isotropic' | 'zero') => keys.reduce((s, k) => s + mean(kind, k), 0) / keys.length;
+  const better = overall('isotropic') <= overall('zero') ? 'isotropic' : 'zero';
+  return {
+    better,
+    table: {
+      title: 'Which remainder agrees better with the dense path: mean relative error over every comparison above (%)',
+      columns: ['remainder', 'log p', 'REML t̂', 'GCV t̂', 'LOO t̂', 'test loss at REML’s and LOO’s stops (the larger)', 'mean of the five'],
+      rows: (['isotropic', 'zero'] as const).map((kind) => [kind, ...keys.map((k) => (100 * mean(kind, k)).toFixed(2)), (100 * overall(kind)).toFixed(2)]),
+      notes: [`The better one (${better}) should be the default of \`--remainder\`.`],
+    },
+  };
+}
+
+export const scaleSuite: BenchSuite = {
+  name: 'scale',
+  description: 'past the dense limit: dense against a Nyström kernel (rank min(1000, n/4)) at n = 2,000 to 10,000, then low rank alone to 100,000 rows (wall, peak memory, p, t̂, edf, test loss)',
+  async run(ctx) {
+    const dir = mkdtempSync(join(tmpdir(), 'duality-scale-'));
+    try {
+      const datasets = [published(dir), flights(dir)];
+      const kernels = ctx.quick ? ['analytic'] : ['analytic', 'empirical'];
+      const compareAt = ctx.quick ? [2500] : [2000, 5000, 10_000];
+      const lowRankAt = ctx.quick ? [] : [20_000, 50_000, 100_000];
+      const rankAt = (n: number) => Math.min(RANK, Math.floor(n / 4));
+      const comparisons: Comparison[] = [];
+      const scaled: (string | number)[][] = [];
+      const invariants: Invariant[] = [];
+      for (const data of ctx.quick ? datasets.slice(0, 1) : datasets) {
+        for (const n of compareAt) {
+          const file = data.file(Math.round(n / TRAIN_SHARE));
+          for (const kernel of kernels) {
+            const base = ['--kernel', kernel];
+            const dense = await analyze(file, data.target, [...base, '--rank', 'full']);
+            const rank = String(rankAt(n));
+            const isotropic = await analyze(file, data.target, [...base, '--rank', rank]);
+            const zero = await analyze(file, data.target, [...base, '--rank', rank, '--remainder', 'zero']);
+            ctx.log(`${data.name} n=${n} ${kernel}: dense ${dense.seconds.toFixed(1)} s, low rank ${isotropic.seconds.toFixed(1)} s`);
+            comparisons.push({ dataset: data.name, kernel, n, dense, lowRank: { isotropic, zero } });
+          }
+        }
+        for (const n of lowRankAt) {
+          const file = data.file(Math.round(n / TRAIN_SHARE));
+          for (const kernel of kernels) {
+            // The largest size runs with the defaults: 'auto' must switch by itself and say why.
+            const run = await analyze(file, data.target, ['--kernel', kernel, ...(n === 100_000 ? [] : ['--rank', String(RANK)])]);
+            ctx.log(`${data.name} n=${n} ${kernel}: ${run.seconds.toFixed(1)} s, ${gb(run.peakBytes)} GB`);
+            scaled.push([data.name, kernel, n, n === 100_000 ? 'auto' : String(RANK), run.seconds.toFixed(1), gb(run.peakBytes), fixed(run.logP), fixed(run.reml), fixed(run.gcv), fixed(run.loo), fixed(run.edf), testLosses(run), fixed(run.traceCaptured ?? NaN, 3)]);
+            if (n === 100_000) {
+              invariants.push({ name: `${data.name}, ${kernel}, 100,000 rows: 'auto' switched to low rank`, ok: run.reason !== undefined, detail: run.reason ?? 'dense' });
+              invariants.push({ name: `${data.name}, ${kernel}, 100,000 rows: peak memory ≤ 6 GB`, ok: run.peakBytes <= 6e9, detail: `${gb(run.peakBytes)} GB` });
+            }
+          }
+        }
+      }
+      for (const c of comparisons) {
+        const e = errors(c.lowRank.isotropic, c.dense);
+        const runs = [c.dense, c.lowRank.isotropic, c.lowRank.zero];
+        invariants.push({ name: `${c.dataset} n=${c.n} ${c.kernel}: every statistic finite`, ok: runs.every((r) => [r.logP, r.reml, r.edf, r.testLoss.reml, r.testLoss.loo].every(Number.isFinite)), detail: '' });
+        if (c.n === compareAt[compareAt.length - 1] && !ctx.quick) {
+          invariants.push({ name: `${c.dataset} n=${c.n} ${c.kernel}: low rank within the acceptance (log p, REML t̂ 5%; test loss at REML's and LOO's stops 1%)`, ok: e.logP <= 0.05 && e.reml <= 0.05 && e.testLoss <= 0.01, detail: JSON.stringify(e) });
+        }
+      }
+      const verdict = remainderVerdict(comparisons);
+      const statColumns = ['log p', 'REML t̂', 'GCV t̂', 'LOO t̂', 'edf(t̂)', 'test ½MSE at REML / LOO / GCV stops (kernel model)'];
+      const tables: BenchTable[] = [
+        {
+          title: 'Dense against low rank: `duality analyze` on the same data, kernel and seed',
+          columns: ['data', 'kernel', 'training rows', 'kernel path', 'wall s', 'peak GB', ...statColumns, 'relative error % (log p / REML t̂ / GCV t̂ / LOO t̂ / test loss at REML’s and LOO’s stops)'],
+          rows: comparisons.flatMap(comparisonRows),
+          notes: [
+            `\`duality analyze FILE --target T --json --kernel K --rank full|r [--remainder zero]\` with r = min(${RANK}, n/4), every other option at its default (default network 256×256 for the empirical kernel, 80% of rows for training). Peak memory: the child process’s VmHWM, polled every 0.1 s.`,
+          ],
+        },
+        verdict.table,
+      ];
+      if (scaled.length > 0) {
+        tables.push({
+          title: 'Low rank alone up to 100,000 training rows (100,000: the defaults, `--rank auto`)',
+          columns: ['data', 'kernel', 'training rows', '--rank', 'wall s', 'peak GB', ...statColumns, 'share of tr Θ held'],
+          rows: scaled,
+        });
+      }
+      return { tables, invariants, data: { comparisons, scaled, betterRemainder: verdict.better } };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
