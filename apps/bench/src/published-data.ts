@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Matrix64, normalGenerator } from '@duality/linalg-core';
 import { INPUT_DIM, TRUE_FUNCTIONS } from './true-functions.js';
 
@@ -12,4 +15,14 @@ export function publishedCase(n: number, seed: number): { csv: string; x: Matrix
   const header = [...Array.from({ length: INPUT_DIM }, (_, j) => `x${j + 1}`), 'y'].join(',');
   const x = new Matrix64(n, INPUT_DIM, Float64Array.from(rows.flatMap((r) => r.slice(0, INPUT_DIM))));
   return { csv: `${header}\n${rows.map((r) => r.join(',')).join('\n')}\n`, x, y: Matrix64.column(rows.map((r) => r[INPUT_DIM]!)) };
+}
+
+/**
+ * The first rows of vega-datasets' flights-200k (delay, distance, time: arrival delay from distance and departure
+ * time). Its first rows are early-morning flights with many repeated (distance, time) inputs.
+ */
+export function flightsRows(rows: number): unknown[] {
+  const require = createRequire(import.meta.url);
+  const file = join(dirname(dirname(require.resolve('vega-datasets'))), 'data/flights-200k.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as unknown[]).slice(0, rows);
 }

@@ -30,6 +30,12 @@ function dayOfYear(date: unknown): number | null {
   return Math.floor((ms - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1;
 }
 
+/** "2001/01/01 06:55" → 6.9167: the departure time in hours, as flights-200k's `time` column. */
+function hourOfDay(date: unknown): number | null {
+  const match = /(\d{1,2}):(\d{2})/.exec(String(date));
+  return match ? Number(match[1]) + Number(match[2]) / 60 : null;
+}
+
 const specs: Record<string, DatasetSpec> = {
   cars: {
     file: 'cars.json',
@@ -48,6 +54,14 @@ const specs: Record<string, DatasetSpec> = {
     description: 'gapminder (1955–2005): life_expect from year, fertility, population and region cluster',
     target: 'life_expect',
     features: ['year', 'fertility', 'pop', 'cluster'],
+  },
+  // Noisy, two features and many near-duplicate inputs: a case where rules that approximate leverage fail.
+  flights: {
+    file: 'flights-2k.json',
+    description: 'flights (2,000 US flights, 2001): arrival delay in minutes from distance and departure time',
+    target: 'delay',
+    features: ['distance', 'time'],
+    derive: (r) => ({ ...r, time: hourOfDay(r.date) }),
   },
 };
 

@@ -141,4 +141,11 @@ describe('bundled datasets', () => {
     expect(prepareDesign(gm.table, { target: gm.target, features: gm.features }).train.x.cols).toBe(4);
     expect(() => loadBundledDataset('iris')).toThrow(/choose one of: cars/);
   });
+  it('derives the departure hour for flights from its date', () => {
+    const fl = loadBundledDataset('flights');
+    expect(fl.table.records[0]!.time).toBeCloseTo(6 + 55 / 60, 12); // "2001/01/01 06:55"
+    const d = prepareDesign(fl.table, { target: fl.target, features: fl.features });
+    expect(d.featureNames).toEqual(['distance', 'time']);
+    expect(d.train.x.rows + d.test.x.rows + d.droppedMissing).toBe(2000);
+  });
 });

@@ -121,15 +121,16 @@ describe('trainTwoStage', () => {
     network.dispose();
   });
 
-  it('trains to the default rule’s stop (GCV) when no rule is named', async () => {
+  it('trains to the default rule’s stop (exact leave-one-out) when no rule is named, and to GCV’s when asked', async () => {
     const train = dataset(60, 3, 0.3, 1, 5);
     const network = buildNetwork(spec(3, 128), { seed: 2 });
-    const { report, network: trained } = await trainTwoStage(network, train.x, train.y);
-    expect(report.decision.rule).toBe('gcv');
-    expect(report.decision.steps).toBe(Math.min(report.stoppingRules.rules.gcv.steps, 100_000));
-    expect(report.decision.steps).toBe(report.stops.find((s) => s.rule === 'gcv')!.steps);
-    trained.dispose();
-    network.dispose();
+    const byDefault = await trainTwoStage(network, train.x, train.y);
+    expect(byDefault.report.decision.rule).toBe('loo');
+    expect(byDefault.report.decision.steps).toBe(Math.min(byDefault.report.stoppingRules.rules.loo.steps, 100_000));
+    const gcv = await trainTwoStage(network, train.x, train.y, { stoppingRule: 'gcv' });
+    expect(gcv.report.decision.rule).toBe('gcv');
+    expect(gcv.report.decision.steps).toBe(gcv.report.stops.find((s) => s.rule === 'gcv')!.steps);
+    [byDefault.network, gcv.network, network].forEach((n) => n.dispose());
   });
 
   it('trains to the leave-one-out stop with stoppingRule loo, and LOO’s curve is smallest there', async () => {

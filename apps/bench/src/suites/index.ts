@@ -11,6 +11,7 @@ import { seedsMeetSuite } from './seeds-meet.js';
 import { transferSuite } from './transfer.js';
 import { stepSuite } from './step.js';
 import { scaleSuite } from './scale.js';
+import { repeatedInputsSuite } from './repeated-inputs.js';
 
 /** Every suite, in the order `bench` runs them. Each suite registers itself here. */
-export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite, scaleSuite];
+export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite, scaleSuite, repeatedInputsSuite];

@@ -1,14 +1,9 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { analyze, type AnalyzeRun as Run } from '../cli-analyze.js';
 import type { BenchSuite, BenchTable, Invariant } from '../harness.js';
-import { publishedCase } from '../published-data.js';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+import { flightsRows, publishedCase } from '../published-data.js';
 /** Training rows are 80% of a file's rows (the CLI's default test fraction). */
 const TRAIN_SHARE = 0.8;
 /** The low-rank runs' rank: the CLI's default when it switches (a quarter of the rows where that is less: at r ≥ n/2 the CLI stays dense). */
@@ -21,74 +16,14 @@ interface Dataset {
   file(rows: number): string;
 }
 
-/** What one `duality analyze --json` run reports, and what it cost. */
-interface Run {
-  seconds: number;
-  peakBytes: number;
-  logP: number;
-  reml: number;
-  gcv: number;
-  loo: number;
-  edf: number;
-  /** The kernel model's test ½MSE at each rule's stop. */
-  testLoss: { reml: number; loo: number; gcv: number };
-  traceCaptured?: number;
-  reason?: string;
-}
 
-/** Peak resident memory of a live process (VmHWM, monotone), or 0 once it is gone. */
-function peakOf(pid: number): number {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
-    return line ? Number(line.replace(/\D+/g, '')) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** `duality analyze` in a child process, as a user runs it; its JSON, wall time, and peak memory (polled). */
-function analyze(file: string, target: string, args: string[]): Promise<Run> {
-  const argv = ['--conditions=@duality/source', '--import', 'tsx', join(root, 'apps/cli/src/main.ts'), 'analyze', file, '--target', target, '--json', '--quiet', ...args];
-  return new Promise((resolvePromise, reject) => {
-    const started = performance.now();
-    const child = spawn('node', argv, { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    let peakBytes = 0;
-    const poll = setInterval(() => (peakBytes = Math.max(peakBytes, peakOf(child.pid!))), 100);
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('close', (code) => {
-      clearInterval(poll);
-      if (code !== 0) return reject(new Error(`duality analyze ${args.join(' ')} exited ${code}: ${stderr.trim()}`));
-      const s = JSON.parse(stdout);
-      const rules = s.stoppingRules.rules;
-      resolvePromise({
-        seconds: (performance.now() - started) / 1000,
-        peakBytes,
-        logP: s.test.logP,
-        reml: rules.reml.time,
-        gcv: rules.gcv.time,
-        loo: rules.loo.time,
-        edf: s.reml.edf,
-        testLoss: s.predictedTestLoss,
-        traceCaptured: s.kernel.lowRank?.traceCaptured,
-        reason: s.kernel.lowRank?.reason,
-      });
-    });
-  });
-}
-
-/** The first rows of vega-datasets' flights-200k: arrival delay from distance and departure time. */
 function flights(dir: string): Dataset {
-  const require = createRequire(import.meta.url);
-  const all = JSON.parse(readFileSync(join(dirname(dirname(require.resolve('vega-datasets'))), 'data/flights-200k.json'), 'utf8')) as unknown[];
   return {
     name: 'flights-200k (first rows)',
     target: 'delay',
     file(rows) {
       const path = join(dir, `flights-${rows}.json`);
-      writeFileSync(path, JSON.stringify(all.slice(0, rows)));
+      writeFileSync(path, JSON.stringify(flightsRows(rows)));
       return path;
     },
   };
