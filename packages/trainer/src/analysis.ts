@@ -29,7 +29,7 @@ export interface AnalysisOptions {
   rank?: KernelRank;
   /** How a low-rank kernel's landmark rows are drawn (default 'kmeans++'). */
   landmarks?: LandmarkMethod;
-  /** A low-rank kernel's other n − r directions (default 'isotropic': the exact trace's missing part spread evenly). */
+  /** A low-rank kernel's other n − r directions (default 'zero'; 'isotropic': the exact trace's missing part spread evenly). */
   remainder?: Remainder;
   /** Seed of the landmark draw (default 0). */
   seed?: number;

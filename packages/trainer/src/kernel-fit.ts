@@ -5,8 +5,11 @@ import { networkKernel, type KernelSource } from './kernel.js';
 import { kernelPlan, networkKernelFactor, type KernelPlan, type KernelRank, type NetworkKernelFactor } from './kernel-factor.js';
 
 /**
- * The other n − r directions of a low-rank kernel: 'isotropic' (default) spreads the trace the factor misses,
- * tr Θ − tr F Fᵀ (the diagonal is exact), evenly over them, as SKAT's large-n path does; 'zero' leaves them at 0.
+ * The other n − r directions of a low-rank kernel: 'zero' (default) leaves them at 0 (Θ ≈ F Fᵀ); 'isotropic' spreads
+ * the trace the factor misses, tr Θ − tr F Fᵀ (the diagonal is exact), evenly over them, as SKAT's large-n path does,
+ * which makes the null mean of S exact. Against the dense path (bench `scale`, 12 comparisons at 2,000–10,000 rows)
+ * 'zero' agreed better: mean relative error 11.5% against 13.8% over log p, the three stopping times and the test
+ * loss at the stops (REML t̂ and log p within 0.2% either way; the stopping times at long t are where they differ).
  */
 export const REMAINDERS = ['isotropic', 'zero'] as const;
 export type Remainder = (typeof REMAINDERS)[number];
@@ -51,7 +54,7 @@ export async function computeKernel(network: DenseNetwork, x: Matrix64, xTest: M
 export function fitKernel(
   kernel: ComputedKernel,
   inputs: { y: Matrix64; f0: Matrix64; design?: Matrix64 },
-  remainder: Remainder = 'isotropic',
+  remainder: Remainder = 'zero',
 ): { fit: SpectralFit; lowRank?: LowRankSummary } {
   if (kernel.kind === 'dense') {
     // All eigenvectors at once: leave-one-out needs U and U∘U, and a fit given U uses it instead of forming it again.
