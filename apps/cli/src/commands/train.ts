@@ -63,7 +63,6 @@ function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds:
   const testOf = (s: TwoStageReport['stops'][number]) =>
     s.testLoss !== undefined ? ` (test ${formatNumber(s.testLoss)})` : s.kernelTestLoss !== undefined ? ` (test ${formatNumber(s.kernelTestLoss)} predicted)` : '';
   const stops = report.stops.map((s) => `${s.rule} ${s.steps}${testOf(s)}`).join(', ');
-  const { design } = data;
   return table([
     ['data', dataLabel(data)],
     ['initial output', initialOutputLabel(report.initialOutput)],
