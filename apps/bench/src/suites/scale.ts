@@ -70,7 +70,7 @@ interface Comparison {
 }
 
 function comparisonRows(c: Comparison): (string | number)[][] {
-  const rank = Math.min(RANK, Math.floor(c.n / 4));
+  const rank = rankAt(c.n);
   const row = (path: string, run: Run, e?: Errors) => [
     c.dataset, c.kernel, c.n, path, run.seconds.toFixed(1), gb(run.peakBytes), fixed(run.logP), fixed(run.reml), fixed(run.gcv), fixed(run.loo), fixed(run.edf), testLosses(run),
     e ? `${(100 * e.logP).toFixed(2)} / ${(100 * e.reml).toFixed(2)} / ${(100 * e.gcv).toFixed(2)} / ${(100 * e.loo).toFixed(2)} / ${(100 * e.testLoss).toFixed(2)}` : '—',
@@ -100,55 +100,80 @@ function remainderVerdict(comparisons: Comparison[]): { table: BenchTable; bette
   };
 }
 
+interface Sizes {
+  kernels: string[];
+  compareAt: number[];
+  lowRankAt: number[];
+}
+
+/** Dense, then low rank with each remainder, on the same file, kernel and seed. */
+async function compareCells(data: Dataset, sizes: Sizes, log: (line: string) => void): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const n of sizes.compareAt) {
+    const file = data.file(Math.round(n / TRAIN_SHARE));
+    for (const kernel of sizes.kernels) {
+      const base = ['--kernel', kernel];
+      const dense = await analyze(file, data.target, [...base, '--rank', 'full']);
+      const rank = String(rankAt(n));
+      const isotropic = await analyze(file, data.target, [...base, '--rank', rank, '--remainder', 'isotropic']);
+      const zero = await analyze(file, data.target, [...base, '--rank', rank, '--remainder', 'zero']);
+      log(`${data.name} n=${n} ${kernel}: dense ${dense.seconds.toFixed(1)} s, low rank ${zero.seconds.toFixed(1)} s`);
+      out.push({ dataset: data.name, kernel, n, dense, lowRank: { isotropic, zero } });
+    }
+  }
+  return out;
+}
+
+/** Low rank alone at the large sizes; the largest with the defaults, where 'auto' must switch by itself and say why. */
+async function scaledCells(data: Dataset, sizes: Sizes, log: (line: string) => void): Promise<{ rows: (string | number)[][]; invariants: Invariant[] }> {
+  const rows: (string | number)[][] = [];
+  const invariants: Invariant[] = [];
+  for (const n of sizes.lowRankAt) {
+    const file = data.file(Math.round(n / TRAIN_SHARE));
+    for (const kernel of sizes.kernels) {
+      const run = await analyze(file, data.target, ['--kernel', kernel, ...(n === 100_000 ? [] : ['--rank', String(RANK)])]);
+      log(`${data.name} n=${n} ${kernel}: ${run.seconds.toFixed(1)} s, ${gb(run.peakBytes)} GB`);
+      rows.push([data.name, kernel, n, n === 100_000 ? 'auto' : String(RANK), run.seconds.toFixed(1), gb(run.peakBytes), fixed(run.logP), fixed(run.reml), fixed(run.gcv), fixed(run.loo), fixed(run.edf), testLosses(run), fixed(run.traceCaptured ?? NaN, 3)]);
+      if (n !== 100_000) continue;
+      invariants.push({ name: `${data.name}, ${kernel}, 100,000 rows: 'auto' switched to low rank`, ok: run.reason !== undefined, detail: run.reason ?? 'dense' });
+      invariants.push({ name: `${data.name}, ${kernel}, 100,000 rows: peak memory ≤ 6 GB`, ok: run.peakBytes <= 6e9, detail: `${gb(run.peakBytes)} GB` });
+    }
+  }
+  return { rows, invariants };
+}
+
+/** Finite statistics everywhere; at the acceptance size the default remainder's errors against dense. */
+function comparisonInvariants(comparisons: Comparison[], acceptanceAt: number | undefined): Invariant[] {
+  return comparisons.flatMap((c) => {
+    const runs = [c.dense, c.lowRank.isotropic, c.lowRank.zero];
+    const finite: Invariant = { name: `${c.dataset} n=${c.n} ${c.kernel}: every statistic finite`, ok: runs.every((r) => [r.logP, r.reml, r.edf, r.testLoss.reml, r.testLoss.loo].every(Number.isFinite)), detail: '' };
+    if (c.n !== acceptanceAt) return [finite];
+    const e = errors(c.lowRank.zero, c.dense);
+    return [finite, { name: `${c.dataset} n=${c.n} ${c.kernel}: low rank (default remainder) within the acceptance (log p, REML t̂ 5%; test loss at REML's and LOO's stops 1%)`, ok: e.logP <= 0.05 && e.reml <= 0.05 && e.testLoss <= 0.01, detail: JSON.stringify(e) }];
+  });
+}
+
+/** The comparison's rank: the CLI's default when it switches, a quarter of the rows where that is less (at r ≥ n/2 the CLI stays dense). */
+const rankAt = (n: number) => Math.min(RANK, Math.floor(n / 4));
+
 export const scaleSuite: BenchSuite = {
   name: 'scale',
   description: 'past the dense limit: dense against a Nyström kernel (rank min(1000, n/4)) at n = 2,000 to 10,000, then low rank alone to 100,000 rows (wall, peak memory, p, t̂, edf, test loss)',
   async run(ctx) {
     const dir = mkdtempSync(join(tmpdir(), 'duality-scale-'));
     try {
-      const datasets = [published(dir), flights(dir)];
-      const kernels = ctx.quick ? ['analytic'] : ['analytic', 'empirical'];
-      const compareAt = ctx.quick ? [2500] : [2000, 5000, 10_000];
-      const lowRankAt = ctx.quick ? [] : [20_000, 50_000, 100_000];
-      const rankAt = (n: number) => Math.min(RANK, Math.floor(n / 4));
+      const sizes = { kernels: ctx.quick ? ['analytic'] : ['analytic', 'empirical'], compareAt: ctx.quick ? [2500] : [2000, 5000, 10_000], lowRankAt: ctx.quick ? [] : [20_000, 50_000, 100_000] };
+      const datasets = ctx.quick ? [published(dir)] : [published(dir), flights(dir)];
       const comparisons: Comparison[] = [];
       const scaled: (string | number)[][] = [];
       const invariants: Invariant[] = [];
-      for (const data of ctx.quick ? datasets.slice(0, 1) : datasets) {
-        for (const n of compareAt) {
-          const file = data.file(Math.round(n / TRAIN_SHARE));
-          for (const kernel of kernels) {
-            const base = ['--kernel', kernel];
-            const dense = await analyze(file, data.target, [...base, '--rank', 'full']);
-            const rank = String(rankAt(n));
-            const isotropic = await analyze(file, data.target, [...base, '--rank', rank]);
-            const zero = await analyze(file, data.target, [...base, '--rank', rank, '--remainder', 'zero']);
-            ctx.log(`${data.name} n=${n} ${kernel}: dense ${dense.seconds.toFixed(1)} s, low rank ${isotropic.seconds.toFixed(1)} s`);
-            comparisons.push({ dataset: data.name, kernel, n, dense, lowRank: { isotropic, zero } });
-          }
-        }
-        for (const n of lowRankAt) {
-          const file = data.file(Math.round(n / TRAIN_SHARE));
-          for (const kernel of kernels) {
-            // The largest size runs with the defaults: 'auto' must switch by itself and say why.
-            const run = await analyze(file, data.target, ['--kernel', kernel, ...(n === 100_000 ? [] : ['--rank', String(RANK)])]);
-            ctx.log(`${data.name} n=${n} ${kernel}: ${run.seconds.toFixed(1)} s, ${gb(run.peakBytes)} GB`);
-            scaled.push([data.name, kernel, n, n === 100_000 ? 'auto' : String(RANK), run.seconds.toFixed(1), gb(run.peakBytes), fixed(run.logP), fixed(run.reml), fixed(run.gcv), fixed(run.loo), fixed(run.edf), testLosses(run), fixed(run.traceCaptured ?? NaN, 3)]);
-            if (n === 100_000) {
-              invariants.push({ name: `${data.name}, ${kernel}, 100,000 rows: 'auto' switched to low rank`, ok: run.reason !== undefined, detail: run.reason ?? 'dense' });
-              invariants.push({ name: `${data.name}, ${kernel}, 100,000 rows: peak memory ≤ 6 GB`, ok: run.peakBytes <= 6e9, detail: `${gb(run.peakBytes)} GB` });
-            }
-          }
-        }
+      for (const data of datasets) {
+        comparisons.push(...(await compareCells(data, sizes, ctx.log)));
+        const large = await scaledCells(data, sizes, ctx.log);
+        scaled.push(...large.rows);
+        invariants.push(...large.invariants);
       }
-      for (const c of comparisons) {
-        const e = errors(c.lowRank.isotropic, c.dense);
-        const runs = [c.dense, c.lowRank.isotropic, c.lowRank.zero];
-        invariants.push({ name: `${c.dataset} n=${c.n} ${c.kernel}: every statistic finite`, ok: runs.every((r) => [r.logP, r.reml, r.edf, r.testLoss.reml, r.testLoss.loo].every(Number.isFinite)), detail: '' });
-        if (c.n === compareAt[compareAt.length - 1] && !ctx.quick) {
-          invariants.push({ name: `${c.dataset} n=${c.n} ${c.kernel}: low rank within the acceptance (log p, REML t̂ 5%; test loss at REML's and LOO's stops 1%)`, ok: e.logP <= 0.05 && e.reml <= 0.05 && e.testLoss <= 0.01, detail: JSON.stringify(e) });
-        }
-      }
+      invariants.push(...comparisonInvariants(comparisons, ctx.quick ? undefined : sizes.compareAt.at(-1)));
       const verdict = remainderVerdict(comparisons);
       const statColumns = ['log p', 'REML t̂', 'GCV t̂', 'LOO t̂', 'edf(t̂)', 'test ½MSE at REML / LOO / GCV stops (kernel model)'];
       const tables: BenchTable[] = [
