@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -98,7 +98,6 @@ describe('--model: the user’s own TF.js network', () => {
     await expect(analyze('--features', 'a,b', '--model', model, '--hidden', '8')).rejects.toThrow(/--hidden describe a network Duality builds; with --model/);
     await expect(analyze('--features', 'a', '--model', model)).rejects.toThrow(/takes 2 inputs but the data have 1 features \(a\); choose them with --features/);
     const dropout = join(dir, 'dropout');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(dropout);
     const withDropout = await saveLikeTfjsNode(denseModel(2, 1, [tf.layers.dropout({ rate: 0.1 })]), dropout);
     await expect(analyze('--features', 'a,b', '--model', withDropout)).rejects.toThrow(/is a Dropout layer; only Dense layers can be read/);

@@ -7,7 +7,7 @@ import { flightsRows } from '../published-data.js';
 import { medianQuartiles, quantile } from '../statistics.js';
 
 const RULES = ['reml', 'loo', 'gcv'] as const;
-/** The first rows of flights-200k: 2,000 training rows of which about 15% repeat another's (distance, time). */
+/** The first rows of flights-200k: 1,713 distinct (distance, time) among 2,500 rows; half the rows share theirs with another. */
 const ROWS = 2500;
 
 export const repeatedInputsSuite: BenchSuite = {

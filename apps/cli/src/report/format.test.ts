@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reportCharts } from './charts.js';
 import { axisNumberFormat, formatCount, formatNumber, formatPValue, formatSeconds } from './format.js';
+import { initialOutputLabel } from './summary.js';
 import { fixtureReport } from './test-fixture.js';
 
 describe('report number formats', () => {
@@ -65,5 +66,15 @@ describe('chart axis formats', () => {
     for (const chart of reportCharts(report)) visit(chart.spec);
     expect(axes.length).toBeGreaterThanOrEqual(6);
     for (const axis of axes) expect((axis as { format?: string } | undefined)?.format).toMatch(/^(~g|~e|,d)$/);
+  });
+});
+
+describe('initial output label', () => {
+  it('says a centred network starts at 0, and that one read back after training has left its initial weights', () => {
+    const check = { network: 'zero' as const, threshold: 1e-4, projected: false };
+    expect(initialOutputLabel({ ...check, f0Ratio: 0 })).toMatch(/output exactly 0 at initialisation/);
+    const trained = initialOutputLabel({ ...check, f0Ratio: 0.772, projected: true });
+    expect(trained).toMatch(/away from its initial weights θ0 \(a trained model\): ‖f0‖²\/‖y − ȳ‖² = 0\.772/);
+    expect(trained).not.toMatch(/exactly 0/);
   });
 });

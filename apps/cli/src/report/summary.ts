@@ -32,9 +32,12 @@ const ruleNames: Record<StoppingRule, string> = {
 /** How f0 was handled, in words (math.md §0.1). */
 export function initialOutputLabel(initial: TwoStageReport['initialOutput']): string {
   const start =
-    initial.network === 'zero'
-      ? 'centred network (g − g₀): output exactly 0 at initialisation'
-      : `the network's own f0, ‖f0‖²/‖y − ȳ‖² = ${formatNumber(initial.f0Ratio)}`;
+    initial.network !== 'zero'
+      ? `the network's own f0, ‖f0‖²/‖y − ȳ‖² = ${formatNumber(initial.f0Ratio)}`
+      : initial.f0Ratio === 0
+        ? 'centred network (g − g₀): output exactly 0 at initialisation'
+        : // A centred network read back after training: it has left θ0, so its output is no longer 0.
+          `centred network (g − g₀) away from its initial weights θ0 (a trained model): ‖f0‖²/‖y − ȳ‖² = ${formatNumber(initial.f0Ratio)}`;
   return initial.note ? `${start}; ${initial.note}` : start;
 }
 
