@@ -104,6 +104,34 @@ describe('readSequential', () => {
     expect(model.layers[0]!.getWeights()[0]!.isDisposed).toBe(false);
   });
 
+  it('reads an activation layer after a linear Dense as that layer\'s activation (Keras\'s LeakyReLU, ReLU, Activation)', async () => {
+    const model = sequential([
+      tf.layers.dense({ inputShape: [3], units: 8, kernelInitializer: tf.initializers.randomNormal({ stddev: 0.7, seed: 3 }) }),
+      tf.layers.leakyReLU({ alpha: 0.2 }),
+      tf.layers.dense({ units: 6, biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 4 }) }),
+      tf.layers.activation({ activation: 'tanh' }),
+      tf.layers.dense({ units: 5 }),
+      tf.layers.reLU(),
+      tf.layers.dense({ units: 2 }),
+    ]);
+    const network = readSequential(model);
+    expect(network.plans.map((p) => p.activation)).toEqual([{ name: 'leaky_relu', slope: 0.2 }, { name: 'tanh' }, { name: 'relu' }, { name: 'identity' }]);
+    const predicted = model.predict(tf.tensor2d(x)) as tf.Tensor;
+    const ours = network.outputs(x);
+    Array.from(predicted.dataSync()).forEach((v, i) => expect(ours.data[i]).toBeCloseTo(v, 6));
+    expect(relativeError((await empiricalNtk(network, x)).ntk.matrix, (await bruteForceNtk(network, x)).matrix)).toBeLessThan(FLOAT32_TOLERANCE);
+    network.dispose();
+  });
+
+  it('rejects an activation layer that does not follow a linear Dense, or that ends the model', () => {
+    const afterRelu = sequential([tf.layers.dense({ inputShape: [3], units: 4, activation: 'relu' }), tf.layers.leakyReLU({ name: 'leaky' }), tf.layers.dense({ units: 1 })]);
+    expect(() => readSequential(afterRelu)).toThrow(/layer 1 \('leaky'\) is a LeakyReLU layer that does not follow a linear Dense/);
+    const last = sequential([tf.layers.dense({ inputShape: [3], units: 1 }), tf.layers.activation({ activation: 'sigmoid', name: 'link' })]);
+    expect(() => readSequential(last)).toThrow(/layer 1 \('link'\) is the output layer with activation 'sigmoid'.*'linear'/);
+    const capped = sequential([tf.layers.dense({ inputShape: [3], units: 4 }), tf.layers.reLU({ maxValue: 6, name: 'relu6' }), tf.layers.dense({ units: 1 })]);
+    expect(() => readSequential(capped)).toThrow(/ReLU capped at 6/);
+  });
+
   it('rejects any layer that is not Dense, naming it', () => {
     const model = sequential([
       tf.layers.dense({ inputShape: [3], units: 4, activation: 'relu' }),

@@ -73,68 +73,98 @@ export function initializerVariance(init: SerializedInitializer, fanIn: number, 
   }
 }
 
+/** Layers that apply an activation on their own: Keras's `Dense(linear)` + `LeakyReLU` / `ReLU` / `Activation`. */
+function standaloneActivation(layer: tf.layers.Layer, where: string): Activation | undefined {
+  const config = layer.getConfig() as Record<string, unknown>;
+  switch (layer.getClassName()) {
+    case 'LeakyReLU':
+      return { name: 'leaky_relu', slope: numberField(config, 'alpha', 0.3) };
+    case 'ReLU':
+      if (config.maxValue !== null && config.maxValue !== undefined) {
+        throw new UnsupportedLayerError(`${where} is a ReLU capped at ${String(config.maxValue)}; only the uncapped ReLU can be read`);
+      }
+      return { name: 'relu' };
+    case 'Activation': {
+      const activation = DENSE_ACTIVATIONS[String(config.activation)];
+      if (!activation) throw new UnsupportedLayerError(`${where} has activation '${String(config.activation)}'; supported: ${Object.keys(DENSE_ACTIVATIONS).join(', ')}`);
+      return activation;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** One Dense layer's plan (its activation as configured) and weights; init standard deviations from its initialisers. */
+function denseLayer(layer: tf.layers.Layer, where: string, previous: LayerPlan | undefined): { plan: LayerPlan; weights: DenseParameters } {
+  const config = layer.getConfig() as Record<string, unknown>;
+  const activationName = String(config.activation);
+  const activation = DENSE_ACTIVATIONS[activationName];
+  if (!activation) {
+    throw new UnsupportedLayerError(`${where} has activation '${activationName}'; supported: ${Object.keys(DENSE_ACTIVATIONS).join(', ')}`);
+  }
+  const [kernel, bias] = layer.getWeights() as [tf.Tensor2D, tf.Tensor1D | undefined];
+  if (kernel.rank !== 2) throw new UnsupportedLayerError(`${where} has a kernel of rank ${kernel.rank}; expected 2`);
+  const [fanIn, fanOut] = kernel.shape;
+  if (previous && previous.fanOut !== fanIn) {
+    throw new UnsupportedLayerError(`${where} has fan-in ${fanIn} but the previous layer has ${previous.fanOut} units`);
+  }
+  const weightVariance = initializerVariance(config.kernelInitializer as SerializedInitializer, fanIn, fanOut, `${where} kernel`);
+  const biasVariance = bias ? initializerVariance(config.biasInitializer as SerializedInitializer, fanIn, fanOut, `${where} bias`) : 0;
+  const plan: LayerPlan = {
+    fanIn,
+    fanOut,
+    activation,
+    weightScale: 1,
+    biasScale: bias ? 1 : 0,
+    weightInitStd: Math.sqrt(weightVariance),
+    biasInitStd: Math.sqrt(biasVariance),
+  };
+  return { plan, weights: { kernel, bias: bias ?? null } };
+}
+
 /**
  * Read a `tf.Sequential` of Dense layers (or any list of layers applied in order, such as one branch of a model;
- * standard parameterisation: TF.js layers hold W and b as
- * they are used). The network borrows the model's variables: kernels are taken at its current
- * weights; the plans' init standard deviations come from the layers' initialisers. Any other layer,
- * an unsupported activation, or a non-linear last layer is rejected with an error naming it.
+ * standard parameterisation: TF.js layers hold W and b as they are used). A LeakyReLU, ReLU or Activation layer
+ * right after a linear Dense layer is that layer's activation (how Keras writes leaky ReLU, and how Duality saves
+ * it). The network borrows the model's variables: kernels are taken at its current weights; the plans' init standard
+ * deviations come from the layers' initialisers. Any other layer, an unsupported activation, or a non-linear last
+ * layer is rejected with an error naming it.
  */
 export function readSequential(model: Pick<tf.LayersModel, 'layers'>): DenseNetwork {
   const plans: LayerPlan[] = [];
   const layers: DenseParameters[] = [];
-  const dense = model.layers.filter((layer) => layer.getClassName() !== 'InputLayer');
-  if (dense.length === 0) throw new UnsupportedLayerError('the model has no layers; add Dense layers');
-  dense.forEach((layer, index) => {
+  let lastWhere = '';
+  const applied = model.layers.filter((layer) => layer.getClassName() !== 'InputLayer');
+  if (applied.length === 0) throw new UnsupportedLayerError('the model has no layers; add Dense layers');
+  applied.forEach((layer, index) => {
     const where = `layer ${index} ('${layer.name}')`;
     const className = layer.getClassName();
-    if (className !== 'Dense') {
-      throw new UnsupportedLayerError(
-        `${where} is a ${className} layer; only Dense layers can be read. Rebuild the model from Dense layers ` +
-          '(activations as the Dense activation argument) or describe it with an MlpSpec',
-      );
+    const previous = plans[plans.length - 1];
+    lastWhere = where;
+    if (className === 'Dense') {
+      const { plan, weights } = denseLayer(layer, where, previous);
+      plans.push(plan);
+      layers.push(weights);
+      return;
     }
-    const config = layer.getConfig() as Record<string, unknown>;
-    const activationName = String(config.activation);
-    const activation = DENSE_ACTIVATIONS[activationName];
+    const activation = standaloneActivation(layer, where);
     if (!activation) {
       throw new UnsupportedLayerError(
-        `${where} has activation '${activationName}'; supported: ${Object.keys(DENSE_ACTIVATIONS).join(', ')}`,
+        `${where} is a ${className} layer; only Dense layers (and an activation layer after a linear Dense) can be read. ` +
+          'Rebuild the model from Dense layers (activations as the Dense activation argument) or describe it with an MlpSpec',
       );
     }
-    const isLast = index === dense.length - 1;
-    if (isLast && activation.name !== 'identity') {
-      throw new UnsupportedLayerError(
-        `${where} is the output layer with activation '${activationName}'; kernels describe the linear output, ` +
-          "so give the last Dense layer activation 'linear' and apply the link function outside the model",
-      );
+    if (!previous || previous.activation.name !== 'identity') {
+      throw new UnsupportedLayerError(`${where} is a ${className} layer that does not follow a linear Dense layer; give it the Dense layer's activation instead`);
     }
-    const [kernel, bias] = layer.getWeights() as [tf.Tensor2D, tf.Tensor1D | undefined];
-    if (kernel.rank !== 2) throw new UnsupportedLayerError(`${where} has a kernel of rank ${kernel.rank}; expected 2`);
-    const [fanIn, fanOut] = kernel.shape;
-    const previous = plans[plans.length - 1];
-    if (previous && previous.fanOut !== fanIn) {
-      throw new UnsupportedLayerError(`${where} has fan-in ${fanIn} but the previous layer has ${previous.fanOut} units`);
-    }
-    const weightVariance = initializerVariance(
-      config.kernelInitializer as SerializedInitializer,
-      fanIn,
-      fanOut,
-      `${where} kernel`,
-    );
-    const biasVariance = bias
-      ? initializerVariance(config.biasInitializer as SerializedInitializer, fanIn, fanOut, `${where} bias`)
-      : 0;
-    plans.push({
-      fanIn,
-      fanOut,
-      activation: isLast ? { name: 'identity' } : activation,
-      weightScale: 1,
-      biasScale: bias ? 1 : 0,
-      weightInitStd: Math.sqrt(weightVariance),
-      biasInitStd: Math.sqrt(biasVariance),
-    });
-    layers.push({ kernel, bias: bias ?? null });
+    previous.activation = activation;
   });
+  const last = plans[plans.length - 1]!;
+  if (last.activation.name !== 'identity') {
+    throw new UnsupportedLayerError(
+      `${lastWhere} is the output layer with activation '${last.activation.name}'; kernels describe the linear output, ` +
+        "so give the last Dense layer activation 'linear' and apply the link function outside the model",
+    );
+  }
   return new DenseNetwork(plans, layers, 'standard', false);
 }

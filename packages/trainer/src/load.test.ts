@@ -66,6 +66,17 @@ describe('loadNetwork', () => {
     [trained, loaded, centred].forEach((n) => n.dispose());
   });
 
+  it('reads back a leaky-ReLU network Duality saved (a LeakyReLU layer after each linear Dense)', async () => {
+    const network = buildNetwork({ ...spec, activation: { name: 'leaky_relu', slope: 0.1 } }, { seed: 7 });
+    const dir = mkdtempSync(join(tmpdir(), 'duality-load-'));
+    await saveNetwork(network, dir);
+    const loaded = await loadNetwork(join(dir, 'model.json'), { initialOutput: 'keep' });
+    expect(loaded.plans.map((p) => p.activation.name)).toEqual(['leaky_relu', 'leaky_relu', 'identity']);
+    const xNew = inputs(6, 4);
+    network.outputs(xNew).data.forEach((v, i) => expect(loaded.outputs(xNew).data[i]).toBeCloseTo(v, 5));
+    [network, loaded].forEach((n) => n.dispose());
+  });
+
   it('names a file that is not a layers model', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'duality-load-'));
     writeFileSync(join(dir, 'bad.json'), '{"format":"graph-model"}');
