@@ -31,6 +31,28 @@ function classify(value: unknown): Cell {
   return { kind: 'text', value: text };
 }
 
+const thousandsPattern = /^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$/;
+
+/** Share of a column's non-empty cells that must read as numbers for a text cell among them to be a typo, not a level. */
+const MOSTLY_NUMERIC = 0.9;
+
+/**
+ * Refuse a column that is numbers but for a few text cells ('-', 'abc', '1,234'): read as text it would silently
+ * become categorical (a feature dropped from the defaults, a target read as a hundred classes).
+ */
+function refuseStrayText(cells: Cell[], name: string, source: string): void {
+  const numberLike = (c: Cell) => c.kind === 'number' || (c.kind === 'text' && thousandsPattern.test(c.value));
+  const present = cells.filter((c) => c.kind !== 'missing');
+  const stray = cells.findIndex((c) => c.kind === 'text');
+  if (stray < 0 || present.filter(numberLike).length < MOSTLY_NUMERIC * present.length) return;
+  const value = (cells[stray] as { value: string }).value;
+  const where = `${source}: column '${name}', record ${stray + 1} is '${value}'`;
+  if (thousandsPattern.test(value)) {
+    throw new TabularInputError(`${where}, a number with a thousands separator; write it without separators (${value.replaceAll(',', '')})`);
+  }
+  throw new TabularInputError(`${where} in an otherwise numeric column; replace it with a number or leave it empty`);
+}
+
 export interface Column {
   name: string;
   cells: Cell[];
@@ -47,24 +69,42 @@ export function readColumn(table: Table, name: string): Column {
       );
     }
   });
+  refuseStrayText(cells, name, table.source);
   return { name, cells, numeric: cells.every((c) => c.kind !== 'text') };
 }
 
 export function requireColumn(table: Table, name: string, role: string): void {
-  if (!table.columns.includes(name)) {
-    throw new TabularInputError(
-      `${table.source} has no column '${name}' (${role}); its columns are: ${table.columns.join(', ')}`,
-    );
-  }
+  if (table.columns.includes(name)) return;
+  // A single header 'a;b;c;y' is a semicolon-separated file read as CSV: the column is there, the separator is not.
+  const semicolons = table.columns.length === 1 && table.columns[0]!.includes(';');
+  const hint = semicolons ? '; the file looks semicolon-separated: save it comma- or tab-separated (or convert it)' : '';
+  throw new TabularInputError(`${table.source} has no column '${name}' (${role}); its columns are: ${table.columns.join(', ')}${hint}`);
 }
 
-/** Mean and sample sd (n − 1). */
+/**
+ * Spread (max |x − mean|) at or below this fraction of the column's largest |value| is rounding, not variation:
+ * about 4,500 ulps, above the few-ulp noise of decimal round trips and upstream arithmetic, and below the 1e-10
+ * relative variation of data given to ten significant digits.
+ */
+const CONSTANT_TOLERANCE = 1e-12;
+
+/** Mean and sample sd (n − 1); sd is exactly 0 for a column constant up to rounding (see CONSTANT_TOLERANCE). */
 export function meanSd(values: ArrayLike<number>): Scaling {
+  const n = values.length;
+  let top = 0;
+  for (let i = 0; i < n; i++) top = Math.max(top, Math.abs(values[i]!));
+  if (top === 0) return { mean: 0, sd: 0 };
+  // In units of the largest |value| every term is at most 1, so squares neither overflow (1e300) nor underflow (1e-300).
   let mean = 0;
-  for (let i = 0; i < values.length; i++) mean += values[i]!;
-  mean /= values.length;
+  for (let i = 0; i < n; i++) mean += values[i]! / top;
+  mean /= n;
   let ss = 0;
-  for (let i = 0; i < values.length; i++) ss += (values[i]! - mean) ** 2;
-  return { mean, sd: Math.sqrt(ss / Math.max(values.length - 1, 1)) };
+  let spread = 0;
+  for (let i = 0; i < n; i++) {
+    const d = values[i]! / top - mean;
+    ss += d * d;
+    spread = Math.max(spread, Math.abs(d));
+  }
+  const sd = spread <= CONSTANT_TOLERANCE ? 0 : Math.sqrt(ss / Math.max(n - 1, 1)) * top;
+  return { mean: mean * top, sd };
 }
-

@@ -1,3 +1,4 @@
+import { seededPermutation } from '@duality/linalg-core';
 import { describe, expect, it } from 'vitest';
 import { loadBundledDataset, parseTable, prepareDesign, TabularInputError, unscaleTarget } from './index.js';
 
@@ -147,5 +148,81 @@ describe('bundled datasets', () => {
     const d = prepareDesign(fl.table, { target: fl.target, features: fl.features });
     expect(d.featureNames).toEqual(['distance', 'time']);
     expect(d.train.x.rows + d.test.x.rows + d.droppedMissing).toBe(2000);
+  });
+});
+
+/** A 120-row `a,b,c,y` table with c categorical x/y/z, like the sweep's files; cells overridable per column. */
+function sweepTable(over: { a?: (i: number) => string; b?: (i: number) => string; y?: (i: number) => string } = {}) {
+  const a = over.a ?? ((i: number) => String(Math.sin(i)));
+  const b = over.b ?? ((i: number) => String(Math.cos(3 * i)));
+  const y = over.y ?? ((i: number) => String(i % 11));
+  const rows = Array.from({ length: 120 }, (_, i) => `${a(i)},${b(i)},${'xyz'[i % 3]},${y(i)}`);
+  return parseTable(['a,b,c,y', ...rows].join('\n'), 'csv', 'data.csv');
+}
+
+describe('constant columns up to rounding', () => {
+  it('refuses a target that is 0.1 in every row, and drops features that repeat an inexact value', () => {
+    expect(() => prepareDesign(sweepTable({ y: () => '0.1' }), { target: 'y' })).toThrow("target 'y' is constant on the training rows; nothing to learn");
+    const d = prepareDesign(sweepTable({ b: () => '1.2882' }), { target: 'y' });
+    expect(d.featureNames).toEqual(['a']);
+    expect(d.ignoredColumns).toContainEqual({ column: 'b', reason: 'constant on the training rows' });
+    const allConstant = sweepTable({ a: () => '1.2882', b: () => '0.7' });
+    expect(() => prepareDesign(allConstant, { target: 'y' })).toThrow(/every feature is constant/);
+  });
+});
+
+describe('standardising at extreme magnitudes', () => {
+  it('gives the same standardised values for a column scaled by 1e300, 1e-300, 1e154 or 1e-170', () => {
+    const ref = prepareDesign(sweepTable(), { target: 'y' });
+    for (const scale of [1e300, 1e-300, 1e154, 1e-170]) {
+      const d = prepareDesign(sweepTable({ a: (i) => String(Math.sin(i) * scale), y: (i) => String((i % 11) * scale) }), { target: 'y' });
+      expect(d.featureNames).toEqual(ref.featureNames);
+      ref.train.x.data.forEach((v, k) => expect(d.train.x.data[k]).toBeCloseTo(v, 12));
+      ref.train.y.data.forEach((v, k) => expect(d.train.y.data[k]).toBeCloseTo(v, 12));
+      expect(d.targetScaling.sd / scale / ref.targetScaling.sd).toBeCloseTo(1, 12);
+    }
+  });
+
+  it('refuses a column spanning more than the float64 range, rather than an infinite standardised value', () => {
+    const huge = sweepTable({ a: (i) => (i % 5 ? '1.7e308' : '-1.7e308') });
+    expect(() => prepareDesign(huge, { target: 'y' })).toThrow("column 'a' spans more than the float64 range (-1.7e+308 to 1.7e+308); rescale it");
+  });
+});
+
+describe('input mistakes a sweep found', () => {
+  it('refuses a stray text cell in a numeric feature or target, naming the record', () => {
+    expect(() => prepareDesign(sweepTable({ a: (i) => (i === 40 ? 'abc' : String(i)) }), { target: 'y' })).toThrow(
+      "data.csv: column 'a', record 41 is 'abc' in an otherwise numeric column; replace it with a number or leave it empty",
+    );
+    const text = 'a,y\n' + Array.from({ length: 120 }, (_, i) => `${i},${i === 7 ? '"1,234"' : i * 3}`).join('\n');
+    expect(() => prepareDesign(parseTable(text, 'csv', 'data.csv'), { target: 'y' })).toThrow(/column 'y', record 8 is '1,234', a number with a thousands separator/);
+  });
+
+  it('still one-hot encodes c and reads a text class target', () => {
+    const d = prepareDesign(sweepTable(), { target: 'y', features: ['a', 'c'] });
+    expect(d.featureNames).toEqual(['a', 'c=x', 'c=y', 'c=z']);
+    expect(prepareDesign(sweepTable(), { target: 'c' }).classes!.names).toEqual(['x', 'y', 'z']);
+  });
+
+  it('refuses a feature named twice', () => {
+    expect(() => prepareDesign(sweepTable(), { target: 'y', features: ['a', 'a'] })).toThrow("feature 'a' is named twice; give each feature once");
+  });
+
+  it('hints at a semicolon-separated file', () => {
+    const semi = parseTable('a;b;c;y\n1;2;x;3\n4;5;y;6\n', 'csv', 'data.csv');
+    expect(() => prepareDesign(semi, { target: 'y' })).toThrow(
+      "data.csv has no column 'y' (the target); its columns are: a;b;c;y; the file looks semicolon-separated: save it comma- or tab-separated (or convert it)",
+    );
+  });
+
+  it('names a class that falls only in the test split', () => {
+    const rows = Array.from({ length: 20 }, (_, i) => `${i},${i === 0 ? 'B' : 'A'}`);
+    const table = parseTable(['x,k', ...rows].join('\n'), 'csv');
+    expect(prepareDesign(table, { target: 'k', testFraction: 0 }).classes!.names).toEqual(['A', 'B']);
+    // The split holds out the last 4 of the seeded order: pick a seed that holds out row 0, the only 'B'.
+    const seed = [...Array(100).keys()].find((s) => seededPermutation(20, s).slice(16).includes(0))!;
+    expect(() => prepareDesign(table, { target: 'k', testFraction: 0.2, seed })).toThrow(
+      "target 'k' has a single class 'A' on the training rows (the test split holds every row of 'B'); add rows of the other classes",
+    );
   });
 });

@@ -55,6 +55,8 @@ function featureColumnsOf(table: Table, target: string, features: string[] | und
   if (features) {
     if (features.length === 0) throw new TabularInputError('no feature columns given');
     for (const f of features) requireColumn(table, f, 'a feature');
+    const twice = features.find((f, i) => features.indexOf(f) !== i);
+    if (twice !== undefined) throw new TabularInputError(`feature '${twice}' is named twice; give each feature once`);
     if (features.includes(target)) throw new TabularInputError(`the target '${target}' cannot also be a feature; remove it from the features`);
     return { columns: features.map((f) => readColumn(table, f)), ignored: [] };
   }
@@ -129,6 +131,30 @@ export function prepareDesign(table: Table, options: DesignOptions): Design {
 
 const identity: Scaling = { mean: 0, sd: 1 };
 
+/** meanSd, refusing a column whose values span beyond the float64 range (both signs near 1e308). */
+function scalingOf(values: Float64Array, name: string): Scaling {
+  const min = values.reduce((m, v) => Math.min(m, v), Infinity);
+  const max = values.reduce((m, v) => Math.max(m, v), -Infinity);
+  // max − min bounds every |x − mean| and the sd: while it is finite, so are the standardised values.
+  if (!Number.isFinite(max - min)) {
+    throw new TabularInputError(`column '${name}' spans more than the float64 range (${min} to ${max}); rescale it, e.g. divide it by 1e100`);
+  }
+  return meanSd(values);
+}
+
+/** A class target needs two classes among the training rows, not just among all rows. */
+function requireTwoTrainingClasses(target: string, encoded: EncodedTarget, train: number[]): void {
+  const present = new Set(train.map((i) => encoded.labels![i]!));
+  if (present.size >= 2) return;
+  const names = encoded.names!;
+  const [only] = [...present].map((k) => names[k]!);
+  const others = names.filter((name) => name !== only).map((name) => `'${name}'`);
+  throw new TabularInputError(
+    `target '${target}' has a single class '${only}' on the training rows (the test split holds every row of ${others.join(', ')}); ` +
+      'add rows of the other classes, or hold out fewer rows (a smaller test fraction or another seed)',
+  );
+}
+
 /** Column j of m over the rows idx. */
 function columnOver(m: Matrix64, j: number, idx: number[]): Float64Array {
   return Float64Array.from(idx, (i) => m.get(i, j));
@@ -141,9 +167,10 @@ function columnOver(m: Matrix64, j: number, idx: number[]): Float64Array {
 function targetScalings(target: string, encoded: EncodedTarget, train: number[], standardize: boolean): Scaling[] {
   const { values } = encoded;
   if (encoded.names) {
+    requireTwoTrainingClasses(target, encoded, train);
     return encoded.names.map((_, k) => ({ mean: standardize ? meanSd(columnOver(values, k, train)).mean : 0, sd: 1 }));
   }
-  const scaling = standardize ? meanSd(columnOver(values, 0, train)) : identity;
+  const scaling = standardize ? scalingOf(columnOver(values, 0, train), target) : identity;
   if (scaling.sd === 0) throw new TabularInputError(`target '${target}' is constant on the training rows; nothing to learn`);
   return [scaling];
 }
@@ -162,7 +189,7 @@ function standardised(
   const kept: number[] = [];
   const featureScaling: Scaling[] = [];
   design.values.forEach((values, j) => {
-    const scaling = context.standardize ? meanSd(pick(values, split.train)) : identity;
+    const scaling = context.standardize ? scalingOf(pick(values, split.train), design.names[j]!) : identity;
     if (scaling.sd === 0) ignoredColumns.push({ column: design.names[j]!, reason: 'constant on the training rows' });
     else {
       kept.push(j);

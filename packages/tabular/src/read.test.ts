@@ -10,6 +10,13 @@ describe('parseTable', () => {
     expect(table.records.map((r) => r.y)).toEqual(['3', '6', '9', '12']);
   });
 
+  it('refuses duplicate and empty header names instead of collapsing them', () => {
+    expect(() => parseTable('a,a,c,y\n1,2,x,3\n', 'csv', 'data.csv')).toThrow("data.csv has the column name 'a' twice (columns 1 and 2); rename one");
+    expect(() => parseTable('a,b,y,y\n1,2,3,4\n', 'csv', 'data.csv')).toThrow(/'y' twice \(columns 3 and 4\)/);
+    expect(() => parseTable('a,,y\n1,2,3\n', 'csv', 'data.csv')).toThrow('data.csv: column 2 of the header has no name; name it, or delete the column');
+    expect(() => parseTable('a\tb\ta\n1\t2\t3\n', 'tsv', 'data.tsv')).toThrow(/'a' twice \(columns 1 and 3\)/);
+  });
+
   it('still names a ragged row', () => {
     expect(() => parseTable('a,b\n1,2\n3\n', 'csv', 'ragged.csv')).toThrow(/ragged\.csv is not valid CSV/);
   });

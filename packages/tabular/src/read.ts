@@ -21,6 +21,16 @@ function formatOf(path: string): TableFormat {
   throw new TabularInputError(`${path}: unknown table format '${ext}'; give a .csv, .tsv or .json file`);
 }
 
+/** Refuse header names csv-parse would silently collapse into one key: duplicates and empty names. */
+function checkedHeader(header: string[], source: string): string[] {
+  header.forEach((name, j) => {
+    if (name === '') throw new TabularInputError(`${source}: column ${j + 1} of the header has no name; name it, or delete the column`);
+    const first = header.indexOf(name);
+    if (first < j) throw new TabularInputError(`${source} has the column name '${name}' twice (columns ${first + 1} and ${j + 1}); rename one`);
+  });
+  return header;
+}
+
 /** Parse table text: CSV/TSV with a header row, or a JSON array of records. */
 export function parseTable(text: string, format: TableFormat, source = 'input'): Table {
   if (text.trim() === '') throw new TabularInputError(`${source} is empty; it needs a header and at least 3 rows`);
@@ -39,7 +49,7 @@ export function parseTable(text: string, format: TableFormat, source = 'input'):
   } else {
     try {
       records = parse(text, {
-        columns: true,
+        columns: (header: string[]) => checkedHeader(header, source),
         delimiter: format === 'tsv' ? '\t' : ',',
         // Files edited on two systems mix CRLF and LF; csv-parse would otherwise fix on the first line's ending.
         record_delimiter: ['\r\n', '\n', '\r'],
@@ -48,6 +58,7 @@ export function parseTable(text: string, format: TableFormat, source = 'input'):
         bom: true,
       }) as Record<string, unknown>[];
     } catch (err) {
+      if (err instanceof TabularInputError) throw err;
       throw new TabularInputError(`${source} is not valid ${format.toUpperCase()}: ${(err as Error).message}`);
     }
   }
