@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +94,31 @@ describe('duality train', () => {
     );
     await expect(run(['train', csv, '--target', 'y', '--out', out, '--alpha', '2'])).rejects.toThrow(/--alpha must be in \(0, 1\)/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses, before any work, an --out it cannot make and a --force that would hit the user\'s files', async () => {
+    const dir = tempDir();
+    const csv = writeCsv(dir, 30);
+    const base = ['train', csv, '--target', 'y', '--hidden', '8', '--max-steps', '5'];
+    writeFileSync(join(dir, 'afile'), 'mine');
+    await expect(run([...base, '--out', join(dir, 'afile', 'sub')])).rejects.toThrow(/a part of that path is a file; choose another --out/);
+    // --force into the folder holding the data: the data file's name is one Duality writes.
+    const project = join(dir, 'project');
+    mkdirSync(project);
+    writeFileSync(join(project, 'curves.csv'), readFileSync(csv, 'utf8'));
+    await expect(run(['train', join(project, 'curves.csv'), '--target', 'y', '--out', project, '--force'])).rejects.toThrow(/would overwrite your input .*curves\.csv/);
+    writeFileSync(join(project, 'model'), 'mine');
+    await expect(run([...base, '--out', project, '--force'])).rejects.toThrow(/model is a file where Duality writes a folder/);
+    expect(readFileSync(join(project, 'model'), 'utf8')).toBe('mine');
+    // Nested new folders are all removed when the run fails.
+    await expect(run([...base, '--out', join(dir, 'new', 'deeper'), '--alpha', '2'])).rejects.toThrow(/--alpha/);
+    expect(existsSync(join(dir, 'new'))).toBe(false);
+  });
+
+  it('refuses a network too large for the machine and a learning rate too small to train', async () => {
+    const csv = writeCsv(tempDir(), 30);
+    await expect(run(['analyze', csv, '--target', 'y', '--hidden', '1000000000'])).rejects.toThrow(/more than half this machine's memory; use narrower layers/);
+    await expect(run(['analyze', csv, '--target', 'y', '--hidden', '8', '--learning-rate', '1e-300'])).rejects.toThrow(/too small for this kernel/);
   });
 
   it('runs the demo on the bundled cars data', async () => {

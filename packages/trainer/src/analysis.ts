@@ -94,12 +94,21 @@ function twoSignificantDown(x: number): number {
   return Number((Math.floor(x / unit + 1e-9) * unit).toPrecision(2));
 }
 
+/** Below this η·λ1 no step count of use moves the outputs (and step counts leave the integers a double holds). */
+const MIN_STEP_SCALE = 1e-9;
+
 /** The requested learning rate, or 1/λ1 rounded down; refused where gradient descent would diverge (η·λ1 ≥ 2). */
 function stableLearningRate(requested: number | 'auto', lambda1: number): number {
   if (!(lambda1 > 0)) throw new TrainerInputError('the kernel is zero: the network cannot move its outputs (check its weights)');
   const learningRate = requested === 'auto' ? twoSignificantDown(1 / lambda1) : requested;
   if (!(Number.isFinite(learningRate) && learningRate > 0)) {
     throw new TrainerInputError(`learning rate must be a positive number, got ${requested}`);
+  }
+  if (learningRate * lambda1 < MIN_STEP_SCALE) {
+    throw new TrainerInputError(
+      `learning rate ${learningRate} is too small for this kernel: η·λ1 = ${(learningRate * lambda1).toPrecision(3)}, so even the fastest ` +
+        `direction needs over ${(1 / MIN_STEP_SCALE).toPrecision(1)} steps to move; use about 1/λ1 = ${twoSignificantDown(1 / lambda1)}`,
+    );
   }
   if (learningRate * lambda1 >= 2) {
     throw new TrainerInputError(

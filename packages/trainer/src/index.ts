@@ -1,5 +1,6 @@
 export { NETWORK_DEFAULTS, defaultNetworkSpec } from './defaults.js';
 export { stepsForTime, timeForSteps, TrainerInputError } from './time.js';
+export { formatPValue } from './p-value-text.js';
 export type { ClassAccuracy, ClassificationSection, CurvePoint, StopPoint, StoppingRule, TwoStageReport } from './report.js';
 export { predictedClasses, type ClassTargets } from './classification.js';
 export { GradientDescent, LossProbe } from './gradient-descent.js';

@@ -2,6 +2,7 @@ import { backendInfo } from '@duality/linalg-core';
 import { pathAt } from '@duality/mixed-model';
 import type { DenseNetwork, TfBackendInfo } from '@duality/ntk';
 import type { TwoStageAnalysis } from './analysis.js';
+import { formatPValue } from './p-value-text.js';
 import type { CurvePoint, StopPoint, TwoStageReport } from './report.js';
 import type { RecordedRun } from './training-run.js';
 
@@ -35,6 +36,7 @@ function testSection({ decision }: TwoStageAnalysis, alpha: number): TwoStageRep
     nullVariance: t.nullVariance,
     p: t.p,
     logP: t.logP,
+    pText: formatPValue(t.p, t.logP),
     method: t.method,
     relativeErrorEstimate: t.relativeErrorEstimate,
     satterthwaiteP: t.satterthwaiteP,
@@ -61,7 +63,8 @@ const RULE_NAMES = { reml: 'REML', loo: 'leave-one-out', gcv: 'GCV' } as const;
 
 function decisionSection({ decision, rule, ruleSteps, stopping }: TwoStageAnalysis, outcome: RunOutcome): TwoStageReport['decision'] {
   const { alpha, maxSteps } = outcome;
-  const p = decision.decidingP.toPrecision(3);
+  // The Satterthwaite p of the published convention has no log; the exact p underflows to 0 only with its log kept.
+  const p = formatPValue(decision.decidingP, decision.convention === 'exact' ? decision.test.logP : undefined);
   const chosen = stopping.rules[rule];
   return {
     train: decision.train,

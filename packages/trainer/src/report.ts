@@ -83,8 +83,10 @@ export interface TwoStageReport {
     m: number;
     nullMean: number;
     nullVariance: number;
+    /** May underflow to 0 where logP does not: `pText` is p as written, never "0". */
     p: number;
     logP: number;
+    pText: string;
     method: TailMethod;
     relativeErrorEstimate: number;
     satterthwaiteP: number;

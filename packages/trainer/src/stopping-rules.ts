@@ -62,6 +62,7 @@ export function stoppingTimes(
     loo: { time: loo.time, steps: loo.steps ?? stepsForTime(loo.time, learningRate), outcome: loo.outcome },
     gcv: { time: gcv.time, steps: stepsForTime(gcv.time, learningRate), outcome: 'interior' },
   };
+  const stepText = (steps: number) => (Number.isFinite(steps) ? steps.toLocaleString('en-US') : '∞');
   const looAt = (steps: number) => looCurve(fit, [run.time(steps)], { useDesign: false }).values[0]! / 2;
   const finite = (steps: number) => (Number.isFinite(steps) ? steps : undefined);
   const remlSteps = finite(rules.reml.steps);
@@ -71,7 +72,7 @@ export function stoppingTimes(
   const misspecification =
     excess > NOTE_ABOVE
       ? `REML's stop costs an estimated +${(100 * excess).toFixed(0)}% out-of-sample loss against leave-one-out's ` +
-        `(LOO at ${rules.reml.steps} steps vs ${rules.loo.steps}); ` +
+        `(LOO at ${stepText(rules.reml.steps)} steps vs ${stepText(rules.loo.steps)}); ` +
         (rules.reml.steps < rules.loo.steps
           ? "the model's prior looks too rough for these data (REML under-trains a signal smoother than e^{tΘ} − I implies)"
           : "the model's prior looks too smooth for these data")

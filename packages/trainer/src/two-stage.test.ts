@@ -164,10 +164,11 @@ describe('trainTwoStage', () => {
     network.dispose();
   });
 
-  it('refuses a learning rate that makes gradient descent diverge, naming the limit', async () => {
+  it('refuses a learning rate that makes gradient descent diverge, or one too small to move the outputs, naming the fix', async () => {
     const { x, y } = dataset(20, 2, 0.3, 1, 8);
     const network = buildNetwork(spec(2, 64), { seed: 1 });
     await expect(trainTwoStage(network, x, y, { learningRate: 1e6 })).rejects.toThrow(/too large for this kernel.*use less than/);
+    await expect(trainTwoStage(network, x, y, { learningRate: 1e-300 })).rejects.toThrow(/too small for this kernel.*use about 1\/λ1/);
     await expect(trainTwoStage(network, x, y.slice(0, 10))).rejects.toThrow(TrainerInputError);
     network.dispose();
   });

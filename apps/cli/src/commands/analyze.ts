@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { progressReporter } from '../progress.js';
-import { formatNumber, formatPValue, formatSeconds } from '../report/format.js';
+import { counted, formatNumber, formatPValue, formatSeconds } from '../report/format.js';
 import { fixedEffectsLabel, initialOutputLabel, lowRankLabel, stageTwoLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
@@ -92,6 +92,7 @@ export function analysisSummary(data: LoadedData, analysis: TwoStageAnalysis) {
       nullSd: Math.sqrt(test.nullVariance),
       p: test.p,
       logP: test.logP,
+      pText: formatPValue(test.p, test.logP),
       method: test.method,
       relativeErrorEstimate: test.relativeErrorEstimate,
       satterthwaiteP: test.satterthwaiteP,
@@ -143,7 +144,7 @@ export function registerAnalyze(program: Command, output: Output): void {
         ['p-value', `${formatPValue(s.test.p, s.test.logP)} exact (${s.test.method}, relative error ≤ ${formatNumber(s.test.relativeErrorEstimate)}); Satterthwaite ${formatPValue(s.test.satterthwaiteP)}`],
         ['decision', s.decision.train ? `train (p < α = ${options.alpha})` : `do not train (p ≥ α = ${options.alpha}): the targets look like noise to this kernel`],
         ['stage-2 rule', stageTwoLabel(analysis.rule, analysis.stopping)],
-        ['REML t̂', `${formatNumber(analysis.decision.reml.time)} (${s.reml.outcome}) = ${s.reml.steps === null ? '∞' : s.reml.steps} steps at η = ${formatNumber(s.reml.learningRate)}`],
+        ['REML t̂', `${formatNumber(analysis.decision.reml.time)} (${s.reml.outcome}) = ${counted(s.reml.steps ?? Infinity, 'step')} at η = ${formatNumber(s.reml.learningRate)}`],
         ['edf(t̂)', formatNumber(s.reml.edf)],
         ['σ̂²(t̂)', formatNumber(s.reml.noiseVariance)],
       ]),

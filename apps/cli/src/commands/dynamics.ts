@@ -209,7 +209,7 @@ function describeConfig(config: DynamicsConfig): string {
 
 async function dynamics(options: DynamicsOptions, output: Output): Promise<void> {
   const config = parseConfig(options);
-  if (options.out !== undefined) await prepareOutputFolder(options.out, options.force ?? false);
+  if (options.out !== undefined) await prepareOutputFolder(options.out, options.force ?? false, { writes: ['curves.csv', 'dynamics.html'], inputs: [] });
   const curves = runCurves(config);
   const csvPath = options.out === undefined ? undefined : join(options.out, 'curves.csv');
   const shown = logSpacedSteps(config.steps);

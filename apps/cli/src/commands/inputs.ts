@@ -1,9 +1,12 @@
+import { totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Matrix64 } from '@duality/linalg-core';
 import { buildNetwork, INITIAL_OUTPUTS, LANDMARK_METHODS, validateSpec, type ActivationName, type DenseNetwork, type InitialOutput, type LandmarkMethod, type MlpSpec, type Parameterisation } from '@duality/ntk';
 import { DEFAULT_RANK, DEFAULT_STOPPING_RULE, kernelPlan, loadNetwork, REMAINDERS, NETWORK_DEFAULTS, STOPPING_RULES, type FixedEffects, type KernelRank, type Remainder, type StageTwoRule } from '@duality/trainer';
 import { loadBundledDataset, prepareDesign, readTable, type Design } from '@duality/tabular';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { counted, formatCount } from '../report/format.js';
 
 /** Whether a flag was typed on the command line (not defaulted): commander's value source. */
 export function typedFlags(command: Command): (key: string) => boolean {
@@ -183,8 +186,8 @@ export function loadData(source: { file: string } | { dataset: string }, options
 export function dataLabel({ design, label }: LoadedData): string {
   const classes = design.classes ? `; target ${design.target}: ${design.classes.names.length} classes (${design.classes.names.join(', ')}), one output each` : '';
   return (
-    `${label}: ${design.train.x.rows} training rows (${design.test.x.rows} held out, ${design.droppedMissing} dropped for missing values), ` +
-    `${design.featureNames.length} features${classes}`
+    `${label}: ${counted(design.train.x.rows, 'training row')} (${formatCount(design.test.x.rows)} held out, ${formatCount(design.droppedMissing)} dropped for missing values), ` +
+    `${counted(design.featureNames.length, 'feature')}${classes}`
   );
 }
 
@@ -206,7 +209,7 @@ export function networkSpec(inputDim: number, options: NetworkOptions, outputDim
     name === 'leaky_relu'
       ? { name, slope: parseNumber(options.slope, '--slope', Number.isFinite, 'a number') }
       : { name: name as Exclude<ActivationName, 'leaky_relu'> };
-  return validateSpec({
+  const spec = validateSpec({
     inputDim,
     hiddenWidths,
     activation,
@@ -215,6 +218,29 @@ export function networkSpec(inputDim: number, options: NetworkOptions, outputDim
     parameterisation: options.parameterisation as Parameterisation,
     outputDim,
   });
+  checkNetworkSize(spec);
+  return spec;
+}
+
+/** Bytes a network of P parameters holds while training: float32 weights, the frozen initial copy, the variables, the gradients. */
+const BYTES_PER_PARAMETER = 16;
+
+/** Refuse widths whose network cannot fit in this machine's memory, before anything is allocated. */
+function checkNetworkSize(spec: MlpSpec): void {
+  const sizes = [spec.inputDim, ...spec.hiddenWidths, spec.outputDim];
+  const parameters = sizes.slice(1).reduce((sum, fanOut, l) => sum + (sizes[l]! + 1) * fanOut, 0);
+  const available = totalmem() / 2;
+  if (BYTES_PER_PARAMETER * parameters > available) {
+    throw new UsageError(
+      `--hidden ${spec.hiddenWidths.join(',')} makes a network of ${parameters.toLocaleString('en-US')} parameters, about ` +
+        `${((BYTES_PER_PARAMETER * parameters) / 1e9).toFixed(0)} GB to train, more than half this machine's memory; use narrower layers`,
+    );
+  }
+}
+
+/** The user's files a command reads, which --force must never overwrite: the data, and a --model with its weights. */
+export function userInputs(file: string | undefined, model: string | undefined): string[] {
+  return [...(file ? [file] : []), ...(model ? [model, join(dirname(model), 'weights.bin')] : [])];
 }
 
 /** The flags that describe a network Duality builds: with --model the network is the model's, so they are refused. */

@@ -25,6 +25,7 @@ import {
   type KernelSizeOptions,
   type LoadedData,
   type NetworkOptions,
+  userInputs,
 } from './inputs.js';
 
 type KernelOptions = DataOptions & NetworkOptions & KernelSizeOptions & { kernel: 'empirical' | 'analytic'; out: string; force?: boolean };
@@ -41,9 +42,14 @@ export function registerKernel(program: Command, output: Output): void {
   addNetworkOptions(command);
   addKernelSizeOptions(command);
   command.action((file: string, options: KernelOptions, self: Command) =>
-    inOutputFolder(options.out, options.force ?? false, () => writeKernel(file, options, typedFlags(self), output)),
+    inOutputFolder(options.out, options.force ?? false, { writes: KERNEL_OUTPUTS, inputs: userInputs(file, options.model) }, () =>
+      writeKernel(file, options, typedFlags(self), output),
+    ),
   );
 }
+
+/** Every file `kernel` may write: dense (kernel.csv) or low rank (factor.csv, landmarks.csv), and the spectrum. */
+const KERNEL_OUTPUTS = ['kernel.csv', 'factor.csv', 'landmarks.csv', 'spectrum.csv'];
 
 /** A kernel CSV's bytes: about 20 characters an entry (a float64 printed in full, and its comma). */
 const BYTES_PER_ENTRY = 20;

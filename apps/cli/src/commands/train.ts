@@ -6,8 +6,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { progressReporter } from '../progress.js';
-import { inOutputFolder, writeReport } from '../report/index.js';
-import { formatNumber, formatPValue, formatSeconds } from '../report/format.js';
+import { inOutputFolder, TRAIN_OUTPUTS, writeReport } from '../report/index.js';
+import { counted, formatCount, formatNumber, formatPValue, formatSeconds } from '../report/format.js';
 import { accuracyLabel, fixedEffectsLabel, initialOutputLabel, stageTwoLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
@@ -28,6 +28,7 @@ import {
   dataLabel,
   type LoadedData,
   type NetworkOptions,
+  userInputs,
 } from './inputs.js';
 
 type TrainOptions = DataOptions &
@@ -62,16 +63,16 @@ function lossUnits(design: LoadedData['design'], standardized: boolean): string 
 function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds: number, standardized: boolean): string {
   const testOf = (s: TwoStageReport['stops'][number]) =>
     s.testLoss !== undefined ? ` (test ${formatNumber(s.testLoss)})` : s.kernelTestLoss !== undefined ? ` (test ${formatNumber(s.kernelTestLoss)} predicted)` : '';
-  const stops = report.stops.map((s) => `${s.rule} ${s.steps}${testOf(s)}`).join(', ');
+  const stops = report.stops.map((s) => `${s.rule} ${formatCount(s.steps)}${testOf(s)}`).join(', ');
   return table([
     ['data', dataLabel(data)],
     ['initial output', initialOutputLabel(report.initialOutput)],
     ['fixed effects', fixedEffectsLabel(report.fixedEffects)],
-    ['decision', report.decision.train ? `trained ${report.decision.steps} steps${report.decision.cappedAt ? ' (capped)' : ''}` : 'not trained'],
+    ['decision', report.decision.train ? `trained ${counted(report.decision.steps, 'step')}${report.decision.cappedAt ? ' (capped)' : ''}` : 'not trained'],
     ['why', report.decision.reason],
     ['stage-2 rule', stageTwoLabel(report.decision.rule, report.stoppingRules)],
     ['p-value', `${formatPValue(report.test.p, report.test.logP)} exact (${report.test.method}); Satterthwaite ${formatPValue(report.test.satterthwaiteP)}`],
-    ['REML t̂', `${formatNumber(report.reml.time)} = ${report.reml.steps === Infinity ? '∞' : report.reml.steps} steps at η = ${formatNumber(report.learningRate)}; edf ${formatNumber(report.reml.edf)}, σ̂² ${formatNumber(report.reml.noiseVariance)}`],
+    ['REML t̂', `${formatNumber(report.reml.time)} = ${counted(report.reml.steps, 'step')} at η = ${formatNumber(report.learningRate)}; edf ${formatNumber(report.reml.edf)}, σ̂² ${formatNumber(report.reml.noiseVariance)}`],
     ['losses', `train ${formatNumber(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${formatNumber(report.training.finalTestLoss)}`} (half MSE${lossUnits(data.design, standardized)})`],
     ...(report.classification ? [['accuracy', accuracyLabel(report.classification)] as [string, string]] : []),
     ['stops', stops],
@@ -83,7 +84,8 @@ function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds:
 
 /** Refuse an occupied folder before the long run, not after it; a failed run removes the folder it created. */
 function train(source: { file: string } | { dataset: string }, options: TrainOptions, command: Command, output: Output): Promise<void> {
-  return inOutputFolder(options.out, options.force ?? false, () => trainInto(source, options, typedFlags(command), output));
+  const plan = { writes: TRAIN_OUTPUTS, inputs: userInputs('file' in source ? source.file : undefined, options.model) };
+  return inOutputFolder(options.out, options.force ?? false, plan, () => trainInto(source, options, typedFlags(command), output));
 }
 
 async function trainInto(source: { file: string } | { dataset: string }, options: TrainOptions, given: (key: string) => boolean, output: Output): Promise<void> {

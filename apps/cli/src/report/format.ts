@@ -13,38 +13,19 @@ export function formatNumber(x: number | undefined, digits = 4): string {
   return String(Number(x.toPrecision(digits)));
 }
 
-/** The smallest positive double, as written: a p-value that underflows to 0 is below it. */
-const SMALLEST_DOUBLE = '4.9e-324';
-
-/**
- * A p-value: 2 significant digits, exponent form below 1e-3 (3.2e-12); 1 as written. Never "0": a p that underflowed is
- * written from its logarithm when there is one (1.2e-400), else as a bound (< 4.9e-324).
- */
-export function formatPValue(p: number | undefined, logP?: number): string {
-  if (p === undefined || !Number.isFinite(p) || p < 0) return absent;
-  if (p === 0) return logP !== undefined && Number.isFinite(logP) ? exponentFromLog(logP) : `< ${SMALLEST_DOUBLE}`;
-  if (p === 1) return '1';
-  if (p < 1e-3) return formatExponent(p, 1);
-  return String(Number(p.toPrecision(2)));
-}
-
-/** e^{logValue} as "m.me-k" without forming the number (it may be far below the doubles). */
-function exponentFromLog(logValue: number): string {
-  const log10 = logValue / Math.LN10;
-  let exponent = Math.floor(log10);
-  let mantissa = Number((10 ** (log10 - exponent)).toFixed(1));
-  if (mantissa >= 10) {
-    mantissa /= 10;
-    exponent += 1;
-  }
-  return `${mantissa}e${exponent}`;
-}
+/** p-values are written by the trainer's formatter, the one source for reports and the CLI. */
+export { formatPValue } from '@duality/trainer';
 
 /** A count of steps or items with thousands separators (12,345); ∞ and — for the non-finite. */
 export function formatCount(k: number | undefined): string {
   if (k === undefined || Number.isNaN(k)) return absent;
   if (!Number.isFinite(k)) return '∞';
   return Math.round(k).toLocaleString('en-US');
+}
+
+/** "1 step", "2,029 steps", "∞ steps": a count and its noun, plural unless it is exactly one. */
+export function counted(k: number, noun: string): string {
+  return `${formatCount(k)} ${noun}${k === 1 ? '' : 's'}`;
 }
 
 /** Seconds as "0.84 s", "12.3 s" or "4 min 05 s". */

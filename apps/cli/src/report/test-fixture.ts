@@ -8,6 +8,7 @@
 import { normalGenerator } from '@duality/linalg-core';
 import { fitSpectral, gcvTime, pathAt, remlStoppingTime, scoreTest, type SpectralFit } from '@duality/mixed-model';
 import type { CurvePoint, StopPoint, TwoStageReport } from './contract.js';
+import { formatPValue } from './format.js';
 
 /**
  * - `train`: signal plus noise, p ≪ α, an interior t̂, test data.
@@ -116,6 +117,7 @@ export function fixtureReport(scenario: FixtureScenario = 'train'): TwoStageRepo
       nullVariance: score.nullVariance,
       p,
       logP: score.logP,
+      pText: formatPValue(p, score.logP),
       method: score.method,
       relativeErrorEstimate: score.relativeErrorEstimate,
       satterthwaiteP: score.satterthwaiteP,
