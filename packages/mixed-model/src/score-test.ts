@@ -84,8 +84,9 @@ export function scoreTest(fit: SpectralFit, options: ScoreTestOptions = {}): Sco
   for (const v of lambda) traceTheta += v;
   if (!(trace > 1e-12 * traceTheta)) {
     throw new MixedModelInputError(
-      'the kernel has no variance outside the span of the design (tr QᵀΘQ ≈ 0): the test of t = 0 is void; ' +
-        'drop columns of X that the kernel spans',
+      'the kernel has no variance outside the span of the design (tr QᵀΘQ ≈ 0): the test of t = 0 is void. ' +
+        'The kernel cannot tell the rows apart beyond the fixed effects: drop columns of X that the kernel spans, or check ' +
+        'the network (a bias variance that swamps the weights makes the kernel nearly constant)',
     );
   }
   const shift = statistic / m;

@@ -167,7 +167,8 @@ export function loadData(source: { file: string } | { dataset: string }, options
   const table = bundled ? bundled.table : readTable((source as { file: string }).file);
   const target = options.target ?? bundled?.target;
   if (!target) throw new UsageError(`name the column to predict with --target; ${table.source} has: ${table.columns.join(', ')}`);
-  const features = options.features ? options.features.split(',').map((f) => f.trim()).filter(Boolean) : bundled?.features;
+  const features = options.features === undefined ? bundled?.features : options.features.split(',').map((f) => f.trim()).filter(Boolean);
+  if (features?.length === 0) throw new UsageError(`--features names no column; give a comma-separated list from: ${table.columns.join(', ')}`);
   const design = prepareDesign(table, {
     target,
     classes: options.classes,

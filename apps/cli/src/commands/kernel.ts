@@ -68,7 +68,8 @@ export function checkKernelCsvSize(n: number, force: boolean): number {
 }
 
 function formatBytes(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(0)} MB`;
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(0)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`;
 }
 
 /** A matrix as CSV, streamed a row at a time: a header, then each row with its id (1-based, as spectrum.csv). */
