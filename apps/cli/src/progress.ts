@@ -60,7 +60,7 @@ function lineReporter(stream: NodeJS.WritableStream, now: () => number): Progres
 /** One bar per phase whose total is the phase's real total (validation's grows while its held-out loss improves). */
 function barReporter(stream: NodeJS.WriteStream): ProgressReporter {
   const bar = new cliProgress.SingleBar(
-    { stream, format: '{phase} [{bar}] {value}/{total} steps {loss}', hideCursor: true, clearOnComplete: true },
+    { stream, format: '{phase} [{bar}] {value}/{total} steps {loss} ETA {eta_formatted}', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   );
   let phase: TrainingProgress['phase'] | undefined;

@@ -32,6 +32,11 @@ export interface StoppingTimes {
   looLossAtLoo: number;
   /** A plain-words note when REML's stop costs noticeably more estimated out-of-sample loss than LOO's. */
   misspecification?: string;
+  /**
+   * The other case: LOO's curve is flat, so REML's far earlier stop costs little estimated out-of-sample loss; the note
+   * says how little, and how many steps `--rule reml` saves (at large n LOO's stop can be millions of steps).
+   */
+  flatCurve?: string;
 }
 
 export function checkedRule(rule: string): StageTwoRule {
@@ -43,6 +48,38 @@ export function checkedRule(rule: string): StageTwoRule {
 
 /** REML's estimated excess out-of-sample loss above this is worth a note (below it the two rules agree). */
 const NOTE_ABOVE = 0.02;
+/** LOO stopping this many times later than REML for no more than NOTE_ABOVE is a flat curve worth a note. */
+const FLAT_STEPS_RATIO = 10;
+
+function stepText(steps: number): string {
+  return Number.isFinite(steps) ? steps.toLocaleString('en-US') : '∞';
+}
+
+/**
+ * REML's stop against LOO's, in plain words: a misspecification note when REML's costs more than NOTE_ABOVE estimated
+ * out-of-sample loss, else a flat-curve note when LOO stops far later for about the same loss.
+ */
+export function ruleNotes(remlSteps: number, looSteps: number, excess: number): Pick<StoppingTimes, 'misspecification' | 'flatCurve'> {
+  if (excess > NOTE_ABOVE) {
+    const prior =
+      remlSteps < looSteps
+        ? "the model's prior looks too rough for these data (REML under-trains a signal smoother than e^{tΘ} − I implies)"
+        : "the model's prior looks too smooth for these data";
+    return {
+      misspecification:
+        `REML's stop costs an estimated +${(100 * excess).toFixed(0)}% out-of-sample loss against leave-one-out's ` +
+        `(LOO at ${stepText(remlSteps)} steps vs ${stepText(looSteps)}); ${prior}`,
+    };
+  }
+  if (!(Number.isFinite(remlSteps) && remlSteps > 0 && looSteps > FLAT_STEPS_RATIO * remlSteps)) return {};
+  const cost = excess > 0.0005 ? `+${(100 * excess).toFixed(1)}%` : 'nothing measurable';
+  const saving = Number.isFinite(looSteps) ? `${stepText(Math.round(looSteps / remlSteps))}× fewer steps` : `${stepText(remlSteps)} steps instead of training to convergence,`;
+  return {
+    flatCurve:
+      `leave-one-out's curve is flat: REML's stop at ${stepText(remlSteps)} steps costs an estimated ${cost} out-of-sample ` +
+      `loss against leave-one-out's ${stepText(looSteps)} steps, so --rule reml trains ${saving} for about the same loss`,
+  };
+}
 
 /**
  * The three stage-2 rules from the one eigendecomposition. LOO and GCV use the kernel alone, as the network's path
@@ -62,20 +99,12 @@ export function stoppingTimes(
     loo: { time: loo.time, steps: loo.steps ?? stepsForTime(loo.time, learningRate), outcome: loo.outcome },
     gcv: { time: gcv.time, steps: stepsForTime(gcv.time, learningRate), outcome: 'interior' },
   };
-  const stepText = (steps: number) => (Number.isFinite(steps) ? steps.toLocaleString('en-US') : '∞');
   const looAt = (steps: number) => looCurve(fit, [run.time(steps)], { useDesign: false }).values[0]! / 2;
   const finite = (steps: number) => (Number.isFinite(steps) ? steps : undefined);
   const remlSteps = finite(rules.reml.steps);
   const looLossAtLoo = loo.value / 2;
   const looLossAtReml = remlSteps === undefined ? looLossAtLoo : looAt(remlSteps);
   const excess = looLossAtReml / looLossAtLoo - 1;
-  const misspecification =
-    excess > NOTE_ABOVE
-      ? `REML's stop costs an estimated +${(100 * excess).toFixed(0)}% out-of-sample loss against leave-one-out's ` +
-        `(LOO at ${stepText(rules.reml.steps)} steps vs ${stepText(rules.loo.steps)}); ` +
-        (rules.reml.steps < rules.loo.steps
-          ? "the model's prior looks too rough for these data (REML under-trains a signal smoother than e^{tΘ} − I implies)"
-          : "the model's prior looks too smooth for these data")
-      : undefined;
-  return { rules, looLossAtReml, looLossAtLoo, ...(misspecification ? { misspecification } : {}) };
+  const notes = ruleNotes(rules.reml.steps, rules.loo.steps, excess);
+  return { rules, looLossAtReml, looLossAtLoo, ...notes };
 }

@@ -41,11 +41,12 @@ export function initialOutputLabel(initial: TwoStageReport['initialOutput']): st
   return initial.note ? `${start}; ${initial.note}` : start;
 }
 
-/** The rule in use, every rule's stop, and REML's misspecification note when LOO disagrees. */
+/** The rule in use, every rule's stop, and the note when LOO disagrees with REML (or agrees far later, on a flat curve). */
 export function stageTwoLabel(rule: TwoStageReport['decision']['rule'], stopping: TwoStageReport['stoppingRules']): string {
-  const { rules, misspecification } = stopping;
+  const { rules } = stopping;
+  const note = stopping.misspecification ?? stopping.flatCurve;
   const stops = (Object.keys(rules) as (keyof typeof rules)[]).map((r) => `${r} ${formatSteps(rules[r].steps)}`).join(', ');
-  return `${rule} (steps: ${stops})${misspecification ? `. ${misspecification}` : ''}`;
+  return `${rule} (steps: ${stops})${note ? `. ${note}` : ''}`;
 }
 
 function formatSteps(steps: number): string {
