@@ -12,6 +12,7 @@ import { transferSuite } from './transfer.js';
 import { stepSuite } from './step.js';
 import { scaleSuite } from './scale.js';
 import { repeatedInputsSuite } from './repeated-inputs.js';
+import { relineariseSuite } from './relinearise.js';
 
 /** Every suite, in the order `bench` runs them. Each suite registers itself here. */
-export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite, scaleSuite, repeatedInputsSuite];
+export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite, scaleSuite, repeatedInputsSuite, relineariseSuite];
