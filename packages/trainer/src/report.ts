@@ -1,5 +1,6 @@
 import type { RemlOutcome, TailMethod } from '@duality/mixed-model';
 import type { FixedEffectColumn, InitialOutputCheck } from './fixed-effects.js';
+import type { KernelDrift } from './kernel-drift.js';
 import type { LowRankSummary } from './kernel-fit.js';
 import type { StageTwoRule, StoppingTimes } from './stopping-rules.js';
 
@@ -129,6 +130,8 @@ export interface TwoStageReport {
   curves: CurvePoint[];
   /** With a class target (`classes` option): accuracy and confusion tables. */
   classification?: ClassificationSection;
+  /** When the network trained: how far its NTK moved from θ0 to the stop, the premise of the statistics above. */
+  kernelDrift?: KernelDrift;
   training: {
     /** Steps the rule trained (the returned network's). */
     steps: number;

@@ -47,6 +47,23 @@ describe('GradientDescent', () => {
     network.dispose();
   });
 
+  it('reports the kernel drift to the stop, smaller for a wider network (the lazy regime: about 1/√width)', async () => {
+    const { x, y } = dataset(40, 3, 0.3, 1, 4);
+    const drift = async (width: number) => {
+      const network = buildNetwork(spec(3, width), { seed: 2 });
+      const { report, network: trained } = await trainTwoStage(network, x, y, { learningRate: 'auto', maxSteps: 300, stoppingRule: 'loo' });
+      [network, trained].forEach((n) => n.dispose());
+      expect(report.decision.steps).toBeGreaterThan(0);
+      return report.kernelDrift!;
+    };
+    const [narrow, wide] = [await drift(32), await drift(2048)];
+    expect(narrow.rows).toBe(40);
+    expect(narrow.note).toMatch(/NTK moved \d.*% from θ0 to the stop .* on 40 training rows/);
+    expect(wide.relativeChange).toBeGreaterThan(0);
+    // The lazy regime: the NTK moves O(1/√width), so 64× the width moves it at least 8× less (22× here); ask for 3×.
+    expect(wide.relativeChange).toBeLessThan(narrow.relativeChange / 3);
+  });
+
   it('takes the steps it is asked for and lowers the loss', () => {
     const { x, y } = dataset(16, 2, 0.1, 1, 2);
     const network = buildNetwork(spec(2, 256), { seed: 1 });

@@ -5,6 +5,7 @@ import { checkedClasses, classificationSection, type ClassTargets } from './clas
 import { analyzeTwoStage, DEFAULT_ALPHA, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
 import { LossProbe } from './gradient-descent.js';
 import { kernelCurves, type KernelCurves } from './kernel-curves.js';
+import { kernelDrift } from './kernel-drift.js';
 import type { CurvePoint, StopPoint, StoppingRule, TwoStageReport } from './report.js';
 import { assembleReport } from './report-assembly.js';
 import { stepsForTime, TrainerInputError } from './time.js';
@@ -136,6 +137,7 @@ export async function trainTwoStage(
   const curves = curvePoints(steps, analysis, kernel, run.measured);
   const report = assembleReport(network, analysis, { alpha: options.alpha ?? DEFAULT_ALPHA, maxSteps, ruleSteps, stops, curves, run, tfjs });
   if (classes) report.classification = classificationSection(run.kept, analysis, kernel, stops, classes);
+  if (ruleSteps > 0) report.kernelDrift = await kernelDrift(network, run.kept, analysis.x, options.seed ?? 0);
   return { report, network: run.kept };
 }
 

@@ -75,6 +75,7 @@ function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds:
     ['REML t̂', `${formatNumber(report.reml.time)} = ${counted(report.reml.steps, 'step')} at η = ${formatNumber(report.learningRate)}; edf ${formatNumber(report.reml.edf)}, σ̂² ${formatNumber(report.reml.noiseVariance)}`],
     ['losses', `train ${formatNumber(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${formatNumber(report.training.finalTestLoss)}`} (half MSE${lossUnits(data.design, standardized)})`],
     ...(report.classification ? [['accuracy', accuracyLabel(report.classification)] as [string, string]] : []),
+    ...(report.kernelDrift ? [['kernel drift', report.kernelDrift.note] as [string, string]] : []),
     ['stops', stops],
     ['backends', `tensorflow.js ${report.training.tfjsBackend}, linear algebra ${report.training.linalgBackend}`],
     ['wall time', `${formatNumber(seconds)} s`],

@@ -158,6 +158,7 @@ export function reportSummary(report: TwoStageReport, run: RunDetails = {}): Rep
         (training.finalTestLoss === undefined ? '' : `, test ${formatNumber(training.finalTestLoss)}`),
     ],
     ...(report.classification ? [['Accuracy (network at the stop)', accuracyLabel(report.classification)] as [string, string]] : []),
+    ...(report.kernelDrift ? [['Kernel drift to the stop', report.kernelDrift.note] as [string, string]] : []),
     [
       'Kernel',
       `${kernel.source}, ${formatCount(kernel.eigenvalues.length)} eigenvalues in ${formatSeconds(kernel.seconds)}` +
