@@ -163,7 +163,7 @@ describe('duality kernel size', () => {
 describe('duality explain', () => {
   it('explains every quantity the commands print, in two lines each', async () => {
     const text = await run(['explain']);
-    for (const term of ['p-value (exact)', 'REML t̂', 'outcome', 'loo', 'gcv', 'oracle', 'edf(t̂)', 'σ̂²(t̂)', 'initial output', 'fixed effects']) {
+    for (const term of ['p-value (exact)', 'REML t̂', 'outcome', 'loo', 'gcv', 'oracle', 'edf(t̂)', 'σ̂²(t̂)', 'initial output', 'fixed effects', 'kernel drift']) {
       expect(text).toContain(`${term}\n  `);
     }
     for (const block of text.split('\n\n')) expect(block.split('\n')).toHaveLength(3);
@@ -178,7 +178,7 @@ describe('duality --version and analyze wording', () => {
 
   it('says steps, as train does, not epochs', async () => {
     const text = await run(['analyze', writeCsv(tempDir()), '--target', 'y', '--hidden', '16', '--quiet']);
-    expect(text).toMatch(/= \d+ steps at η/);
+    expect(text).toMatch(/= [\d,]+ steps at η/);
     expect(text).not.toMatch(/epoch/);
   });
 });

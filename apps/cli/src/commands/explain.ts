@@ -19,6 +19,7 @@ export const EXPLANATIONS: [term: string, meaning: string][] = [
   ['initial output', 'Networks Duality builds are centred, f = g_θ − g_θ0, so they start at exactly 0 and the test is exact.\nA model you bring keeps its own f0, which the test projects out when it is not negligible.'],
   ['fixed effects', 'Terms the test and REML estimate and remove before asking about t: an intercept when the targets were centred,\nf0 when it is not negligible, or named covariates. The network itself has no such terms.'],
   ['kernel, λ₁, tr Θ', 'The neural tangent kernel Θ = JJᵀ/n of the network at initialisation (empirical) or of its infinite-width limit\n(analytic); λ₁ its largest eigenvalue, tr Θ the sum of all.'],
+  ['kernel drift', 'How far the network’s NTK moved from θ0 to the stop (relative change on up to 500 training rows). The test,\nthe rules and the predicted curves are exact for the kernel at θ0: small drift, they describe this network; large, it learnt features.'],
   ['accuracy, classes', 'With a text target (or --classes): one output per class, and the class of a row is its largest output.\nAccuracy is the share of rows classed right; "always guessing the most frequent class" is the baseline to beat.'],
   ['losses, predicted', 'Half the mean squared error (1/2n)‖f − y‖², summed over outputs. "predicted" marks the kernel model’s value\nwhere the real network was not trained that far (--compare horizon trains it on).'],
 ];
