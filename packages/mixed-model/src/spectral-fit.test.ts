@@ -28,6 +28,9 @@ describe('fitSpectral: bad input gets a MixedModelInputError naming the problem'
       () => fitSpectral({ spectrum: { values: [1, 0.5, -0.2], residualProjections: [1, 1, 1] } }),
       /not positive semi-definite/,
     ],
+    ['y beyond float64\'s safe scale', () => fitSpectral({ kernel, y: y.map((v) => v * 1e160) }), /y − f0 .* outside \[1e-75, 1e75\].*rescale y/],
+    ['y below it', () => fitSpectral({ kernel, y: y.map((v) => v * 1e-160) }), /outside \[1e-75, 1e75\].*rescale y/],
+    ['Θ beyond it', () => fitSpectral({ spectrum: { values: [1e200, 1e199, 1], residualProjections: [1, 1, 1] } }), /λ1 is 1\.00e\+200.*rescale Θ/],
   ];
   for (const [name, run, message] of cases) {
     it(name, () => {
@@ -35,6 +38,23 @@ describe('fitSpectral: bad input gets a MixedModelInputError naming the problem'
       expect(run).toThrow(message);
     });
   }
+
+  it('inside the safe scale the statistics do not depend on the scale of y', () => {
+    const big = reluNtk(30, 3, 2);
+    const noise = normalGenerator(5);
+    const u = Array.from({ length: 30 }, (_, i) => 0.3 * Math.sin(i / 3) + noise());
+    const at = (scale: number) => {
+      const fit = fitSpectral({ kernel: big, y: u.map((v) => v * scale) });
+      return { p: scoreTest(fit).p, t: remlStoppingTime(fit).time };
+    };
+    const base = at(1);
+    expect(base.p).toBeGreaterThan(1e-12);
+    expect(Number.isFinite(base.t) && base.t > 0).toBe(true);
+    for (const scale of [1e-60, 1e60]) {
+      expect(at(scale).p / base.p).toBeCloseTo(1, 9);
+      expect(at(scale).t / base.t).toBeCloseTo(1, 6);
+    }
+  });
 
   it('tiny negative eigenvalues are clipped and reported', () => {
     const fit = fitSpectral({ spectrum: { values: [1, 0.5, -1e-14], residualProjections: [1, 1, 1] } });

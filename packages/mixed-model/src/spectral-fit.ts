@@ -258,6 +258,7 @@ export function fitSpectral(input: SpectralFitInput): SpectralFit {
   const { eigenvalues, mostNegative } = clipEigenvalues(spectral.values, input.negativeEigenvalueTolerance);
   const { c, z } = spectral;
   if (c.data.every((v) => v === 0)) throw new MixedModelInputError('u = y − f0 is identically zero: there is nothing to fit (check y and f0)');
+  assertInScale(c.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0), 'y − f0 (its largest projection on the eigenvectors)', 'rescale y (standardise it: the test and the stopping times do not depend on its scale)');
   if (z) {
     assertFullColumnRank(z);
     assertResidualOutsideDesign(c, z);
@@ -279,6 +280,18 @@ export function fitSpectral(input: SpectralFitInput): SpectralFit {
   };
 }
 
+/**
+ * Where the statistics stay exact in float64: they square targets and multiply by eigenvalues and n, and
+ * (10⁷⁵)² · 10⁷⁵ · n stays below 10³⁰⁸ (and the mirror image above 10⁻³⁰⁸) for any n a machine can hold.
+ */
+const SCALE_LIMIT = 1e75;
+
+function assertInScale(magnitude: number, what: string, fix: string): void {
+  if (magnitude > SCALE_LIMIT || magnitude < 1 / SCALE_LIMIT) {
+    throw new MixedModelInputError(`${what} is ${magnitude.toPrecision(3)}, outside [1e-75, 1e75] where the statistics stay exact in float64; ${fix}`);
+  }
+}
+
 function clipEigenvalues(values: Float64Array, tolerance: number | undefined): { eigenvalues: Float64Array; mostNegative: number } {
   const n = values.length;
   let top = 0;
@@ -290,6 +303,7 @@ function clipEigenvalues(values: Float64Array, tolerance: number | undefined): {
     mostNegative = Math.min(mostNegative, v);
   }
   if (!(top > 0)) throw new MixedModelInputError('the kernel has no positive eigenvalue (Θ = 0?): nothing can be learned');
+  assertInScale(top, 'the kernel’s largest eigenvalue λ1', 'rescale Θ by a constant c (p-values do not change; times scale by 1/c)');
   const relative = tolerance ?? Math.max(1e-9, 100 * n * Number.EPSILON);
   if (mostNegative < -relative * top) {
     throw new MixedModelInputError(
