@@ -1,23 +1,52 @@
 import { getBackend } from './backend.js';
-import { NotPositiveDefiniteError } from './errors.js';
+import { LinalgInputError, NotPositiveDefiniteError } from './errors.js';
 import { Matrix64, toMatrix64, type MatrixLike } from './matrix.js';
-import { assertFinite, assertRows, assertSymmetricInput } from './validate.js';
+import { assertFinite, assertNonEmpty, assertRows, assertSquare, assertSymmetricInput } from './validate.js';
 
 /** Lower-triangular L with A = L Lᵀ; throws NotPositiveDefiniteError naming the failing pivot. */
 export function cholesky(a: MatrixLike): Matrix64 {
   const A = toMatrix64(a);
+  assertNonEmpty(A, 'cholesky: A');
   assertSymmetricInput(A, 'cholesky: A');
   const result = getBackend().cholesky(A.data, A.rows);
   if ('pivot' in result) throw new NotPositiveDefiniteError(result.pivot, result.value);
   return new Matrix64(A.rows, A.rows, result.factor);
 }
 
-/** X with L Lᵀ X = B, given the factor from `cholesky`. */
+/**
+ * X with L Lᵀ X = B, given the factor from `cholesky`. A zero diagonal entry of L means the matrix was
+ * singular (cholesky itself never returns one), so it is refused rather than divided by.
+ */
 export function choleskySolve(factor: Matrix64, b: MatrixLike): Matrix64 {
+  assertCholeskyFactor(factor);
   const B = toMatrix64(b);
   assertRows(B, factor.rows, 'choleskySolve: B', 'the factor');
   assertFinite(B, 'choleskySolve: B');
-  return new Matrix64(B.rows, B.cols, getBackend().choleskySolve(factor.data, factor.rows, B.data, B.cols));
+  const x = new Matrix64(B.rows, B.cols, getBackend().choleskySolve(factor.data, factor.rows, B.data, B.cols));
+  // A tiny (not zero) pivot can still overflow the solution: the factor is then numerically singular.
+  if (!x.data.every(Number.isFinite)) {
+    throw new LinalgInputError(
+      'choleskySolve: the solution overflowed: the factor is numerically singular; add a ridge (A + εI) before cholesky',
+    );
+  }
+  return x;
+}
+
+function assertCholeskyFactor(factor: Matrix64): void {
+  if (!(factor instanceof Matrix64)) {
+    throw new LinalgInputError('choleskySolve: factor must be the Matrix64 returned by cholesky');
+  }
+  assertNonEmpty(factor, 'choleskySolve: factor');
+  assertSquare(factor, 'choleskySolve: factor');
+  assertFinite(factor, 'choleskySolve: factor');
+  for (let i = 0; i < factor.rows; i++) {
+    if (factor.get(i, i) === 0) {
+      throw new LinalgInputError(
+        `choleskySolve: factor has a zero diagonal entry at (${i}, ${i}), so L Lᵀ is singular; ` +
+          `pass the factor from cholesky(A), adding a ridge (A + εI) if A is only semidefinite`,
+      );
+    }
+  }
 }
 
 /** X with A X = B for symmetric positive definite A, through its Cholesky factor. */

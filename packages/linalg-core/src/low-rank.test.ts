@@ -69,4 +69,30 @@ describe('lowRankSpectrum', () => {
     expect(() => lowRankSpectrum(gaussianMatrix(4, 2, 6), { relativeTolerance: 1 })).toThrow(/relativeTolerance/);
     expect(() => lowRankSpectrum(gaussianMatrix(4, 2, 6), { relativeTolerance: -1 })).toThrow(/relativeTolerance/);
   });
+
+  it('is scale-safe: F·c gives σ²·c² and the same vectors wherever σ² fits in float64', () => {
+    const base = gaussianMatrix(30, 4, 41);
+    const ref = lowRankSpectrum(base);
+    // The largest and smallest scales where σ² (about 30·c²) is still a normal float64.
+    for (const c of [1e152, 1e-150, 1e160 * 1e-8, 1e-200 * 1e50]) {
+      const f = new Matrix64(30, 4, base.data.map((v) => v * c));
+      const low = lowRankSpectrum(f);
+      expect(low.rank).toBe(ref.rank);
+      for (let j = 0; j < ref.rank; j++) {
+        const expected = ref.values[j]! * c * c;
+        expect(Math.abs(low.values[j]! - expected)).toBeLessThan(1e-12 * expected);
+      }
+      const ones = new Float64Array(ref.rank).fill(1);
+      expect(maxAbsDifference(reconstruct(low.vectors, ones), reconstruct(ref.vectors, ones))).toBeLessThan(1e-12);
+    }
+  });
+
+  it('refuses a factor whose σ² over- or underflows float64, naming the rescale', () => {
+    const base = gaussianMatrix(30, 4, 41);
+    for (const c of [1e160, 1e-200]) {
+      const f = new Matrix64(30, 4, base.data.map((v) => v * c));
+      expect(() => lowRankSpectrum(f)).toThrow(LinalgInputError);
+      expect(() => lowRankSpectrum(f)).toThrow(/outside the float64 range; rescale F/);
+    }
+  });
 });

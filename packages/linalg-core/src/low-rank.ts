@@ -47,7 +47,12 @@ export function lowRankSpectrum(factor: MatrixLike, options: LowRankSpectrumOpti
     throw new LinalgInputError(`lowRankSpectrum: relativeTolerance must lie in [0, 1), got ${tolerance}`);
   }
   const backend = getBackend();
-  const { q, r: upper } = backend.thinQr(F.data, n, r);
+  // Work on F / 2^⌊log2 max|F_ij|⌋ (a power of two, so exact) so that squaring R never overflows or sinks into
+  // subnormals; σ² is scaled back below.
+  const largest = maxAbs(F.data);
+  const scale = largest === 0 ? 0 : 2 ** Math.floor(Math.log2(largest));
+  const unit = scale === 0 ? F.data : F.data.map((v) => v / scale);
+  const { q, r: upper } = backend.thinQr(unit, n, r);
   const small = backend.eigSym(backend.syrk(upper, r, r), r, 'all');
   const threshold = tolerance * Math.max(0, small.values[0]!);
   let rank = 0;
@@ -55,5 +60,28 @@ export function lowRankSpectrum(factor: MatrixLike, options: LowRankSpectrumOpti
   const kept = new Float64Array(r * rank);
   for (let i = 0; i < r; i++) kept.set(small.vectors!.subarray(i * r, i * r + rank), i * rank);
   const vectors = new Matrix64(n, rank, backend.gemm(q, n, r, false, kept, r, rank, false));
-  return { n, values: small.values.slice(0, rank), vectors, rank, dropped: r - rank };
+  return { n, values: rescaled(small.values.subarray(0, rank), scale), vectors, rank, dropped: r - rank };
+}
+
+function maxAbs(data: Float64Array): number {
+  let m = 0;
+  for (let k = 0; k < data.length; k++) m = Math.max(m, Math.abs(data[k]!));
+  return m;
+}
+
+/**
+ * σ² = scale² · (σ² of F/scale), multiplied in two steps so scale² itself cannot overflow. A σ1² beyond float64
+ * (overflow), or a kept one below the normal range (where it keeps only a few digits), is refused rather than returned as
+ * Infinity or a silently imprecise number.
+ */
+function rescaled(values: Float64Array, scale: number): Float64Array {
+  if (scale === 0 || values.length === 0) return values.slice();
+  const out = values.map((v) => v * scale * scale);
+  if (!out.every((v) => Number.isFinite(v) && v >= 2 ** -1022)) {
+    throw new LinalgInputError(
+      `lowRankSpectrum: F Fᵀ has eigenvalues σ² = (${values[0]!.toPrecision(3)} … ${values.at(-1)!.toPrecision(3)}) × ` +
+        `${scale.toPrecision(3)}², outside the float64 range; rescale F (F / c has eigenvalues σ²/c² and the same vectors) so max|F_ij| is near 1`,
+    );
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import { Matrix as MlMatrix } from 'ml-matrix';
+import { LinalgInputError } from './errors.js';
 
 /**
  * A dense float64 matrix stored row-major in one contiguous `Float64Array`:
@@ -33,15 +34,21 @@ export class Matrix64 {
     return m;
   }
 
-  /** From nested arrays (rows of equal length). */
+  /** From nested arrays (rows of equal length); a 1-D array or ragged rows are refused, naming the shape. */
   static from(rows: readonly (readonly number[])[]): Matrix64 {
+    if (!Array.isArray(rows)) {
+      throw new LinalgInputError(`Matrix64.from: expected an array of rows, got ${typeof rows}`);
+    }
     const r = rows.length;
-    const c = r === 0 ? 0 : rows[0]!.length;
+    const c = r === 0 ? 0 : rowLength(rows[0], 0);
     const m = new Matrix64(r, c);
     for (let i = 0; i < r; i++) {
       const row = rows[i]!;
-      if (row.length !== c) {
-        throw new RangeError(`Matrix64.from: row ${i} has ${row.length} entries, row 0 has ${c}`);
+      const length = rowLength(row, i);
+      if (length !== c) {
+        throw new LinalgInputError(
+          `Matrix64.from: ragged rows: row ${i} has ${length} entries, row 0 has ${c}; every row needs the same length`,
+        );
       }
       m.data.set(row, i * c);
     }
@@ -100,6 +107,15 @@ export class Matrix64 {
   clone(): Matrix64 {
     return new Matrix64(this.rows, this.cols, this.data.slice());
   }
+}
+
+/** Row i's length; a number where a row should be means a 1-D array was passed for a matrix. */
+function rowLength(row: unknown, i: number): number {
+  if (Array.isArray(row) || ArrayBuffer.isView(row)) return (row as ArrayLike<number>).length;
+  throw new LinalgInputError(
+    `Matrix64.from: row ${i} is ${typeof row}, not an array: a 1-D array was given where a matrix is expected; ` +
+      `wrap a row vector as [[…]] or pass a column as Matrix64.column(values)`,
+  );
 }
 
 /** Anything the public API accepts as a matrix. */

@@ -1,7 +1,7 @@
 import { getBackend } from './backend.js';
 import { LinalgInputError } from './errors.js';
 import { Matrix64, toMatrix64, type MatrixLike } from './matrix.js';
-import { assertFinite } from './validate.js';
+import { assertFinite, assertNonEmpty } from './validate.js';
 
 /** A = QR: Q (rows×cols) with orthonormal columns, R (cols×cols) upper triangular. */
 export interface ThinQr {
@@ -16,6 +16,7 @@ export interface ThinQr {
  */
 export function thinQr(a: MatrixLike): ThinQr {
   const A = toMatrix64(a);
+  assertNonEmpty(A, 'thinQr: A');
   if (A.rows < A.cols) {
     throw new LinalgInputError(
       `thinQr: A is ${A.rows}×${A.cols}, wider than tall; a thin QR needs rows ≥ cols (factor Aᵀ instead)`,

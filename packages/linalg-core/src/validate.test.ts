@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { LinalgInputError, Matrix64, assertSymmetricInput, cholesky, eigSym } from './index.js';
+import {
+  LinalgInputError,
+  Matrix64,
+  assertSymmetricInput,
+  cholesky,
+  choleskySolve,
+  eigSym,
+  solveSpd,
+  thinQr,
+} from './index.js';
 
 describe('input validation through the public API', () => {
   it('refuses a non-square matrix', () => {
@@ -30,5 +39,41 @@ describe('input validation through the public API', () => {
 
   it('refuses right-hand sides of the wrong height', () => {
     expect(() => eigSym([[1, 0], [0, 1]], { vectors: [[1]] })).toThrow(/has 1 rows but the matrix has 2/);
+  });
+
+  it('refuses a non-finite or negative symmetryTolerance, naming the option', () => {
+    const skew = [[1, 2], [3, 1]];
+    for (const t of [NaN, Infinity, -1]) {
+      expect(() => eigSym(skew, { symmetryTolerance: t })).toThrow(LinalgInputError);
+      expect(() => eigSym(skew, { symmetryTolerance: t })).toThrow(/symmetryTolerance must be a finite number ≥ 0, got/);
+    }
+    // A large but finite tolerance is a legitimate choice and still applies.
+    expect(eigSym(skew, { symmetryTolerance: 1 }).n).toBe(2);
+  });
+
+  it('refuses an empty matrix before the backend sees it', () => {
+    expect(() => cholesky([])).toThrow(LinalgInputError);
+    expect(() => cholesky([])).toThrow(/0×0; it needs at least one row and one column/);
+    expect(() => solveSpd([], [])).toThrow(/cholesky: A is 0×0/);
+    expect(() => choleskySolve(new Matrix64(0, 0), [])).toThrow(/factor is 0×0/);
+    expect(() => thinQr(new Matrix64(3, 0))).toThrow(/thinQr: A is 3×0/);
+  });
+
+  it('refuses a Cholesky factor with a zero diagonal instead of returning Infinity', () => {
+    const singular = new Matrix64(2, 2, Float64Array.from([0, 0, 0, 1]));
+    expect(() => choleskySolve(singular, [[1], [2]])).toThrow(/zero diagonal entry at \(0, 0\)/);
+    const nan = new Matrix64(2, 2, Float64Array.from([1, 0, NaN, 1]));
+    expect(() => choleskySolve(nan, [[1], [2]])).toThrow(/non-finite entry NaN at \(1, 0\)/);
+    const tiny = new Matrix64(2, 2, Float64Array.from([1e-300, 0, 0, 1]));
+    expect(() => choleskySolve(tiny, [[1], [2]])).toThrow(/numerically singular/);
+    expect(choleskySolve(new Matrix64(1, 1, Float64Array.from([2])), [[8]]).get(0, 0)).toBe(2);
+  });
+
+  it('refuses ragged rows and 1-D arrays where a matrix is expected', () => {
+    const spd = [[2, 0], [0, 2]];
+    expect(() => solveSpd(spd, [1, 2] as unknown as number[][])).toThrow(LinalgInputError);
+    expect(() => solveSpd(spd, [1, 2] as unknown as number[][])).toThrow(/1-D array was given where a matrix is expected/);
+    expect(() => eigSym([[1, 2], [3]])).toThrow(LinalgInputError);
+    expect(() => eigSym([[1, 2], [3]])).toThrow(/ragged rows: row 1 has 1 entries, row 0 has 2/);
   });
 });

@@ -15,6 +15,20 @@ export function assertFinite(a: Matrix64, what: string): void {
   }
 }
 
+/** A tolerance option: finite and ≥ 0 (NaN would make every comparison pass). */
+export function assertTolerance(value: number, what: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new LinalgInputError(`${what} must be a finite number ≥ 0, got ${String(value)}; omit it for the default`);
+  }
+}
+
+/** At least one row and column: the LAPACK routines reject n = 0 with a cryptic argument error. */
+export function assertNonEmpty(a: Matrix64, what: string): void {
+  if (a.rows === 0 || a.cols === 0) {
+    throw new LinalgInputError(`${what} is ${a.rows}×${a.cols}; it needs at least one row and one column`);
+  }
+}
+
 export function assertSquare(a: Matrix64, what: string): void {
   if (a.rows !== a.cols) {
     throw new LinalgInputError(`${what} must be square, got ${a.rows}×${a.cols}`);
@@ -27,6 +41,7 @@ export function assertSquare(a: Matrix64, what: string): void {
  * look very different there.
  */
 export function assertSymmetric(a: Matrix64, what: string, tolerance = 1e-10): void {
+  assertTolerance(tolerance, `${what}: symmetryTolerance`);
   const { data, rows: n } = a;
   let scale = 0;
   for (let k = 0; k < data.length; k++) scale = Math.max(scale, Math.abs(data[k]!));
