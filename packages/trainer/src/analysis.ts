@@ -4,7 +4,7 @@ import type { DenseNetwork, LandmarkMethod } from '@duality/ntk';
 import { resolveFixedEffects, type FixedEffectColumn, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
 import type { KernelSource, NetworkKernel } from './kernel.js';
 import type { KernelRank } from './kernel-factor.js';
-import { computeKernel, fitKernel, type ComputedKernel, type LowRankSummary, type Remainder } from './kernel-fit.js';
+import { computeKernel, fitKernel, REMAINDERS, type ComputedKernel, type LowRankSummary, type Remainder } from './kernel-fit.js';
 import { gradientDescentTime } from './kernel-curves.js';
 import { checkedRule, DEFAULT_STOPPING_RULE, stoppingTimes, type StageTwoRule, type StoppingTimes } from './stopping-rules.js';
 import type { TrainingProgress } from './progress.js';
@@ -77,7 +77,7 @@ export interface TwoStageAnalysis {
 }
 
 /** Targets as an n×k matrix, checked against the inputs' rows and for finiteness. */
-function targets(y: MatrixLike | ArrayLike<number>, rows: number, what: string): Matrix64 {
+export function checkedTargets(y: MatrixLike | ArrayLike<number>, rows: number, what: string): Matrix64 {
   const m = ArrayBuffer.isView(y) || (Array.isArray(y) && typeof y[0] === 'number')
     ? Matrix64.column(y as ArrayLike<number>)
     : toMatrix64(y as MatrixLike);
@@ -85,6 +85,19 @@ function targets(y: MatrixLike | ArrayLike<number>, rows: number, what: string):
   const bad = m.data.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) throw new TrainerInputError(`${what}[${Math.floor(bad / m.cols)}] is ${m.data[bad]}; targets must be finite`);
   return m;
+}
+
+/** One of the allowed values, or an error naming them. */
+function checkedChoice(value: string | undefined, allowed: readonly string[], what: string): void {
+  if (value !== undefined && !allowed.includes(value)) throw new TrainerInputError(`unknown ${what} '${value}'; use ${allowed.join(' or ')}`);
+}
+
+/** The options a typo would otherwise turn into another analysis (an unknown kernel read as 'analytic'). */
+function checkedAnalysisOptions(options: AnalysisOptions): void {
+  if (options.alpha !== undefined && !(options.alpha > 0 && options.alpha < 1)) throw new TrainerInputError(`alpha must be in (0, 1), got ${options.alpha}`);
+  checkedChoice(options.kernel, ['empirical', 'analytic'], 'kernel source');
+  checkedChoice(options.convention, ['exact', 'published'], 'convention');
+  checkedChoice(options.remainder, REMAINDERS, 'remainder');
 }
 
 /** x rounded down to two significant digits (a learning rate that stays on the safe side of 1/λ1). */
@@ -131,12 +144,14 @@ export async function analyzeTwoStage(
 ): Promise<TwoStageAnalysis> {
   const rule = checkedRule(options.stoppingRule ?? DEFAULT_STOPPING_RULE);
   const x = toMatrix64(xInput);
-  const y = targets(yInput, x.rows, 'y');
+  const y = checkedTargets(yInput, x.rows, 'y');
   if (y.cols !== network.outputDim) {
     throw new TrainerInputError(`y has ${y.cols} output columns but the network has ${network.outputDim} outputs`);
   }
+  checkedAnalysisOptions(options);
   const testX = options.test ? toMatrix64(options.test.x) : undefined;
-  const test = testX ? { x: testX, y: targets(options.test!.y, testX.rows, 'test y') } : undefined;
+  if (testX && testX.cols !== x.cols) throw new TrainerInputError(`test x has ${testX.cols} columns but x has ${x.cols}; they must match`);
+  const test = testX ? { x: testX, y: checkedTargets(options.test!.y, testX.rows, 'test y') } : undefined;
   options.onProgress?.({ phase: 'kernel', step: 0, totalSteps: 0 });
   const source = options.kernel ?? 'empirical';
   let computed: ComputedKernel | undefined = await computeKernel(network, x, test?.x, { source, rank: options.rank, landmarks: options.landmarks, seed: options.seed });

@@ -1,11 +1,13 @@
 import { Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
 import type { InitialOutput } from '@duality/ntk';
+import { TrainerInputError } from './time.js';
 
 /**
  * The fixed effects of the test and REML. 'auto' (default): an intercept when the targets were centred (their mean is
  * 0 to rounding, as after standardising), and f0 when it is not negligible; none otherwise.
  */
-export type FixedEffects = 'auto' | 'none' | 'intercept' | 'f0' | MatrixLike;
+export const FIXED_EFFECT_KEYWORDS = ['auto', 'none', 'intercept', 'f0'] as const;
+export type FixedEffects = (typeof FIXED_EFFECT_KEYWORDS)[number] | MatrixLike;
 
 /** The design's columns by name, as the report lists them. */
 export type FixedEffectColumn = 'intercept' | 'f0' | 'covariates';
@@ -85,6 +87,9 @@ export function resolveFixedEffects(
   y: Matrix64,
   network: InitialOutput,
 ): { design: Matrix64 | undefined; columns: FixedEffectColumn[]; initialOutput: InitialOutputCheck } {
+  if (typeof choice === 'string' && !(FIXED_EFFECT_KEYWORDS as readonly string[]).includes(choice)) {
+    throw new TrainerInputError(`unknown fixed effects '${choice}'; use ${FIXED_EFFECT_KEYWORDS.join(', ')} or a design matrix (n×p)`);
+  }
   const n = y.rows;
   const ratio = f0Ratio(f0, y);
   const threshold = f0Threshold(n);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Matrix64 } from '@duality/linalg-core';
 import type { DenseNetwork, DenseParameters } from '@duality/ntk';
 import { denseLossGradients } from './dense-backprop.js';
+import { TrainerInputError } from './time.js';
 
 function tensorOf(m: Matrix64): tf.Tensor2D {
   return tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols], 'float32');
@@ -18,6 +19,7 @@ export class LossProbe {
   private readonly y: tf.Tensor2D;
 
   constructor(x: Matrix64, y: Matrix64) {
+    if (x.rows !== y.rows) throw new TrainerInputError(`the probe's x has ${x.rows} rows but its y ${y.rows}; they must match`);
     this.x = tensorOf(x);
     this.y = tensorOf(y);
   }
@@ -33,6 +35,17 @@ export class LossProbe {
   dispose(): void {
     tf.dispose([this.x, this.y]);
   }
+}
+
+/** Inputs the network can take, finite targets of its output count, and a usable learning rate. */
+function checkedTrainingData(network: DenseNetwork, x: Matrix64, y: Matrix64, learningRate: number): void {
+  if (!(Number.isFinite(learningRate) && learningRate > 0)) throw new TrainerInputError(`learning rate must be a positive finite number, got ${learningRate}`);
+  if (x.cols !== network.inputDim) throw new TrainerInputError(`x has ${x.cols} columns but the network takes ${network.inputDim} inputs`);
+  if (y.rows !== x.rows || y.cols !== network.outputDim) {
+    throw new TrainerInputError(`y is ${y.rows}×${y.cols} but x has ${x.rows} rows and the network ${network.outputDim} outputs`);
+  }
+  const bad = y.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new TrainerInputError(`y[${Math.floor(bad / y.cols)}] is ${y.data[bad]}; targets must be finite`);
 }
 
 /**
@@ -56,6 +69,7 @@ export class GradientDescent {
     y: Matrix64,
     readonly learningRate: number,
   ) {
+    checkedTrainingData(network, x, y, learningRate);
     this.variables = network.parameters().map((p) => tf.variable(p.clone(), true));
     this.x = tensorOf(x);
     this.mlpTargets = tf.tidy(() => {
@@ -74,6 +88,7 @@ export class GradientDescent {
 
   /** `count` more steps. */
   step(count = 1): void {
+    if (!(Number.isInteger(count) && count >= 0)) throw new TrainerInputError(`step count must be a non-negative integer, got ${count}`);
     for (let s = 0; s < count; s++) {
       tf.tidy(() => {
         const updates = denseLossGradients(this.network, this.variables, this.x, this.mlpTargets, -this.learningRate);

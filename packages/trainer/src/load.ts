@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DenseNetwork, INITIAL_OUTPUTS, readSequential, type DenseParameters, type InitialOutput } from '@duality/ntk';
 import { CENTRED_MODEL } from './save.js';
@@ -14,6 +14,15 @@ interface WeightsGroup {
 interface ModelJson {
   modelTopology?: unknown;
   weightsManifest?: WeightsGroup[];
+}
+
+/** The model.json itself, or the one inside a folder given instead (what `saveNetwork` and `duality train` write). */
+function modelJsonPath(path: string): string {
+  const folder = statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  if (!folder) return path;
+  const inside = join(path, 'model.json');
+  if (!existsSync(inside)) throw new TrainerInputError(`${path} is a folder with no model.json in it; give the path of the model's model.json`);
+  return inside;
 }
 
 function readModelJson(path: string): ModelJson {
@@ -85,7 +94,8 @@ function networkOf(model: tf.LayersModel, path: string, initialOutput: InitialOu
 }
 
 /**
- * A TF.js layers model from its model.json (and the weight files beside it), without @tensorflow/tfjs-node, as a
+ * A TF.js layers model from its model.json (or the folder holding it) and the weight files beside it, without
+ * @tensorflow/tfjs-node, as a
  * DenseNetwork at the model's weights: a `tf.Sequential` of Dense layers (readSequential names anything else), or a
  * centred network Duality saved. 'keep' (the default) keeps the function the file computes, so the initial output is
  * the model's own (math.md §0.1's f0 of a network Duality did not build); 'zero' centres it on its current weights (a
@@ -94,17 +104,18 @@ function networkOf(model: tf.LayersModel, path: string, initialOutput: InitialOu
 export async function loadNetwork(path: string, options: { initialOutput?: InitialOutput } = {}): Promise<DenseNetwork> {
   const initialOutput = options.initialOutput ?? 'keep';
   if (!INITIAL_OUTPUTS.includes(initialOutput)) throw new TrainerInputError(`initialOutput must be ${INITIAL_OUTPUTS.join(' or ')}, got ${String(initialOutput)}`);
-  const json = readModelJson(path);
+  const file = modelJsonPath(path);
+  const json = readModelJson(file);
   if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new TrainerInputError(`${path} has no modelTopology or weightsManifest: give a TF.js layers model (model.json), not a graph model or Keras .h5`);
+    throw new TrainerInputError(`${file} has no modelTopology or weightsManifest: give a TF.js layers model (model.json), not a graph model or Keras .h5`);
   }
   const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
-  const weightData = readWeights(path, json.weightsManifest);
+  const weightData = readWeights(file, json.weightsManifest);
   const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs, weightData })).catch((error: Error) => {
-    throw new TrainerInputError(`TF.js cannot load ${path}: ${error.message}`);
+    throw new TrainerInputError(`TF.js cannot load ${file}: ${error.message}`);
   });
   try {
-    return networkOf(model, path, initialOutput);
+    return networkOf(model, file, initialOutput);
   } finally {
     model.dispose();
   }

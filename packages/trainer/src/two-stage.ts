@@ -1,8 +1,8 @@
-import type { Matrix64, MatrixLike } from '@duality/linalg-core';
+import { toMatrix64, type Matrix64, type MatrixLike } from '@duality/linalg-core';
 import { looCurve, oracleTime } from '@duality/mixed-model';
 import { initTensorflow, type DenseNetwork } from '@duality/ntk';
 import { checkedClasses, classificationSection, type ClassTargets } from './classification.js';
-import { analyzeTwoStage, DEFAULT_ALPHA, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
+import { analyzeTwoStage, checkedTargets, DEFAULT_ALPHA, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
 import { LossProbe } from './gradient-descent.js';
 import { kernelCurves, type KernelCurves } from './kernel-curves.js';
 import { kernelDrift } from './kernel-drift.js';
@@ -62,6 +62,34 @@ function checkedComparators(compare: readonly Comparator[]): Set<Comparator> {
   return new Set(compare);
 }
 
+/** The curves' settings and fixed step counts: a NaN here would land in the report's stops and curves. */
+function checkedRecording(options: TwoStageOptions): void {
+  const bad = (options.fixedSteps ?? []).find((k) => !(Number.isInteger(k) && k >= 1));
+  if (bad !== undefined) throw new TrainerInputError(`fixedSteps must be positive integers, got ${bad}`);
+  if (options.horizonFactor !== undefined && !(options.horizonFactor >= 1 && Number.isFinite(options.horizonFactor))) {
+    throw new TrainerInputError(`horizonFactor must be a finite number ≥ 1 (the curves reach that multiple of the longest stop), got ${options.horizonFactor}`);
+  }
+  if (options.curvePoints !== undefined && !(Number.isInteger(options.curvePoints) && options.curvePoints >= 2)) {
+    throw new TrainerInputError(`curvePoints must be an integer ≥ 2, got ${options.curvePoints}`);
+  }
+}
+
+/**
+ * Targets float32 training can follow: the network computes f = g − g0 with outputs of order 1, so targets far below
+ * that drown in its rounding (the loss reported would be noise), and far above it overflow the squared loss.
+ */
+const TRAINABLE_TARGET_RMS = [1e-4, 1e6] as const;
+
+function checkedTargetScale(y: Matrix64): void {
+  const rms = Math.sqrt(y.data.reduce((s, v) => s + v * v, 0) / y.data.length);
+  const [low, high] = TRAINABLE_TARGET_RMS;
+  if (!(rms >= low && rms <= high)) {
+    throw new TrainerInputError(
+      `the targets' root mean square is ${rms.toPrecision(3)}, outside [${low}, ${high}] where float32 training can follow them; standardise y (the CLI does unless --no-standardize)`,
+    );
+  }
+}
+
 /** A rule's steps, capped at maxSteps (an infinite time trains to the cap). */
 function capped(steps: number, maxSteps: number): number {
   return Math.min(steps, maxSteps);
@@ -106,8 +134,11 @@ export async function trainTwoStage(
   const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
   if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new TrainerInputError(`maxSteps must be a positive integer, got ${maxSteps}`);
   const compare = checkedComparators(options.compare ?? []);
+  checkedRecording(options);
   const classes = options.classes ? checkedClasses(options.classes, network.outputDim) : undefined;
   const tfjs = await initTensorflow();
+  // Before the kernel, which at large n takes minutes.
+  checkedTargetScale(checkedTargets(yInput, toMatrix64(xInput).rows, 'y'));
   const analysis = await analyzeTwoStage(network, xInput, yInput, options);
   const { decision, learningRate, stopping } = analysis;
   const ruleSteps = decision.train ? capped(analysis.ruleSteps, maxSteps) : 0;
