@@ -1,4 +1,4 @@
-import { MixedModelNumericalError } from './errors.js';
+import { MixedModelInputError, MixedModelNumericalError } from './errors.js';
 import { increasingRoot } from './roots.js';
 import type { SpectralFit } from './spectral-fit.js';
 import { weightedProjection } from './weighted-projection.js';
@@ -174,6 +174,14 @@ function logSpaced(from: number, to: number, count: number): Float64Array {
  * likelihood still increases at the end of the grid (1e4 times the longest time scale of the spectrum, or earlier
  * where e^{−tλ} underflows on all but p directions).
  */
+/** Profile times as given, each finite and ≥ 0 (a NaN would be a NaN point on the curve). */
+function checkedTimes(times: ArrayLike<number>): Float64Array {
+  const out = Float64Array.from(times);
+  const bad = out.find((t) => !(t >= 0 && Number.isFinite(t)));
+  if (bad !== undefined) throw new MixedModelInputError(`profileTimes must be finite and ≥ 0, got ${bad}`);
+  return out;
+}
+
 export function remlStoppingTime(fit: SpectralFit, options: RemlOptions = {}): RemlStoppingTime {
   const usedDesign = (options.useDesign ?? true) && fit.designProjections !== undefined;
   const evaluate = profileEvaluator(fit, usedDesign);
@@ -184,7 +192,7 @@ export function remlStoppingTime(fit: SpectralFit, options: RemlOptions = {}): R
   const top = Number.isFinite(found.time) ? found.time : found.lastTime;
   const times =
     options.profileTimes !== undefined
-      ? Float64Array.from(options.profileTimes)
+      ? checkedTimes(options.profileTimes)
       : logSpaced(1e-2 * scales.shortest, Math.max(1e2 * scales.longest, 10 * (top || 0)), 64);
   // The profile curve costs as much as the search itself: computed on first access only.
   let profile: RemlStoppingTime['profile'] | undefined;

@@ -7,7 +7,8 @@ import type { SpectralFit } from './spectral-fit.js';
 import { weightedProjection } from './weighted-projection.js';
 
 /** What the test projects out before testing t = 0. */
-export type ProjectedDesign = 'design' | 'f0' | 'nothing';
+const PROJECTED_DESIGNS = ['design', 'f0', 'nothing'] as const;
+export type ProjectedDesign = (typeof PROJECTED_DESIGNS)[number];
 
 export interface ScoreTestOptions {
   /** 'design' (default when the fit has one): the fit's X; 'f0': X = f0 (published convention); 'nothing'. */
@@ -50,6 +51,7 @@ export interface ScoreTest {
  */
 export function scoreTest(fit: SpectralFit, options: ScoreTestOptions = {}): ScoreTest {
   const projectOut = options.projectOut ?? (fit.designProjections ? 'design' : 'nothing');
+  if (!PROJECTED_DESIGNS.includes(projectOut)) throw new MixedModelInputError(`unknown projectOut '${String(projectOut)}'; use ${PROJECTED_DESIGNS.join(', ')}`);
   const z =
     projectOut === 'design'
       ? requireDesign(fit.designProjections, "projectOut 'design' needs a fit with a design X")

@@ -6,6 +6,7 @@ import { pathAt } from './path.js';
 import { remlStoppingTime } from './reml.js';
 import { scoreTest } from './score-test.js';
 import { fitSpectral } from './spectral-fit.js';
+import { twoStageDecision } from './two-stage.js';
 import { normalGenerator, reluNtk } from './test-utils.js';
 
 describe('fitSpectral: bad input gets a MixedModelInputError naming the problem', () => {
@@ -54,6 +55,14 @@ describe('fitSpectral: bad input gets a MixedModelInputError naming the problem'
       expect(at(scale).p / base.p).toBeCloseTo(1, 9);
       expect(at(scale).t / base.t).toBeCloseTo(1, 6);
     }
+  });
+
+  it('options that would put NaN in a result or silently mean something else', () => {
+    const fit = fitSpectral({ kernel, y });
+    expect(() => remlStoppingTime(fit, { profileTimes: [1, Number.NaN] }).profile).toThrow(/profileTimes must be finite and ≥ 0, got NaN/);
+    expect(() => scoreTest(fit, { projectOut: 'nothng' as 'nothing' })).toThrow(/unknown projectOut 'nothng'/);
+    expect(() => twoStageDecision(fit, { alpha: 2 })).toThrow(/alpha must be in \(0, 1\)/);
+    expect(() => twoStageDecision(fit, { convention: 'foo' as 'exact' })).toThrow(/unknown convention 'foo'/);
   });
 
   it('tiny negative eigenvalues are clipped and reported', () => {

@@ -1,3 +1,4 @@
+import { MixedModelInputError } from './errors.js';
 import { remlStoppingTime, type RemlStoppingTime } from './reml.js';
 import { scoreTest, type ScoreTest } from './score-test.js';
 import type { SpectralFit } from './spectral-fit.js';
@@ -32,6 +33,8 @@ export interface TwoStageDecision {
 export function twoStageDecision(fit: SpectralFit, options: TwoStageOptions = {}): TwoStageDecision {
   const alpha = options.alpha ?? 0.05;
   const convention = options.convention ?? 'exact';
+  if (!(alpha > 0 && alpha < 1)) throw new MixedModelInputError(`alpha must be in (0, 1), got ${alpha}`);
+  if (convention !== 'exact' && convention !== 'published') throw new MixedModelInputError(`unknown convention '${String(convention)}'; use exact or published`);
   const published = convention === 'published';
   const test = scoreTest(fit, {
     projectOut: published ? (fit.f0Projections ? 'f0' : 'nothing') : fit.designProjections ? 'design' : 'nothing',
