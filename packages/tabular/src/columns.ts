@@ -19,6 +19,8 @@ function classify(value: unknown): Cell {
   if (typeof value === 'number') {
     return Number.isFinite(value) ? { kind: 'number', value } : { kind: 'invalid', raw: String(value) };
   }
+  // A JSON array or object is not a cell: String([1]) would read as the number 1.
+  if (typeof value === 'object') return { kind: 'invalid', raw: `${JSON.stringify(value)}, a JSON ${Array.isArray(value) ? 'array' : 'object'}, not a single value` };
   const text = String(value).trim();
   const lower = text.toLowerCase();
   if (missingTokens.has(lower)) return { kind: 'missing' };

@@ -204,6 +204,17 @@ describe('input mistakes a sweep found', () => {
     expect(prepareDesign(sweepTable(), { target: 'c' }).classes!.names).toEqual(['x', 'y', 'z']);
   });
 
+  it('refuses options a slip would turn into a confusing error or a silent default, and a JSON array in a cell', () => {
+    const table = sweepTable();
+    expect(() => prepareDesign(table, undefined as never)).toThrow(/name the target column/);
+    expect(() => prepareDesign(table, { targt: 'y' } as never)).toThrow(/name the target column/);
+    expect(() => prepareDesign(table, { target: 'y', seed: Number.NaN })).toThrow(/seed must be an integer, got NaN/);
+    expect(() => prepareDesign(table, { target: 'y', categorical: 'drop' as 'refuse' })).toThrow(/unknown categorical 'drop'; use onehot or refuse/);
+    expect(() => prepareDesign(table, { target: 'y', maxLevels: -1 })).toThrow(/maxLevels must be an integer ≥ 2, got -1/);
+    const json = parseTable(JSON.stringify(Array.from({ length: 10 }, (_, i) => ({ a: i === 3 ? [1] : i, y: 2 * i }))), 'json', 'data.json');
+    expect(() => prepareDesign(json, { target: 'y' })).toThrow(/column 'a', record 4 is \[1\], a JSON array, not a single value/);
+  });
+
   it('refuses a feature named twice', () => {
     expect(() => prepareDesign(sweepTable(), { target: 'y', features: ['a', 'a'] })).toThrow("feature 'a' is named twice; give each feature once");
   });

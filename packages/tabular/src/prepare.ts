@@ -115,9 +115,9 @@ function splitRows(n: number, testFraction: number, seed: number, droppedMissing
  * one-hot encode text features, split with a seed, and standardise with the training split's statistics only.
  */
 export function prepareDesign(table: Table, options: DesignOptions): Design {
+  checkedDesignOptions(options);
   const { target } = options;
   const testFraction = options.testFraction ?? 0.2;
-  if (!(testFraction >= 0 && testFraction < 1)) throw new TabularInputError(`test fraction must be in [0, 1), got ${testFraction}`);
   const targetColumn = targetColumnOf(table, target);
   const features = featureColumnsOf(table, target, options.features);
   const complete = (i: number) => [targetColumn, ...features.columns].every((c) => c.cells[i]!.kind !== 'missing');
@@ -127,6 +127,20 @@ export function prepareDesign(table: Table, options: DesignOptions): Design {
   const encoded = encodeTarget(targetColumn, rows, options);
   const split = splitRows(rows.length, testFraction, options.seed ?? 0, droppedMissing);
   return standardised(target, design, encoded, split, { standardize: options.standardize ?? true, droppedMissing, ignored: features.ignored });
+}
+
+/** Options a slip would otherwise turn into a confusing later error ("no column 'undefined'") or a silent default. */
+function checkedDesignOptions(options: DesignOptions | undefined): void {
+  if (typeof options?.target !== 'string' || options.target === '') throw new TabularInputError('name the target column: prepareDesign(table, { target: "y" })');
+  const { testFraction, seed, categorical, maxLevels, maxClasses } = options;
+  if (testFraction !== undefined && !(testFraction >= 0 && testFraction < 1)) throw new TabularInputError(`test fraction must be in [0, 1), got ${testFraction}`);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new TabularInputError(`seed must be an integer, got ${seed}`);
+  if (categorical !== undefined && categorical !== 'onehot' && categorical !== 'refuse') {
+    throw new TabularInputError(`unknown categorical '${String(categorical)}'; use onehot or refuse`);
+  }
+  for (const [name, value] of [['maxLevels', maxLevels], ['maxClasses', maxClasses]] as const) {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 2)) throw new TabularInputError(`${name} must be an integer ≥ 2, got ${value}`);
+  }
 }
 
 const identity: Scaling = { mean: 0, sd: 1 };
