@@ -1,7 +1,7 @@
 import { Matrix64, type MatrixLike } from '@duality/linalg-core';
 import { scalarActivation, type Activation } from './activations.js';
 import { gaussHermiteRule, gaussianPairExpectations, type HermiteRule, type PairExpectations } from './gauss-hermite.js';
-import { inputMatrix } from './inputs.js';
+import { assertFiniteResult, inputMatrix, trainingSize } from './inputs.js';
 import type { Kernel } from './kernel.js';
 import { effectiveBiasVariance, effectiveWeightVariance, layerPlans, type LayerPlan, type MlpSpec } from './spec.js';
 
@@ -147,6 +147,8 @@ function diagonalPath(plans: LayerPlan[], points: Matrix64, rule: HermiteRule): 
     perLayer.push(sigma.slice());
     for (let i = 0; i < m; i++) nextLayer(step, sigma[i]!, sigma[i]!, sigma, theta, i, rule);
   }
+  assertFiniteResult(sigma, 'the NNGP diagonal');
+  assertFiniteResult(theta, 'the NTK diagonal');
   return { perLayer, nngp: sigma, ntk: theta };
 }
 
@@ -182,6 +184,8 @@ function propagate(
       }
     }
   }
+  assertFiniteResult(sigma, 'the NNGP kernel');
+  assertFiniteResult(theta, 'the NTK kernel');
   return { nngp: new Matrix64(m, n, sigma), ntk: new Matrix64(m, n, theta) };
 }
 
@@ -238,7 +242,7 @@ export function analyticCrossKernel(
   const plans = plansOf(architecture);
   const rows = inputMatrix(xRows, plans[0]!.fanIn, 'xRows');
   const columns = inputMatrix(xColumns, plans[0]!.fanIn, 'xColumns');
-  const n = options.n ?? rows.rows;
+  const n = trainingSize(options.n, rows.rows, 'analyticCrossKernel');
   const k = propagate(plans, rows, columns, false, gaussHermiteRule(options.quadratureOrder ?? 32));
   return { nngp: { kind: 'nngp', matrix: k.nngp, scale: 'raw', n }, ntk: { kind: 'ntk', matrix: k.ntk, scale: 'raw', n } };
 }

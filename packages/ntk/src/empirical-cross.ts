@@ -1,7 +1,7 @@
 import { Matrix64, type MatrixLike } from '@duality/linalg-core';
 import { accumulateDiagonal, accumulateLayer, layerPass, rowBlock, selectedOutputs } from './empirical.js';
 import { KernelInputError } from './errors.js';
-import { inputMatrix } from './inputs.js';
+import { assertFiniteResult, inputMatrix, trainingSize } from './inputs.js';
 import type { Kernel } from './kernel.js';
 import type { DenseNetwork } from './network.js';
 import { initTensorflow, type TfBackendInfo } from './tfjs-backend.js';
@@ -50,6 +50,7 @@ export async function empiricalCrossKernel(
   const input = inputMatrix(x, network.inputDim, 'x');
   const columnInputs = inputMatrix(xColumns, network.inputDim, 'xColumns');
   const outputs = selectedOutputs(network, options.output);
+  const size = trainingSize(options.n, input.rows, 'empiricalCrossKernel');
   const step = passRows(network, options.rowsPerPass);
   const columnTerms = outputs.map((): { a: Matrix64; g: Matrix64 }[] => []);
   await layerPass(network, columnInputs, outputs, (t) => (columnTerms[t.output]![t.layer] = { a: t.inputs, g: t.gradients }));
@@ -67,5 +68,8 @@ export async function empiricalCrossKernel(
   }
   // The mean over outputs of the per-output kernels, as empiricalNtk.
   if (outputs.length > 1) for (const data of [kernel, diagonal]) for (let i = 0; i < data.length; i++) data[i]! /= outputs.length;
-  return { ntk: { kind: 'ntk', matrix: new Matrix64(n, r, kernel), scale: 'raw', n: options.n ?? n }, diagonal, f0, backend };
+  for (const [values, what] of [[f0.data, 'the network outputs f0'], [kernel, 'the empirical NTK'], [diagonal, 'its diagonal']] as const) {
+    assertFiniteResult(values, what);
+  }
+  return { ntk: { kind: 'ntk', matrix: new Matrix64(n, r, kernel), scale: 'raw', n: size }, diagonal, f0, backend };
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { gemm, Matrix64, type MatrixLike } from '@duality/linalg-core';
 import { KernelInputError } from './errors.js';
-import { inputMatrix } from './inputs.js';
+import { assertFiniteResult, inputMatrix } from './inputs.js';
 import type { Kernel } from './kernel.js';
 import { float32Tensor, type DenseNetwork } from './network.js';
 import { initTensorflow, type TfBackendInfo } from './tfjs-backend.js';
@@ -169,6 +169,8 @@ export async function empiricalNtk(network: DenseNetwork, x: MatrixLike, options
   });
   const count = outputs.length;
   if (count > 1) for (let i = 0; i < kernel.length; i++) kernel[i]! /= count;
+  assertFiniteResult(f0.data, 'the network outputs f0');
+  assertFiniteResult(kernel, 'the empirical NTK');
   return { ntk: { kind: 'ntk', matrix: new Matrix64(n, columns, kernel), scale: 'raw', n: columns }, f0, backend };
 }
 

@@ -1,5 +1,6 @@
-import { seededPermutation, toMatrix64, uniformGenerator, type Matrix64, type MatrixLike } from '@duality/linalg-core';
+import { seededPermutation, uniformGenerator, type Matrix64, type MatrixLike } from '@duality/linalg-core';
 import { KernelInputError } from './errors.js';
+import { finiteInputs } from './inputs.js';
 
 /**
  * How Nyström landmarks are drawn from the rows of x: 'uniform', a seeded sample without replacement; 'kmeans++',
@@ -66,7 +67,8 @@ function checkSeed(seed: number): void {
  * Uniform uses linalg-core's seededPermutation; k-means++ its uniform stream.
  */
 export function selectLandmarks(x: MatrixLike, count: number, method: LandmarkMethod = 'uniform', seed = 0): number[] {
-  const input = toMatrix64(x);
+  // k-means++ weighs rows by squared distances: a NaN or huge row would poison every draw.
+  const input = finiteInputs(x, 'x');
   const n = input.rows;
   if (!Number.isInteger(count) || count < 1 || count > n) {
     throw new KernelInputError(`landmark count must be an integer from 1 to the ${n} rows of x, got ${count}; use at most one landmark per row`);

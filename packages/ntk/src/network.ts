@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Matrix64, type MatrixLike } from '@duality/linalg-core';
 import { applyActivation } from './activations.js';
-import { inputMatrix } from './inputs.js';
+import { KernelInputError } from './errors.js';
+import { assertFiniteResult, inputMatrix } from './inputs.js';
 import { layerPlans, type LayerPlan, type MlpSpec, type Parameterisation } from './spec.js';
 
 /** One dense layer's stored parameters (the tensors gradients are taken with respect to). */
@@ -124,6 +125,7 @@ export class DenseNetwork {
       values.set(result.dataSync(), from * this.outputDim);
       tf.dispose([xBlock, result]);
     }
+    assertFiniteResult(values, 'the network outputs');
     return new Matrix64(input.rows, this.outputDim, values);
   }
 
@@ -166,7 +168,12 @@ export interface BuildOptions {
 export function buildNetwork(spec: MlpSpec, options: BuildOptions = {}): DenseNetwork {
   const plans = layerPlans(spec);
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new RangeError(`buildNetwork: seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(seed)) throw new KernelInputError(`buildNetwork: seed must be an integer, got ${seed}; omit it for 0`);
+  // Checked before any tensor is allocated, so a refusal leaks nothing.
+  const initialOutput = options.initialOutput ?? 'zero';
+  if (!INITIAL_OUTPUTS.includes(initialOutput)) {
+    throw new KernelInputError(`buildNetwork: initialOutput must be ${INITIAL_OUTPUTS.join(' or ')}, got ${String(initialOutput)}`);
+  }
   // TF.js treats a seed of 0 as "no seed" (Math.random), so every stream's seed is offset to stay ≥ 1.
   const streamSeed = (stream: number) => seed * 1009 + stream + 1;
   const layers = plans.map((plan, l): DenseParameters => {
@@ -178,9 +185,5 @@ export function buildNetwork(spec: MlpSpec, options: BuildOptions = {}): DenseNe
         : tf.zeros<tf.Rank.R1>([plan.fanOut]);
     return { kernel, bias };
   });
-  const initialOutput = options.initialOutput ?? 'zero';
-  if (!INITIAL_OUTPUTS.includes(initialOutput)) {
-    throw new RangeError(`buildNetwork: initialOutput must be ${INITIAL_OUTPUTS.join(' or ')}, got ${String(initialOutput)}`);
-  }
   return new DenseNetwork(plans, layers, spec.parameterisation, true, initialOutput === 'zero' ? cloneLayers(layers) : null);
 }

@@ -1,6 +1,7 @@
 import { Matrix64, type MatrixLike } from '@duality/linalg-core';
 import { analyticCrossKernel, analyticDiagonal, plansOf } from './analytic.js';
 import { empiricalCrossKernel } from './empirical-cross.js';
+import { KernelInputError } from './errors.js';
 import { inputMatrix } from './inputs.js';
 import { checkedLandmarks, selectLandmarks, type LandmarkMethod } from './landmarks.js';
 import type { DenseNetwork } from './network.js';
@@ -19,6 +20,24 @@ export interface NystromOptions {
   tolerance?: number;
   /** New inputs x*: also return `crossFactor` for predictions there. */
   xTest?: MatrixLike;
+}
+
+const NYSTROM_KEYS = ['landmarks', 'method', 'seed', 'tolerance', 'xTest'];
+
+/** The options object checked: no unknown key (a typo like `landmark` would silently fall back), `landmarks` given. */
+function checkOptions(options: unknown, extraKeys: readonly string[], caller: string): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new KernelInputError(`${caller}: options are required: give at least { landmarks: r } (a count or row indices)`);
+  }
+  const known = [...NYSTROM_KEYS, ...extraKeys];
+  const unknown = Object.keys(options).find((key) => !known.includes(key));
+  if (unknown !== undefined) {
+    throw new KernelInputError(`${caller}: unknown option ${JSON.stringify(unknown)}; the options are ${known.join(', ')}`);
+  }
+  const { landmarks } = options as { landmarks?: unknown };
+  if (typeof landmarks !== 'number' && !Array.isArray(landmarks)) {
+    throw new KernelInputError(`${caller}: options.landmarks is missing: give a landmark count (e.g. { landmarks: 256 }) or row indices`);
+  }
 }
 
 function landmarksOf(x: Matrix64, options: NystromOptions): number[] {
@@ -62,7 +81,9 @@ function analyticFactors(
   xTrain: MatrixLike,
   options: NystromOptions & { quadratureOrder?: number },
   kinds: KernelKind[],
+  caller: string,
 ): Partial<Record<KernelKind, NystromFactor>> {
+  checkOptions(options, ['quadratureOrder'], caller);
   const plans = plansOf(architecture);
   const train = inputMatrix(xTrain, plans[0]!.fanIn, 'xTrain');
   const landmarks = landmarksOf(train, options);
@@ -87,7 +108,7 @@ export function analyticNystrom(
   xTrain: MatrixLike,
   options: NystromOptions & { quadratureOrder?: number },
 ): AnalyticNystrom {
-  const { ntk, nngp } = analyticFactors(architecture, xTrain, options, ['ntk', 'nngp']);
+  const { ntk, nngp } = analyticFactors(architecture, xTrain, options, ['ntk', 'nngp'], 'analyticNystrom');
   return { ntk: ntk!, nngp: nngp! };
 }
 
@@ -97,7 +118,7 @@ export function analyticNtkNystrom(
   xTrain: MatrixLike,
   options: NystromOptions & { quadratureOrder?: number },
 ): NystromFactor {
-  return analyticFactors(architecture, xTrain, options, ['ntk']).ntk!;
+  return analyticFactors(architecture, xTrain, options, ['ntk'], 'analyticNtkNystrom').ntk!;
 }
 
 export interface EmpiricalNystrom {
@@ -116,6 +137,7 @@ export async function empiricalNystrom(
   xTrain: MatrixLike,
   options: NystromOptions & { output?: number | 'mean'; rowsPerPass?: number },
 ): Promise<EmpiricalNystrom> {
+  checkOptions(options, ['output', 'rowsPerPass'], 'empiricalNystrom');
   const train = inputMatrix(xTrain, network.inputDim, 'xTrain');
   const landmarks = landmarksOf(train, options);
   const landmarkRows = rowsOf(train, landmarks);

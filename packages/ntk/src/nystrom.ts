@@ -102,6 +102,31 @@ function checkParts(parts: NystromParts, tolerance: number): void {
   if (!(tolerance >= 0 && tolerance < 1)) {
     throw new KernelInputError(`tolerance must be in [0, 1) (a fraction of W's largest eigenvalue), got ${tolerance}`);
   }
+  const bad = diagonal.findIndex((v) => !(Number.isFinite(v) && v >= 0));
+  if (bad >= 0) {
+    throw new KernelInputError(`diagonal[${bad}] is ${diagonal[bad]}; a kernel diagonal Θ(x_i, x_i) is finite and ≥ 0, so recompute it`);
+  }
+  for (const [m, what] of [[cross, 'cross kernel'], [testCross, 'test cross kernel']] as const) {
+    const at = m ? m.data.findIndex((v) => !Number.isFinite(v)) : -1;
+    if (at >= 0) throw new KernelInputError(`the ${what} has a non-finite entry ${m!.data[at]} at row ${Math.floor(at / m!.cols)}; recompute it from finite inputs`);
+  }
+}
+
+/**
+ * F Fᵀ = C W⁺ Cᵀ ≤ Θ (PSD order) for a PSD Θ, so ‖f_i‖² ≤ Θ(x_i, x_i); beyond a rounding slack of 1e-8·max Θ(x_j, x_j)
+ * the diagonal and the cross kernel cannot come from the same kernel (a wrong scale, kind or row order).
+ */
+function checkDiagonalBound(factor: Matrix64, diagonal: Float64Array): void {
+  const slack = 1e-8 * diagonal.reduce((m, v) => Math.max(m, v), 0);
+  for (let i = 0; i < factor.rows; i++) {
+    const norm2 = factor.row(i).reduce((s, v) => s + v * v, 0);
+    if (norm2 > diagonal[i]! + slack) {
+      throw new KernelInputError(
+        `diagonal[${i}] = ${diagonal[i]!.toPrecision(4)} is below the factor's ‖f_${i}‖² = ${norm2.toPrecision(4)}; ` +
+          `give the diagonal of the same raw kernel as the cross kernel (same kind, scale and row order)`,
+      );
+    }
+  }
 }
 
 /**
@@ -121,6 +146,7 @@ export function nystromFactor(parts: NystromParts, tolerance = DEFAULT_NYSTROM_T
     scale: 'raw',
     n: parts.cross.rows,
   };
+  checkDiagonalBound(result.factor, parts.diagonal);
   if (parts.testCross) result.crossFactor = multiplyInPlace(parts.testCross, root);
   return result;
 }

@@ -71,8 +71,17 @@ function positiveInteger(value: unknown, field: string, fix: string): number {
   return value;
 }
 
+/**
+ * Largest σ_w, σ_b accepted. Every layer multiplies Σ by about σ_w², so 1e6 (σ² = 1e12, far above the O(1) critical
+ * values) already overflows float64 after ~25 layers and float32 networks after 3; beyond it nothing is finite.
+ */
+export const MAX_STD = 1e6;
+
 function standardDeviations(value: unknown, field: string, layers: number, allowZero: boolean): number | number[] {
   const check = (v: unknown, where: string): number => {
+    if (typeof v === 'number' && v > MAX_STD && Number.isFinite(v)) {
+      throw new SpecError(where, `${v} exceeds ${MAX_STD}, where the kernels and outputs overflow`, 'use an O(1) value, e.g. 1.4142, and standardise the inputs');
+    }
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
       throw new SpecError(
         where,
