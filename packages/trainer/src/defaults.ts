@@ -1,4 +1,4 @@
-import type { InitialOutput, MlpSpec } from '@duality/ntk';
+import { validateSpec, type InitialOutput, type MlpSpec } from '@duality/ntk';
 
 /**
  * The network Duality trains when the user names none: the CLI's option defaults and the benchmarks of the user path
@@ -23,7 +23,8 @@ export const NETWORK_DEFAULTS = {
 
 /** The default network's spec for `inputDim` inputs (optionally other hidden widths). */
 export function defaultNetworkSpec(inputDim: number, hiddenWidths: readonly number[] = NETWORK_DEFAULTS.hiddenWidths): MlpSpec {
-  return {
+  // validateSpec names any problem with the field it is in (inputDim 0, a width of 2.5).
+  return validateSpec({
     inputDim,
     hiddenWidths: [...hiddenWidths],
     activation: { name: NETWORK_DEFAULTS.activation },
@@ -31,5 +32,5 @@ export function defaultNetworkSpec(inputDim: number, hiddenWidths: readonly numb
     biasStd: NETWORK_DEFAULTS.biasStd,
     parameterisation: NETWORK_DEFAULTS.parameterisation,
     outputDim: 1,
-  };
+  });
 }

@@ -1,10 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Matrix64, normalGenerator } from '@duality/linalg-core';
 import { buildNetwork, initTensorflow, type MlpSpec } from '@duality/ntk';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzeTwoStage, GradientDescent, loadNetwork, saveNetwork, trainTwoStage, TrainerInputError } from './index.js';
+import { analyzeTwoStage, defaultNetworkSpec, GradientDescent, loadNetwork, saveNetwork, trainTwoStage, TrainerInputError } from './index.js';
 
 const spec: MlpSpec = { inputDim: 2, hiddenWidths: [16], activation: { name: 'relu' }, weightStd: Math.SQRT2, biasStd: 0.1, parameterisation: 'ntk', outputDim: 1 };
 
@@ -62,13 +62,16 @@ describe('the trainer refuses, naming the fix, what would otherwise be a NaN, no
     network.dispose();
   });
 
-  it('loadNetwork takes the folder saveNetwork wrote, and names a folder without a model', async () => {
+  it('loadNetwork takes the folder saveNetwork wrote; a folder without a model, a save under a file, a spec with no inputs are named', async () => {
     const network = buildNetwork(spec, { seed: 2 });
     const dir = mkdtempSync(join(tmpdir(), 'duality-checks-'));
     await saveNetwork(network, join(dir, 'model'));
     const loaded = await loadNetwork(join(dir, 'model'), { initialOutput: 'keep' });
     expect(Array.from(loaded.outputs(x).data)).toEqual(Array.from(network.outputs(x).data));
     await expect(loadNetwork(dir)).rejects.toThrow(/is a folder with no model.json in it/);
+    writeFileSync(join(dir, 'afile'), 'mine');
+    await expect(saveNetwork(network, join(dir, 'afile', 'model'))).rejects.toThrow(/cannot save the network in .*choose another folder/);
+    expect(() => defaultNetworkSpec(0)).toThrow(/inputDim/);
     [network, loaded].forEach((n) => n.dispose());
   });
 });

@@ -92,8 +92,12 @@ export function toLayersModel(network: DenseNetwork): tf.LayersModel {
  * IO handler, so it works without @tensorflow/tfjs-node. Returns the paths written.
  */
 export async function saveNetwork(network: DenseNetwork, dir: string): Promise<{ modelJson: string; weights: string }> {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new TrainerInputError(`cannot save the network in ${dir}: ${(error as Error).message}; choose another folder`);
+  }
   const model = toLayersModel(network);
-  mkdirSync(dir, { recursive: true });
   const modelJson = join(dir, 'model.json');
   const weights = join(dir, 'weights.bin');
   try {
