@@ -1,4 +1,11 @@
-import { LinearDynamicsInputError, requireNonNegative, requirePositive, requirePositiveInteger } from './errors.js';
+import {
+  LinearDynamicsInputError,
+  MAX_DATA_SCALE,
+  requireAtMost,
+  requireNonNegative,
+  requirePositive,
+  requirePositiveInteger,
+} from './errors.js';
 
 /**
  * One eigen-direction group of the input covariance: a fraction `weight` of the D input directions has
@@ -66,23 +73,48 @@ export function powerLawData({
 
 /** A data model from explicit modes; checks them. */
 export function mixtureData(modes: readonly DataMode[], noise = 0): DataModel {
+  return validateDataModel({ modes, noise });
+}
+
+const RESCALE = 'rescale the data so the largest eigenvalue is about 1 and the target signal about 1';
+
+/**
+ * The one check of a data model, run where a model is consumed (a hand-built DataModel skips mixtureData): modes
+ * non-empty, weights > 0 summing to 1, 0 < λ ≤ MAX_DATA_SCALE, 0 ≤ s ≤ MAX_DATA_SCALE, 0 ≤ noise ≤ MAX_DATA_SCALE.
+ */
+export function validateDataModel(data: DataModel): DataModel {
+  if (typeof data !== 'object' || data === null || !Array.isArray(data.modes)) {
+    throw new LinearDynamicsInputError('data must be a DataModel { modes, noise }: build one with isotropicData, powerLawData or mixtureData');
+  }
+  const { modes, noise } = data;
   if (modes.length === 0) throw new LinearDynamicsInputError('a data model needs at least one mode');
   let total = 0;
   modes.forEach((m, i) => {
     requirePositive(m.weight, `mode ${i} weight`);
     requirePositive(m.eigenvalue, `mode ${i} eigenvalue`);
     requireNonNegative(m.targetVariance, `mode ${i} targetVariance`);
+    requireAtMost(m.eigenvalue, MAX_DATA_SCALE, `mode ${i} eigenvalue`, RESCALE);
+    requireAtMost(m.targetVariance, MAX_DATA_SCALE, `mode ${i} targetVariance`, RESCALE);
     total += m.weight;
   });
   if (Math.abs(total - 1) > 1e-9) {
     throw new LinearDynamicsInputError(`mode weights must sum to 1, got ${total}: divide each weight by ${total}`);
   }
   requireNonNegative(noise, 'noise');
-  return { modes, noise };
+  requireAtMost(noise, MAX_DATA_SCALE, 'noise', RESCALE);
+  return data;
 }
+
+const SAMPLING_KINDS = ['repeated', 'online', 'population'];
 
 /** Validates a sampling scheme and returns its sample ratio (P/D or B/D; Infinity for population). */
 export function samplesPerDim(sampling: Sampling): number {
+  const kind = (sampling as { kind?: unknown } | undefined)?.kind;
+  if (typeof kind !== 'string' || !SAMPLING_KINDS.includes(kind)) {
+    throw new LinearDynamicsInputError(
+      `sampling must be { kind: ${SAMPLING_KINDS.map((k) => `'${k}'`).join(' | ')}, … }, got kind ${JSON.stringify(kind)}`,
+    );
+  }
   if (sampling.kind === 'population') return Infinity;
   const ratio = sampling.kind === 'repeated' ? sampling.samplesPerDim : sampling.batchPerDim;
   requirePositive(ratio, sampling.kind === 'repeated' ? 'samplesPerDim' : 'batchPerDim');

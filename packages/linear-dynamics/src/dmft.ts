@@ -1,7 +1,8 @@
 import { Matrix64 } from '@duality/linalg-core';
 import { accumulateRows, addCorrelationRow, setSymmetricRow } from './causal.js';
 import type { DataModel, Sampling } from './data.js';
-import { samplesPerDim } from './data.js';
+import { samplesPerDim, validateDataModel } from './data.js';
+import { cutAtDivergence, leadingBlock } from './divergence.js';
 import { requirePositiveInteger } from './errors.js';
 import { createModeBlock, createPopulationBlock, type InputBlock } from './input-block.js';
 import { validateNetwork, type NetworkSpec } from './network.js';
@@ -23,6 +24,11 @@ export interface DmftResult {
   memoryKernel: Matrix64;
   /** C_Δ(t, s) = ⟨λ Δ(t) Δ(s)⟩. */
   errorCovariance: Matrix64;
+  /**
+   * Set when the run diverged (past the edge of stability): the first step whose loss was non-finite or above
+   * 1e12·𝓛(0). The losses and both kernels then cover t = 0..diverged−1 only; a smaller learningRate stays stable.
+   */
+  diverged?: number;
 }
 
 /**
@@ -32,6 +38,7 @@ export interface DmftResult {
  */
 export function solveDmft({ data, sampling, network, steps }: DmftOptions): DmftResult {
   requirePositiveInteger(steps, 'steps');
+  validateDataModel(data);
   validateNetwork(network, true);
   samplesPerDim(sampling);
   const vectorBlock = sampling.kind === 'population' && !Number.isFinite(network.widthRatio);
@@ -39,11 +46,12 @@ export function solveDmft({ data, sampling, network, steps }: DmftOptions): Dmft
     ? createPopulationBlock(data, steps)
     : createModeBlock(data, sampling, { steps, richness: network.richness, widthRatio: network.widthRatio });
   const memory = network.residual === undefined ? runChain(block, network, steps) : runResidualStream(block, network, steps);
+  const losses = cutAtDivergence({ testLoss: block.testLoss, trainLoss: block.trainLoss });
+  const t = losses.testLoss.length;
   return {
-    testLoss: block.testLoss,
-    trainLoss: block.trainLoss,
-    memoryKernel: new Matrix64(steps, steps, memory),
-    errorCovariance: new Matrix64(steps, steps, block.errorCovariance),
+    ...losses,
+    memoryKernel: t === steps ? new Matrix64(steps, steps, memory) : leadingBlock(memory, steps, t),
+    errorCovariance: t === steps ? new Matrix64(steps, steps, block.errorCovariance) : leadingBlock(block.errorCovariance, steps, t),
   };
 }
 

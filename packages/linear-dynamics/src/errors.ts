@@ -21,3 +21,13 @@ export function requirePositiveInteger(value: number, what: string): void {
     throw new LinearDynamicsInputError(`${what} must be a positive integer, got ${value}`);
   }
 }
+
+/**
+ * Largest eigenvalue, target variance or noise a data model may carry. Normalised models have λ ≤ 1 and signal ~ 1;
+ * past 1e6 the losses' squares (and η₀λ, far beyond the stable step) overflow float64 within a few steps.
+ */
+export const MAX_DATA_SCALE = 1e6;
+
+export function requireAtMost(value: number, bound: number, what: string, fix: string): void {
+  if (value > bound) throw new LinearDynamicsInputError(`${what} is ${value}, above ${bound}; ${fix}`);
+}

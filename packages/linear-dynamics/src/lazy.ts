@@ -1,4 +1,5 @@
-import { requireNonNegative, requirePositive, requirePositiveInteger } from './errors.js';
+import { cutAtDivergence } from './divergence.js';
+import { MAX_DATA_SCALE, requireAtMost, requireNonNegative, requirePositive, requirePositiveInteger } from './errors.js';
 
 export interface LazyIsotropicOptions {
   /** α = P/D. */
@@ -19,7 +20,12 @@ export interface LazyIsotropicOptions {
  * Test: (s + v₀)∫(1 − eλ)^{2t}dμ + (σ²/α)∫_{λ>0}(1 − (1 − eλ)^t)²/λ dμ + σ², e = (L+1)η₀.
  * Train: (s + v₀)∫λ(1 − eλ)^{2t}dμ + σ²[(1/α)∫_{λ>0}(1 − eλ)^{2t}dμ + max(0, 1 − 1/α)].
  */
-export function lazyIsotropicLoss(options: LazyIsotropicOptions): { testLoss: Float64Array; trainLoss: Float64Array } {
+export function lazyIsotropicLoss(options: LazyIsotropicOptions): {
+  testLoss: Float64Array;
+  trainLoss: Float64Array;
+  /** As DmftResult.diverged: the first step past 1e12·𝓛(0) or non-finite; the losses stop before it. */
+  diverged?: number;
+} {
   const { samplesPerDim: alpha, depth, learningRate, initVariance, noise = 0, targetVariance = 1, steps } = options;
   requirePositive(alpha, 'samplesPerDim');
   requirePositiveInteger(depth, 'depth');
@@ -27,6 +33,9 @@ export function lazyIsotropicLoss(options: LazyIsotropicOptions): { testLoss: Fl
   requireNonNegative(initVariance, 'initVariance');
   requireNonNegative(noise, 'noise');
   requireNonNegative(targetVariance, 'targetVariance');
+  for (const [value, what] of [[initVariance, 'initVariance'], [noise, 'noise'], [targetVariance, 'targetVariance']] as const) {
+    requireAtMost(value, MAX_DATA_SCALE, what, 'rescale the targets so the signal is about 1');
+  }
   requirePositiveInteger(steps, 'steps');
   const e = (depth + 1) * learningRate;
   const signal = targetVariance + initVariance;
@@ -63,7 +72,7 @@ export function lazyIsotropicLoss(options: LazyIsotropicOptions): { testLoss: Fl
     testLoss[t] = signal * (positive + atZero) + (noiseVar / alpha) * e * e * noiseFit[t]! + noiseVar;
     trainLoss[t] = signal * trainDecay[t]! + noiseVar * (positive / alpha + Math.max(0, 1 - 1 / alpha));
   }
-  return { testLoss, trainLoss };
+  return cutAtDivergence({ testLoss, trainLoss });
 }
 
 /**

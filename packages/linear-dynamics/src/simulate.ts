@@ -1,5 +1,6 @@
 import { normalGenerator } from '@duality/linalg-core';
-import { directionSpectrum, samplesPerDim, type DataModel, type Sampling } from './data.js';
+import { directionSpectrum, samplesPerDim, validateDataModel, type DataModel, type Sampling } from './data.js';
+import { cutAtDivergence } from './divergence.js';
 import { LinearDynamicsInputError, requirePositiveInteger } from './errors.js';
 import { validateNetwork, type NetworkSpec } from './network.js';
 import { TrackedMatrix } from './tracked-matrix.js';
@@ -17,6 +18,22 @@ export interface SimulationOptions {
 export interface SimulationResult {
   testLoss: Float64Array;
   trainLoss: Float64Array;
+  /** As DmftResult.diverged: the first step past 1e12·𝓛(0) or non-finite; the losses stop before it. */
+  diverged?: number;
+}
+
+/** The options object itself, before any field is read (a missing `data` or a bad sampling would be a TypeError). */
+export function checkSimulationOptions(options: SimulationOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new LinearDynamicsInputError('give options { data, sampling, network, inputDim, steps, seed }');
+  }
+  for (const key of ['data', 'sampling', 'network'] as const) {
+    if (options[key] === undefined) {
+      throw new LinearDynamicsInputError(`options.${key} is missing; give { data, sampling, network, inputDim, steps, seed }`);
+    }
+  }
+  validateDataModel(options.data);
+  samplesPerDim(options.sampling);
 }
 
 /**
@@ -47,6 +64,7 @@ export interface DrawnProblem {
 }
 
 export function drawProblem(options: SimulationOptions): DrawnProblem {
+  checkSimulationOptions(options);
   const { data, sampling, network: net, inputDim: D, steps, seed } = options;
   requirePositiveInteger(D, 'inputDim');
   requirePositiveInteger(steps, 'steps');
@@ -75,6 +93,7 @@ export function drawProblem(options: SimulationOptions): DrawnProblem {
 
 /** Runs GD from a drawn problem. It consumes the problem: its weight arrays are reused and may change. */
 export function trainProblem(problem: DrawnProblem, options: SimulationOptions): SimulationResult {
+  checkSimulationOptions(options);
   const { data, sampling, network: net, inputDim: D, steps } = options;
   const { normal, inputWeights, hiddenWeights, readout, target, eigenvalues, batch, width: N, samples: P } = problem;
   const residual = net.residual !== undefined;
@@ -131,7 +150,7 @@ export function trainProblem(problem: DrawnProblem, options: SimulationOptions):
     const top = forward[hiddenCount]!;
     for (let i = 0; i < N; i++) readout[i]! += stepScale * top[i]!;
   }
-  return { testLoss, trainLoss };
+  return cutAtDivergence({ testLoss, trainLoss });
 }
 
 export interface Batch {

@@ -32,7 +32,8 @@ export function learningRateSweep({
 }): LearningRateSweep {
   if (learningRates.length === 0) throw new LinearDynamicsInputError('learningRates is empty: give at least one η₀');
   const finalLoss = learningRates.map((learningRate) => {
-    const { testLoss } = solveDmft({ data, sampling, network: { ...network, learningRate }, steps });
+    const { testLoss, diverged } = solveDmft({ data, sampling, network: { ...network, learningRate }, steps });
+    if (diverged !== undefined) return Infinity;
     const last = testLoss[steps - 1]!;
     return Number.isFinite(last) && last <= testLoss[0]! ? last : Infinity;
   });

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { initTensorflow } from '@duality/ntk';
 import { LinearDynamicsInputError } from './errors.js';
-import { drawProblem, sampleBatch, type Batch, type SimulationOptions, type SimulationResult } from './simulate.js';
+import { cutAtDivergence } from './divergence.js';
+import { checkSimulationOptions, drawProblem, sampleBatch, type Batch, type SimulationOptions, type SimulationResult } from './simulate.js';
 
 /**
  * The deep linear network of spec §1.2 as an ordinary TF.js model in float32: explicit scales in the forward pass,
@@ -12,6 +13,7 @@ import { drawProblem, sampleBatch, type Batch, type SimulationOptions, type Simu
  * branches, so this trains with TF.js directly).
  */
 export async function trainTfjsNetwork(options: SimulationOptions): Promise<SimulationResult> {
+  checkSimulationOptions(options);
   if (options.sampling.kind === 'population') {
     throw new LinearDynamicsInputError(
       "trainTfjsNetwork trains on samples: use sampling 'repeated' or 'online' (the population gradient is simulateNetwork's)",
@@ -72,7 +74,7 @@ export async function trainTfjsNetwork(options: SimulationOptions): Promise<Simu
     tf.dispose([...weights, eigen, targetVector]);
     if (fixed) tf.dispose([fixed.inputs, fixed.targets]);
   }
-  return { testLoss, trainLoss };
+  return cutAtDivergence({ testLoss, trainLoss });
 }
 
 function toTensors(batch: Batch, P: number, D: number): { inputs: tf.Tensor2D; targets: tf.Tensor2D } {
