@@ -120,6 +120,12 @@ function runCurves(config: DynamicsConfig): DynamicsCurves {
   const { data, sampling, network, inputDim, steps, seeds } = config;
   const theory = solveDmft({ data, sampling, network, steps });
   const runs = seeds.map((seed) => simulateNetwork({ data, sampling, network, inputDim, steps, seed }));
+  const diverged = [theory.diverged, ...runs.map((r) => r.diverged)].filter((k): k is number => k !== undefined);
+  if (diverged.length > 0) {
+    throw new UsageError(
+      `the loss diverges at step ${Math.min(...diverged)} (past the edge of stability at η₀ = ${network.learningRate}): lower --learning-rate`,
+    );
+  }
   return {
     theoryTest: theory.testLoss,
     theoryTrain: theory.trainLoss,
