@@ -39,20 +39,20 @@ const thousandsPattern = /^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$/;
 const MOSTLY_NUMERIC = 0.9;
 
 /**
- * Refuse a column that is numbers but for a few text cells ('-', 'abc', '1,234'): read as text it would silently
- * become categorical (a feature dropped from the defaults, a target read as a hundred classes).
+ * A column of numbers but for a few text cells ('-', 'abc', '1,234') named, with the fix: read as text it would
+ * silently become categorical (a main feature skipped from the defaults, a target read as a hundred classes).
+ * Undefined for a numeric column and for a text column whose text is more than a stray cell.
  */
-function refuseStrayText(cells: Cell[], name: string, source: string): void {
+export function strayText(column: Column, source: string): string | undefined {
+  const { cells, name } = column;
   const numberLike = (c: Cell) => c.kind === 'number' || (c.kind === 'text' && thousandsPattern.test(c.value));
   const present = cells.filter((c) => c.kind !== 'missing');
   const stray = cells.findIndex((c) => c.kind === 'text');
-  if (stray < 0 || present.filter(numberLike).length < MOSTLY_NUMERIC * present.length) return;
+  if (stray < 0 || present.filter(numberLike).length < MOSTLY_NUMERIC * present.length) return undefined;
   const value = (cells[stray] as { value: string }).value;
   const where = `${source}: column '${name}', record ${stray + 1} is '${value}'`;
-  if (thousandsPattern.test(value)) {
-    throw new TabularInputError(`${where}, a number with a thousands separator; write it without separators (${value.replaceAll(',', '')})`);
-  }
-  throw new TabularInputError(`${where} in an otherwise numeric column; replace it with a number or leave it empty`);
+  if (thousandsPattern.test(value)) return `${where}, a number with a thousands separator; write it without separators (${value.replaceAll(',', '')})`;
+  return `${where} in an otherwise numeric column; replace it with a number or leave it empty`;
 }
 
 export interface Column {
@@ -71,7 +71,6 @@ export function readColumn(table: Table, name: string): Column {
       );
     }
   });
-  refuseStrayText(cells, name, table.source);
   return { name, cells, numeric: cells.every((c) => c.kind !== 'text') };
 }
 

@@ -190,10 +190,15 @@ describe('standardising at extreme magnitudes', () => {
 });
 
 describe('input mistakes a sweep found', () => {
-  it('refuses a stray text cell in a numeric feature or target, naming the record', () => {
-    expect(() => prepareDesign(sweepTable({ a: (i) => (i === 40 ? 'abc' : String(i)) }), { target: 'y' })).toThrow(
-      "data.csv: column 'a', record 41 is 'abc' in an otherwise numeric column; replace it with a number or leave it empty",
-    );
+  it('names a stray text cell in a numeric column: refused in the target or a named feature, the reason a default feature is skipped', () => {
+    const stray = sweepTable({ a: (i) => (i === 40 ? 'abc' : String(i)) });
+    const message = "data.csv: column 'a', record 41 is 'abc' in an otherwise numeric column; replace it with a number or leave it empty";
+    expect(() => prepareDesign(stray, { target: 'y', features: ['a', 'b'] })).toThrow(message);
+    expect(() => prepareDesign(stray, { target: 'a' })).toThrow(message);
+    expect(prepareDesign(stray, { target: 'y' }).ignoredColumns).toContainEqual({ column: 'a', reason: message });
+    // A column of small counts with one '5+' is a category the user may one-hot encode by naming it.
+    const rooms = sweepTable({ a: (i) => (i === 40 ? '5+' : String(i % 5)) });
+    expect(prepareDesign(rooms, { target: 'y', features: ['a'] }).featureNames).toContain('a=5+');
     const text = 'a,y\n' + Array.from({ length: 120 }, (_, i) => `${i},${i === 7 ? '"1,234"' : i * 3}`).join('\n');
     expect(() => prepareDesign(parseTable(text, 'csv', 'data.csv'), { target: 'y' })).toThrow(/column 'y', record 8 is '1,234', a number with a thousands separator/);
   });

@@ -1,6 +1,6 @@
 import { Matrix64, seededPermutation } from '@duality/linalg-core';
 import { TabularInputError } from './errors.js';
-import { meanSd, readColumn, requireColumn, type Column, type Scaling } from './columns.js';
+import { meanSd, readColumn, requireColumn, strayText, type Column, type Scaling } from './columns.js';
 import type { Table } from './read.js';
 import { encodeTarget, targetColumnOf, type ClassEncoding, type EncodedTarget } from './targets.js';
 
@@ -64,15 +64,16 @@ function featureColumnsOf(table: Table, target: string, features: string[] | und
   const ignored: Design['ignoredColumns'] = [];
   for (const name of table.columns.filter((c) => c !== target)) {
     const column = readColumn(table, name);
+    const stray = column.numeric ? undefined : strayText(column, table.source);
     if (column.numeric) columns.push(column);
-    else ignored.push({ column: name, reason: 'not numeric (name it as a feature to one-hot encode it)' });
+    else ignored.push({ column: name, reason: stray ?? 'not numeric (name it as a feature to one-hot encode it)' });
   }
   if (columns.length === 0) throw new TabularInputError(`${table.source} has no numeric column besides '${target}'; name the features to use`);
   return { columns, ignored };
 }
 
 /** Numeric design columns over the kept rows: numeric as is, text one-hot over its levels (sorted, for reproducibility). */
-function expandDesign(columns: Column[], rows: number[], options: DesignOptions): { names: string[]; values: Float64Array[] } {
+function expandDesign(columns: Column[], rows: number[], options: DesignOptions, source: string): { names: string[]; values: Float64Array[] } {
   const maxLevels = options.maxLevels ?? 20;
   const names: string[] = [];
   const values: Float64Array[] = [];
@@ -86,8 +87,10 @@ function expandDesign(columns: Column[], rows: number[], options: DesignOptions)
     const text = (i: number) => String((column.cells[i] as { value: unknown }).value);
     const levels = [...new Set(rows.map(text))].sort();
     if (levels.length > maxLevels) {
+      // A numeric column with a stray text cell reads as hundreds of levels: name the cell, not the count.
       throw new TabularInputError(
-        `feature '${column.name}' has ${levels.length} distinct text values, too many to one-hot encode (at most ${maxLevels}); drop it from the features`,
+        strayText(column, source) ??
+          `feature '${column.name}' has ${levels.length} distinct text values, too many to one-hot encode (at most ${maxLevels}); drop it from the features`,
       );
     }
     for (const level of levels) {
@@ -123,7 +126,7 @@ export function prepareDesign(table: Table, options: DesignOptions): Design {
   const complete = (i: number) => [targetColumn, ...features.columns].every((c) => c.cells[i]!.kind !== 'missing');
   const rows = table.records.map((_, i) => i).filter(complete);
   const droppedMissing = table.records.length - rows.length;
-  const design = expandDesign(features.columns, rows, options);
+  const design = expandDesign(features.columns, rows, options, table.source);
   const encoded = encodeTarget(targetColumn, rows, options);
   const split = splitRows(rows.length, testFraction, options.seed ?? 0, droppedMissing);
   return standardised(target, design, encoded, split, { standardize: options.standardize ?? true, droppedMissing, ignored: features.ignored });

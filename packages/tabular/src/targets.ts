@@ -1,5 +1,5 @@
 import { Matrix64 } from '@duality/linalg-core';
-import { readColumn, requireColumn, type Column } from './columns.js';
+import { readColumn, requireColumn, strayText, type Column } from './columns.js';
 import { TabularInputError } from './errors.js';
 import type { Table } from './read.js';
 
@@ -29,7 +29,10 @@ export const DEFAULT_MAX_CLASSES = 50;
 /** The target column: numeric for regression; text (or any, with `classes`) for classification. */
 export function targetColumnOf(table: Table, target: string): Column {
   requireColumn(table, target, 'the target');
-  return readColumn(table, target);
+  const column = readColumn(table, target);
+  const stray = strayText(column, table.source);
+  if (stray) throw new TabularInputError(stray);
+  return column;
 }
 
 function labelOf(column: Column, row: number): string {
