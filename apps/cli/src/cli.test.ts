@@ -107,6 +107,10 @@ describe('duality train', () => {
     mkdirSync(project);
     writeFileSync(join(project, 'curves.csv'), readFileSync(csv, 'utf8'));
     await expect(run(['train', join(project, 'curves.csv'), '--target', 'y', '--out', project, '--force'])).rejects.toThrow(/would overwrite your input .*curves\.csv/);
+    // A --model given as its folder, inside --out: its model.json and weights are the user's too.
+    await run(['train', csv, '--target', 'y', '--hidden', '8', '--max-steps', '5', '--out', join(dir, 'first'), '--quiet']);
+    const withModel = ['train', csv, '--target', 'y', '--max-steps', '5', '--model', join(dir, 'first', 'model')];
+    await expect(run([...withModel, '--out', join(dir, 'first'), '--force'])).rejects.toThrow(/would overwrite your input .*model\.json/);
     writeFileSync(join(project, 'model'), 'mine');
     await expect(run([...base, '--out', project, '--force'])).rejects.toThrow(/model is a file where Duality writes a folder/);
     expect(readFileSync(join(project, 'model'), 'utf8')).toBe('mine');

@@ -73,8 +73,8 @@ describe('lowRankSpectrum', () => {
   it('is scale-safe: F·c gives σ²·c² and the same vectors wherever σ² fits in float64', () => {
     const base = gaussianMatrix(30, 4, 41);
     const ref = lowRankSpectrum(base);
-    // The largest and smallest scales where σ² (about 30·c²) is still a normal float64.
-    for (const c of [1e152, 1e-150, 1e160 * 1e-8, 1e-200 * 1e50]) {
+    // Near the largest and smallest scales where σ² (about 30·c²) is still a normal float64, and two ordinary ones.
+    for (const c of [1e152, 1e-150, 1e100, 1e-100]) {
       const f = new Matrix64(30, 4, base.data.map((v) => v * c));
       const low = lowRankSpectrum(f);
       expect(low.rank).toBe(ref.rank);

@@ -61,6 +61,7 @@ export { looTime, type LooOutcome, type LooStoppingTime, type LooTimeOptions } f
 
 /** The two-stage rule, in the exact or the published convention. */
 export {
+  checkDecisionOptions,
   twoStageDecision,
   type DecisionConvention,
   type TwoStageDecision,

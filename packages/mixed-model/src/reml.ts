@@ -167,13 +167,6 @@ function logSpaced(from: number, to: number, count: number): Float64Array {
   return Float64Array.from({ length: count }, (_, i) => Math.exp(a + ((b - a) * i) / (count - 1)));
 }
 
-/**
- * REML stopping time t̂ (math.md §2). Without X the profile is concave: t̂ = 0 iff g(0) ≤ λ̄, t̂ = ∞ iff u has no
- * weight below λ̄, otherwise safeguarded Newton on s = log t. With X (not always concave): a grid on log t, every
- * bracketed local maximum refined by Newton/bisection on the derivative, and the best kept; t̂ = ∞ means the
- * likelihood still increases at the end of the grid (1e4 times the longest time scale of the spectrum, or earlier
- * where e^{−tλ} underflows on all but p directions).
- */
 /** Profile times as given, each finite and ≥ 0 (a NaN would be a NaN point on the curve). */
 function checkedTimes(times: ArrayLike<number>): Float64Array {
   const out = Float64Array.from(times);
@@ -182,6 +175,13 @@ function checkedTimes(times: ArrayLike<number>): Float64Array {
   return out;
 }
 
+/**
+ * REML stopping time t̂ (math.md §2). Without X the profile is concave: t̂ = 0 iff g(0) ≤ λ̄, t̂ = ∞ iff u has no
+ * weight below λ̄, otherwise safeguarded Newton on s = log t. With X (not always concave): a grid on log t, every
+ * bracketed local maximum refined by Newton/bisection on the derivative, and the best kept; t̂ = ∞ means the
+ * likelihood still increases at the end of the grid (1e4 times the longest time scale of the spectrum, or earlier
+ * where e^{−tλ} underflows on all but p directions).
+ */
 export function remlStoppingTime(fit: SpectralFit, options: RemlOptions = {}): RemlStoppingTime {
   const usedDesign = (options.useDesign ?? true) && fit.designProjections !== undefined;
   const evaluate = profileEvaluator(fit, usedDesign);

@@ -29,12 +29,20 @@ export interface TwoStageDecision {
   convention: DecisionConvention;
 }
 
+/** α in (0, 1) and a known convention: callers with costly work before the decision check first. */
+export function checkDecisionOptions(options: TwoStageOptions): void {
+  const { alpha, convention } = options;
+  if (alpha !== undefined && !(alpha > 0 && alpha < 1)) throw new MixedModelInputError(`alpha must be in (0, 1), got ${alpha}`);
+  if (convention !== undefined && convention !== 'exact' && convention !== 'published') {
+    throw new MixedModelInputError(`unknown convention '${String(convention)}'; use exact or published`);
+  }
+}
+
 /** The two-stage rule: if p ≥ α stop at t = 0, otherwise train to the REML time t̂. */
 export function twoStageDecision(fit: SpectralFit, options: TwoStageOptions = {}): TwoStageDecision {
+  checkDecisionOptions(options);
   const alpha = options.alpha ?? 0.05;
   const convention = options.convention ?? 'exact';
-  if (!(alpha > 0 && alpha < 1)) throw new MixedModelInputError(`alpha must be in (0, 1), got ${alpha}`);
-  if (convention !== 'exact' && convention !== 'published') throw new MixedModelInputError(`unknown convention '${String(convention)}'; use exact or published`);
   const published = convention === 'published';
   const test = scoreTest(fit, {
     projectOut: published ? (fit.f0Projections ? 'f0' : 'nothing') : fit.designProjections ? 'design' : 'nothing',

@@ -105,6 +105,8 @@ describe('Nyström and landmark input checks', () => {
     const d = Float64Array.from({ length: 6 }, (_, i) => exact().get(i, i));
     d[1] = NaN;
     expect(() => nystromFactor(parts(d))).toThrow(/diagonal\[1\] is NaN/);
+    d[1] = -1;
+    expect(() => nystromFactor(parts(d))).toThrow(/diagonal\[1\] is -1/);
   });
 
   it('refuses a diagonal below the factor’s squared row norms, accepts the exact one', () => {

@@ -1,5 +1,5 @@
 import { Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
-import { twoStageDecision, type SpectralFit, type TwoStageDecision } from '@duality/mixed-model';
+import { checkDecisionOptions, twoStageDecision, type SpectralFit, type TwoStageDecision } from '@duality/mixed-model';
 import type { DenseNetwork, LandmarkMethod } from '@duality/ntk';
 import { resolveFixedEffects, type FixedEffectColumn, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
 import type { KernelSource, NetworkKernel } from './kernel.js';
@@ -94,9 +94,8 @@ function checkedChoice(value: string | undefined, allowed: readonly string[], wh
 
 /** The options a typo would otherwise turn into another analysis (an unknown kernel read as 'analytic'). */
 function checkedAnalysisOptions(options: AnalysisOptions): void {
-  if (options.alpha !== undefined && !(options.alpha > 0 && options.alpha < 1)) throw new TrainerInputError(`alpha must be in (0, 1), got ${options.alpha}`);
+  checkDecisionOptions(options);
   checkedChoice(options.kernel, ['empirical', 'analytic'], 'kernel source');
-  checkedChoice(options.convention, ['exact', 'published'], 'convention');
   checkedChoice(options.remainder, REMAINDERS, 'remainder');
 }
 

@@ -5,7 +5,7 @@ export type { ClassAccuracy, ClassificationSection, CurvePoint, StopPoint, Stopp
 export { predictedClasses, type ClassTargets } from './classification.js';
 export { GradientDescent, LossProbe } from './gradient-descent.js';
 export { saveNetwork, toLayersModel } from './save.js';
-export { loadNetwork } from './load.js';
+export { loadNetwork, modelFiles } from './load.js';
 export {
   f0Ratio,
   f0Threshold,

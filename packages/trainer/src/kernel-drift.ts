@@ -1,6 +1,6 @@
-import { Matrix64, seededPermutation } from '@duality/linalg-core';
+import { seededPermutation, type Matrix64 } from '@duality/linalg-core';
 import type { DenseNetwork } from '@duality/ntk';
-import { networkKernel } from './kernel.js';
+import { networkKernel, pickRows } from './kernel.js';
 
 /** Rows the drift is measured on: enough for a relative Frobenius change to two digits, cheap at any n. */
 export const DRIFT_ROWS = 500;
@@ -14,16 +14,13 @@ export interface KernelDrift {
 }
 
 function sampledRows(x: Matrix64, seed: number): Matrix64 {
-  if (x.rows <= DRIFT_ROWS) return x;
-  const rows = seededPermutation(x.rows, seed).slice(0, DRIFT_ROWS);
-  const out = new Matrix64(rows.length, x.cols);
-  rows.forEach((row, i) => out.data.set(x.data.subarray(row * x.cols, (row + 1) * x.cols), i * x.cols));
-  return out;
+  return x.rows <= DRIFT_ROWS ? x : pickRows(x, seededPermutation(x.rows, seed).slice(0, DRIFT_ROWS));
 }
 
 /**
  * The empirical NTK at the initial and at the trained weights on the same rows. The test, the stopping rules and the
- * kernel model's curves are exact for Θ_0 (math.md §0); they describe the trained network while this change is small,
+ * kernel model's curves are exact for the kernel they were computed on (math.md §0: the network's at θ0, or its
+ * infinite-width limit, which θ0's approximates); they describe the trained network while this change is small,
  * and past it the network has learnt features of its own (bench `real`: 10% better than its kernel model on gapminder).
  */
 export async function kernelDrift(initial: DenseNetwork, trained: DenseNetwork, x: Matrix64, seed: number): Promise<KernelDrift> {
@@ -41,6 +38,6 @@ export async function kernelDrift(initial: DenseNetwork, trained: DenseNetwork, 
   return {
     relativeChange,
     rows: rows.rows,
-    note: `the network's NTK moved ${percent} from θ0 to the stop (relative Frobenius change on ${rows.rows} training rows): the statistics are exact for the kernel at θ0 and describe this network while that stays small`,
+    note: `the network's NTK moved ${percent} from θ0 to the stop (relative Frobenius change on ${rows.rows} training rows): the kernel model's test, stops and curves describe this network while that stays small`,
   };
 }

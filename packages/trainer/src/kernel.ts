@@ -58,6 +58,13 @@ export async function networkKernel(
   return { source, theta, cross, f0, f0Test, seconds: (performance.now() - started) / 1000 };
 }
 
+/** The given rows of m, in that order. */
+export function pickRows(m: Matrix64, rows: readonly number[]): Matrix64 {
+  const out = new Matrix64(rows.length, m.cols);
+  rows.forEach((r, i) => out.row(i).set(m.row(r)));
+  return out;
+}
+
 export function stackRows(a: Matrix64, b: Matrix64): Matrix64 {
   const out = new Matrix64(a.rows + b.rows, a.cols);
   out.data.set(a.data, 0);

@@ -17,7 +17,7 @@ interface ModelJson {
 }
 
 /** The model.json itself, or the one inside a folder given instead (what `saveNetwork` and `duality train` write). */
-function modelJsonPath(path: string): string {
+export function modelJsonPath(path: string): string {
   const folder = statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
   if (!folder) return path;
   const inside = join(path, 'model.json');
@@ -36,6 +36,20 @@ function readModelJson(path: string): ModelJson {
     return JSON.parse(text) as ModelJson;
   } catch {
     throw new TrainerInputError(`${path} is not JSON; give the model.json that TF.js's model.save wrote`);
+  }
+}
+
+/**
+ * Every file a model reads: its model.json and the weight files its manifest names (just the model.json when it
+ * cannot be read; loading it then fails on its own). A caller that writes files uses it to leave them alone.
+ */
+export function modelFiles(path: string): string[] {
+  const file = modelJsonPath(path);
+  try {
+    const manifest = (JSON.parse(readFileSync(file, 'utf8')) as ModelJson).weightsManifest ?? [];
+    return [file, ...manifest.flatMap((group) => group.paths.map((shard) => resolve(dirname(file), shard)))];
+  } catch {
+    return [file];
   }
 }
 

@@ -1,5 +1,6 @@
-import { Matrix64, seededPermutation } from '@duality/linalg-core';
+import { seededPermutation, type Matrix64 } from '@duality/linalg-core';
 import type { DenseNetwork } from '@duality/ntk';
+import { pickRows } from './kernel.js';
 import { GradientDescent, LossProbe } from './gradient-descent.js';
 import type { TrainingProgress } from './progress.js';
 import { TrainerInputError } from './time.js';
@@ -20,12 +21,6 @@ export interface ValidationStop {
   steps: number;
   /** The network at its best check, trained on the kept rows only (the caller disposes it). */
   network: DenseNetwork;
-}
-
-function pickRows(m: Matrix64, rows: number[]): Matrix64 {
-  const out = new Matrix64(rows.length, m.cols);
-  rows.forEach((r, i) => out.row(i).set(m.row(r)));
-  return out;
 }
 
 /**

@@ -30,7 +30,7 @@ interface Continuation {
 }
 
 /** U e^{−tΛ} Uᵀ. */
-function propagator(eig: SymmetricEigen, t: number): Matrix64 {
+function propagator(eig: Pick<SymmetricEigen, 'values' | 'vectors'>, t: number): Matrix64 {
   const U = eig.vectors!;
   const n = U.rows;
   const scaled = new Matrix64(n, n);
@@ -69,7 +69,6 @@ async function continuation(dataset: string, seed: number, widths?: number[]): P
   const { x, y } = design.train;
   const network = buildNetwork(defaultNetworkSpec(x.cols, widths), { seed });
   const analysis = await analyzeTwoStage(network, x, y, { stoppingRule: 'loo' });
-  const initial = await networkKernel(network, x, undefined, 'empirical');
   const eta = analysis.learningRate;
   const looSteps = Math.min(analysis.ruleSteps, DEFAULT_MAX_STEPS);
   const descent = new GradientDescent(network, x, y, eta);
@@ -78,15 +77,16 @@ async function continuation(dataset: string, seed: number, widths?: number[]): P
     descent.step(looSteps);
     const testAtLoo = 2 * probe.loss(descent.forward);
     const atStop = descent.snapshot();
-    const relinearised = await networkKernel(atStop, x, undefined, 'empirical');
-    const drift = (await kernelDrift(network, atStop, x, seed)).relativeChange;
-    atStop.dispose();
+    const measured = async () => ({ relinearised: await networkKernel(atStop, x, undefined, 'empirical'), drift: await kernelDrift(network, atStop, x, seed) });
+    const { relinearised, drift } = await measured().finally(() => atStop.dispose());
     const residual = Float64Array.from(y.data, (v, i) => v - relinearised.f0.data[i]!);
     const elapsed = looSteps * eta;
-    const s = continuationTime(eigSym(relinearised.theta, { vectors: 'all' }), residual, propagator(eigSym(initial.theta, { vectors: 'all' }), elapsed), elapsed);
+    // Θ0's eigenpairs are the analysis's own (the dense path keeps U).
+    const initial = { values: analysis.fit.eigenvalues, vectors: analysis.fit.eigenvectors! };
+    const s = continuationTime(eigSym(relinearised.theta, { vectors: 'all' }), residual, propagator(initial, elapsed), elapsed);
     const extraSteps = Math.round(s / eta);
     descent.step(extraSteps);
-    return { dataset, seed, looSteps, testAtLoo, extraSteps, testAfter: 2 * probe.loss(descent.forward), kernelDrift: drift };
+    return { dataset, seed, looSteps, testAtLoo, extraSteps, testAfter: 2 * probe.loss(descent.forward), kernelDrift: drift.relativeChange };
   } finally {
     descent.dispose();
     probe.dispose();

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Matrix64 } from '@duality/linalg-core';
@@ -57,7 +57,9 @@ describe('duality dynamics', () => {
   it('names bad options, and passes the package’s input errors on as usage errors', async () => {
     await expect(run(['--depth', '0'])).rejects.toThrow(/--depth must be a positive integer/);
     await expect(run(['--parameterisation', 'ntk', '--richness', '2'])).rejects.toThrow(/--richness is fixed/);
-    await expect(run([...small, '--learning-rate', '100'])).rejects.toThrow(/the loss diverges at step \d+ .*lower --learning-rate/);
+    const out = join(mkdtempSync(join(tmpdir(), 'duality-dyn-')), 'diverged');
+    await expect(run([...small, '--learning-rate', '100', '--out', out])).rejects.toThrow(/the loss diverges at step \d+ .*lower --learning-rate/);
+    expect(existsSync(out)).toBe(false);
     await expect(run(['--data', 'powerlaw', '--input-dim', '20', '--modes', '50'])).rejects.toThrow(/--modes 50 exceeds/);
     // The package's own input error reaches the top level as a user error: one line, exit code 2.
     const packageError = await run(['--input-dim', '3', '--width-ratio', '0.1', '--steps', '2']).catch((err: unknown) => err);

@@ -14,7 +14,7 @@ import {
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
-import { prepareOutputFolder, renderChartsPage, type ReportChart } from '../report/index.js';
+import { inOutputFolder, renderChartsPage, type ReportChart } from '../report/index.js';
 import { formatNumber } from '../report/format.js';
 import { parseNumber, parseSeed } from './inputs.js';
 
@@ -213,9 +213,14 @@ function describeConfig(config: DynamicsConfig): string {
   return `L = ${net.depth}, ν = ${net.widthRatio}, γ₀ = ${formatNumber(net.richness)}, η₀ = ${net.learningRate}${residual}; ${ratio}; D = ${inputDim}, ${seeds.length} seeds`;
 }
 
-async function dynamics(options: DynamicsOptions, output: Output): Promise<void> {
+/** With --out, the run in a prepared folder that a failure (a diverging run) removes if this created it. */
+function dynamics(options: DynamicsOptions, output: Output): Promise<void> {
   const config = parseConfig(options);
-  if (options.out !== undefined) await prepareOutputFolder(options.out, options.force ?? false, { writes: ['curves.csv', 'dynamics.html'], inputs: [] });
+  if (options.out === undefined) return dynamicsRun(config, options, output);
+  return inOutputFolder(options.out, options.force ?? false, { writes: ['curves.csv', 'dynamics.html'], inputs: [] }, () => dynamicsRun(config, options, output));
+}
+
+async function dynamicsRun(config: DynamicsConfig, options: DynamicsOptions, output: Output): Promise<void> {
   const curves = runCurves(config);
   const csvPath = options.out === undefined ? undefined : join(options.out, 'curves.csv');
   const shown = logSpacedSteps(config.steps);

@@ -1,8 +1,7 @@
 import { totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
 import { Matrix64 } from '@duality/linalg-core';
 import { buildNetwork, INITIAL_OUTPUTS, LANDMARK_METHODS, validateSpec, type ActivationName, type DenseNetwork, type InitialOutput, type LandmarkMethod, type MlpSpec, type Parameterisation } from '@duality/ntk';
-import { DEFAULT_RANK, DEFAULT_STOPPING_RULE, kernelPlan, loadNetwork, REMAINDERS, NETWORK_DEFAULTS, STOPPING_RULES, type FixedEffects, type KernelRank, type Remainder, type StageTwoRule } from '@duality/trainer';
+import { DEFAULT_RANK, DEFAULT_STOPPING_RULE, kernelPlan, loadNetwork, modelFiles, REMAINDERS, NETWORK_DEFAULTS, STOPPING_RULES, type FixedEffects, type KernelRank, type Remainder, type StageTwoRule } from '@duality/trainer';
 import { loadBundledDataset, prepareDesign, readTable, type Design } from '@duality/tabular';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -241,7 +240,7 @@ function checkNetworkSize(spec: MlpSpec): void {
 
 /** The user's files a command reads, which --force must never overwrite: the data, and a --model with its weights. */
 export function userInputs(file: string | undefined, model: string | undefined): string[] {
-  return [...(file ? [file] : []), ...(model ? [model, join(dirname(model), 'weights.bin')] : [])];
+  return [...(file ? [file] : []), ...(model ? modelFiles(model) : [])];
 }
 
 /** The flags that describe a network Duality builds: with --model the network is the model's, so they are refused. */
