@@ -122,7 +122,7 @@ describe('duality train', () => {
   it('refuses a network too large for the machine, a learning rate too small to train, and an empty --features', async () => {
     const csv = writeCsv(tempDir(), 30);
     await expect(run(['analyze', csv, '--target', 'y', '--features', ''])).rejects.toThrow(/--features names no column; .*a, b, kind, y/);
-    await expect(run(['analyze', csv, '--target', 'y', '--hidden', '1000000000'])).rejects.toThrow(/more than half this machine's memory; use narrower layers/);
+    await expect(run(['analyze', csv, '--target', 'y', '--hidden', '1000000000'])).rejects.toThrow(/more than 60% of this machine's .* GB; use narrower layers/);
     await expect(run(['analyze', csv, '--target', 'y', '--hidden', '8', '--learning-rate', '1e-300'])).rejects.toThrow(/too small for this kernel/);
   });
 

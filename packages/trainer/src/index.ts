@@ -16,7 +16,7 @@ export {
   type InitialOutputCheck,
 } from './fixed-effects.js';
 export { networkKernel, type KernelSource, type NetworkKernel } from './kernel.js';
-export { DEFAULT_RANK, kernelPlan, networkKernelFactor, type KernelPlan, type KernelRank, type NetworkKernelFactor } from './kernel-factor.js';
+export { DEFAULT_RANK, gigabytes, kernelPlan, MEMORY_SHARE, networkKernelFactor, type KernelPlan, type KernelRank, type NetworkKernelFactor } from './kernel-factor.js';
 export { REMAINDERS, type LowRankSummary, type Remainder } from './kernel-fit.js';
 export { analyzeTwoStage, DEFAULT_ALPHA, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
 export { kernelCurves, type KernelCurves } from './kernel-curves.js';

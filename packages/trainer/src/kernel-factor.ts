@@ -16,13 +16,16 @@ export const DEFAULT_RANK = 1000;
 /** The dense path's peak memory: about four n×n float64 matrices (Θ, its eigenvectors, U∘U for LOO, workspace). */
 const DENSE_BYTES_PER_ENTRY = 32;
 
-/** Share of the machine's memory the dense path may plan to use before 'auto' switches to low rank. */
-const DENSE_MEMORY_SHARE = 0.6;
+/**
+ * Share of the machine's memory one plan may use: the dense kernel (past it 'auto' switches to low rank), or a
+ * network's training state (the CLI refuses wider layers).
+ */
+export const MEMORY_SHARE = 0.6;
 
 /** What the kernel will be: dense, or a rank-r factor (and why, in a line a person reads). */
 export type KernelPlan = { kind: 'dense' } | { kind: 'low-rank'; rank: number; reason: string };
 
-function gigabytes(bytes: number): string {
+export function gigabytes(bytes: number): string {
   return `${(bytes / 1e9).toFixed(bytes < 1e10 ? 1 : 0)} GB`;
 }
 
@@ -31,7 +34,7 @@ export function kernelPlan(n: number, rank: KernelRank = 'auto', memoryBytes = t
   if (rank === 'full') return { kind: 'dense' };
   if (rank === 'auto') {
     const dense = DENSE_BYTES_PER_ENTRY * n * n;
-    if (dense <= DENSE_MEMORY_SHARE * memoryBytes || n <= DEFAULT_RANK) return { kind: 'dense' };
+    if (dense <= MEMORY_SHARE * memoryBytes || n <= DEFAULT_RANK) return { kind: 'dense' };
     return {
       kind: 'low-rank',
       rank: DEFAULT_RANK,

@@ -1,7 +1,7 @@
 import { totalmem } from 'node:os';
 import { Matrix64 } from '@duality/linalg-core';
 import { buildNetwork, INITIAL_OUTPUTS, LANDMARK_METHODS, validateSpec, type ActivationName, type DenseNetwork, type InitialOutput, type LandmarkMethod, type MlpSpec, type Parameterisation } from '@duality/ntk';
-import { DEFAULT_RANK, DEFAULT_STOPPING_RULE, kernelPlan, loadNetwork, modelFiles, REMAINDERS, NETWORK_DEFAULTS, STOPPING_RULES, type FixedEffects, type KernelRank, type Remainder, type StageTwoRule } from '@duality/trainer';
+import { DEFAULT_RANK, DEFAULT_STOPPING_RULE, gigabytes, kernelPlan, loadNetwork, MEMORY_SHARE, modelFiles, REMAINDERS, NETWORK_DEFAULTS, STOPPING_RULES, type FixedEffects, type KernelRank, type Remainder, type StageTwoRule } from '@duality/trainer';
 import { loadBundledDataset, prepareDesign, readTable, type Design } from '@duality/tabular';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -229,11 +229,11 @@ const BYTES_PER_PARAMETER = 16;
 function checkNetworkSize(spec: MlpSpec): void {
   const sizes = [spec.inputDim, ...spec.hiddenWidths, spec.outputDim];
   const parameters = sizes.slice(1).reduce((sum, fanOut, l) => sum + (sizes[l]! + 1) * fanOut, 0);
-  const available = totalmem() / 2;
-  if (BYTES_PER_PARAMETER * parameters > available) {
+  const bytes = BYTES_PER_PARAMETER * parameters;
+  if (bytes > MEMORY_SHARE * totalmem()) {
     throw new UsageError(
       `--hidden ${spec.hiddenWidths.join(',')} makes a network of ${parameters.toLocaleString('en-US')} parameters, about ` +
-        `${((BYTES_PER_PARAMETER * parameters) / 1e9).toFixed(0)} GB to train, more than half this machine's memory; use narrower layers`,
+        `${gigabytes(bytes)} to train, more than ${100 * MEMORY_SHARE}% of this machine's ${gigabytes(totalmem())}; use narrower layers`,
     );
   }
 }
