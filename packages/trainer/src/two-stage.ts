@@ -167,8 +167,13 @@ export async function trainTwoStage(
   validation?.network.dispose();
   const curves = curvePoints(steps, analysis, kernel, run.measured);
   const report = assembleReport(network, analysis, { alpha: options.alpha ?? DEFAULT_ALPHA, maxSteps, ruleSteps, stops, curves, run, tfjs });
-  if (classes) report.classification = classificationSection(run.kept, analysis, kernel, stops, classes);
-  if (ruleSteps > 0) report.kernelDrift = await kernelDrift(network, run.kept, analysis.x, options.seed ?? 0);
+  try {
+    if (classes) report.classification = classificationSection(run.kept, analysis, kernel, stops, classes);
+    if (ruleSteps > 0) report.kernelDrift = await kernelDrift(network, run.kept, analysis.x, options.seed ?? 0);
+  } catch (error) {
+    run.kept.dispose(); // the caller never receives it
+    throw error;
+  }
   return { report, network: run.kept };
 }
 
