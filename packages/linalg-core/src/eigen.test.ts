@@ -121,6 +121,10 @@ describe('eigSym with right-hand sides', () => {
   const b = gaussianMatrix(n, 2, 22);
   const full = eigSym(a);
 
+  it('names an unknown vectors option instead of reading it as a matrix', () => {
+    expect(() => eigSym(a, { vectors: 'some' as 'all' })).toThrow(/vectors must be 'all', 'none' or a matrix of right-hand sides, got 'some'/);
+  });
+
   it('returns UᵀB up to the sign of each eigenvector, and the same eigenvalues', () => {
     const eig = eigSym(a, { vectors: b });
     const longWay = gemm(full.vectors!, b, { transA: true });

@@ -51,6 +51,7 @@ export function eigSym(a: MatrixLike, options: EigSymOptions = {}): SymmetricEig
     };
   }
 
+  if (typeof vectors === 'string') throw new LinalgInputError(`eigSym: vectors must be 'all', 'none' or a matrix of right-hand sides, got '${vectors}'`);
   const B = checkedRhs(vectors, n, 'eigSym: vectors (right-hand sides B)');
   const raw = backend.eigSym(A.data, n, { rhs: B.data, cols: B.cols, keepBasis: options.expandable === true });
   return {

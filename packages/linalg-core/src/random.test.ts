@@ -39,4 +39,9 @@ describe('seededPermutation', () => {
     expect(seededPermutation(100, 3)).toEqual(p);
     expect(seededPermutation(100, 4)).not.toEqual(p);
   });
+
+  it('refuses a size that is not a count', () => {
+    for (const n of [2.5, -1, Number.NaN]) expect(() => seededPermutation(n, 0)).toThrow(/n must be a non-negative integer/);
+    expect(seededPermutation(0, 0)).toEqual([]);
+  });
 });

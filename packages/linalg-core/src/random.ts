@@ -1,3 +1,4 @@
+import { LinalgInputError } from './errors.js';
 /**
  * The one source of seeded randomness in the workspace (Math.random cannot be seeded): matrices, splits,
  * simulated networks and test data all draw from here.
@@ -24,6 +25,7 @@ export function normalGenerator(seed: number): () => number {
 
 /** A permutation of 0..n−1 from a seed (Fisher–Yates on the uniform stream). */
 export function seededPermutation(n: number, seed: number): number[] {
+  if (!(Number.isInteger(n) && n >= 0)) throw new LinalgInputError(`seededPermutation: n must be a non-negative integer, got ${n}`);
   const random = uniformGenerator(seed);
   const p = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {

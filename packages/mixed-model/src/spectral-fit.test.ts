@@ -29,6 +29,8 @@ describe('fitSpectral: bad input gets a MixedModelInputError naming the problem'
       () => fitSpectral({ spectrum: { values: [1, 0.5, -0.2], residualProjections: [1, 1, 1] } }),
       /not positive semi-definite/,
     ],
+    ['non-square kernel', () => fitSpectral({ kernel: [[1, 0, 0], [0, 1, 0]], y: [1, 2, 3] }), /kernel must be square, got 2×3/],
+    ['indefinite kernel', () => fitSpectral({ spectrum: { values: [-0.1, -0.3, -0.5], residualProjections: [1, 1, 1] } }), /not positive semi-definite: no eigenvalue is positive and the smallest is -0\.5000/],
     ['y beyond float64\'s safe scale', () => fitSpectral({ kernel, y: y.map((v) => v * 1e160) }), /y − f0 .* outside \[1e-75, 1e75\].*rescale y/],
     ['y below it', () => fitSpectral({ kernel, y: y.map((v) => v * 1e-160) }), /outside \[1e-75, 1e75\].*rescale y/],
     ['Θ beyond it', () => fitSpectral({ spectrum: { values: [1e200, 1e199, 1], residualProjections: [1, 1, 1] } }), /λ1 is 1\.00e\+200.*rescale Θ/],

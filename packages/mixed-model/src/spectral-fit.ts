@@ -146,6 +146,7 @@ interface Projected {
 
 /** n: the kernel's order, the spectrum's length, or the rows of the low-rank vectors. */
 function pointCount(input: SpectralFitInput, kernel: Matrix64 | undefined): number {
+  if (kernel && kernel.cols !== kernel.rows) throw new MixedModelInputError(`kernel must be square, got ${kernel.rows}×${kernel.cols}`);
   if (kernel) return kernel.rows;
   if (input.spectrum) return input.spectrum.values.length;
   return toMatrix64(input.lowRank!.vectors).rows;
@@ -302,7 +303,13 @@ function clipEigenvalues(values: Float64Array, tolerance: number | undefined): {
     top = Math.max(top, v);
     mostNegative = Math.min(mostNegative, v);
   }
-  if (!(top > 0)) throw new MixedModelInputError('the kernel has no positive eigenvalue (Θ = 0?): nothing can be learned');
+  if (!(top > 0)) {
+    throw new MixedModelInputError(
+      mostNegative < 0
+        ? `the kernel is not positive semi-definite: no eigenvalue is positive and the smallest is ${mostNegative.toPrecision(4)}; check that Θ is a Gram matrix`
+        : 'the kernel has no positive eigenvalue (Θ = 0?): nothing can be learned',
+    );
+  }
   assertInScale(top, 'the kernel’s largest eigenvalue λ1', 'rescale Θ by a constant c (p-values do not change; times scale by 1/c)');
   const relative = tolerance ?? Math.max(1e-9, 100 * n * Number.EPSILON);
   if (mostNegative < -relative * top) {

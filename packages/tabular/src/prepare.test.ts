@@ -51,6 +51,8 @@ describe('prepareDesign', () => {
     }
     const y = unscaleTarget(d.train.y.data, d.targetScaling);
     expect([...y].sort((p, q) => p - q)).toEqual([3, 7, 9, 11, 13, 15]);
+    expect(() => unscaleTarget([1, Number.NaN], d.targetScaling)).toThrow(/value 1 is NaN; predictions must be finite/);
+    expect(() => unscaleTarget([1], undefined as never)).toThrow(/needs the design's targetScaling/);
   });
 
   it('one-hot encodes a named text feature and refuses when asked to', () => {

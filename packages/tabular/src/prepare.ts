@@ -239,5 +239,8 @@ function standardised(
 
 /** Back to the target's original units. */
 export function unscaleTarget(values: ArrayLike<number>, scaling: Scaling): Float64Array {
+  if (!(Number.isFinite(scaling?.sd) && Number.isFinite(scaling?.mean))) throw new TabularInputError('unscaleTarget needs the design\'s targetScaling { mean, sd }');
+  const bad = Array.from(values).findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new TabularInputError(`unscaleTarget: value ${bad} is ${values[bad]}; predictions must be finite`);
   return Float64Array.from(values, (v) => v * scaling.sd + scaling.mean);
 }
