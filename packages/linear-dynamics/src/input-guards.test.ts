@@ -11,6 +11,17 @@ import {
 
 const allFinite = (a: Float64Array) => a.every(Number.isFinite);
 
+/** A small repeated-data run: one network layer, η₀ = 0.1, unless the test says otherwise. */
+const simulation = (overrides: Partial<SimulationOptions> = {}): SimulationOptions => ({
+  data: isotropicData(),
+  sampling: { kind: 'repeated', samplesPerDim: 2 },
+  network: { depth: 1, widthRatio: 1, richness: 1, learningRate: 0.1 },
+  inputDim: 4,
+  steps: 3,
+  seed: 0,
+  ...overrides,
+});
+
 describe('divergence is reported, never returned as NaN', () => {
   const dmft = (learningRate: number) =>
     solveDmft({
@@ -33,14 +44,7 @@ describe('divergence is reported, never returned as NaN', () => {
   });
 
   it('simulateNetwork and lazyIsotropicLoss at learning rate 100 report divergence', () => {
-    const sim = simulateNetwork({
-      data: isotropicData(),
-      sampling: { kind: 'repeated', samplesPerDim: 2 },
-      network: { depth: 2, widthRatio: 1, richness: 1, learningRate: 100 },
-      inputDim: 8,
-      steps: 20,
-      seed: 1,
-    });
+    const sim = simulateNetwork(simulation({ network: { depth: 2, widthRatio: 1, richness: 1, learningRate: 100 }, inputDim: 8, steps: 20, seed: 1 }));
     expect(sim.diverged).toBeDefined();
     expect(sim.testLoss).toHaveLength(sim.diverged!);
     expect(allFinite(sim.testLoss)).toBe(true);
@@ -53,14 +57,7 @@ describe('divergence is reported, never returned as NaN', () => {
 });
 
 describe('a DataModel is validated where it is consumed', () => {
-  const options = (data: DataModel): SimulationOptions => ({
-    data,
-    sampling: { kind: 'repeated', samplesPerDim: 2 },
-    network: { depth: 1, widthRatio: 1, richness: 1, learningRate: 0.1 },
-    inputDim: 4,
-    steps: 3,
-    seed: 0,
-  });
+  const options = (data: DataModel): SimulationOptions => simulation({ data });
   const hand = (eigenvalue: number, noise: number, weight = 1): DataModel => ({ modes: [{ weight, eigenvalue, targetVariance: 1 }], noise });
 
   it('refuses a negative eigenvalue, a NaN noise and weights not summing to 1', () => {
@@ -86,14 +83,7 @@ describe('a DataModel is validated where it is consumed', () => {
 });
 
 describe('simulateNetwork checks its options object', () => {
-  const base = {
-    data: isotropicData(),
-    sampling: { kind: 'repeated', samplesPerDim: 2 },
-    network: { depth: 1, widthRatio: 1, richness: 1, learningRate: 0.1 },
-    inputDim: 4,
-    steps: 2,
-    seed: 0,
-  } as SimulationOptions;
+  const base = simulation({ steps: 2 });
 
   it('refuses an unknown sampling kind and a missing data model', () => {
     const batch = { ...base, sampling: { kind: 'batch' } } as unknown as SimulationOptions;
