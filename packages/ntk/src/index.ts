@@ -3,6 +3,7 @@ export { ACTIVATION_NAMES, activationBackward, applyActivation, type Activation,
 export {
   PARAMETERISATIONS,
   layerPlans,
+  parameterCount,
   validateSpec,
   type LayerPlan,
   type MlpSpec,

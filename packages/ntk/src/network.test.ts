@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { empiricalNtk } from './empirical.js';
 import { buildNetwork } from './network.js';
-import type { MlpSpec } from './spec.js';
+import { parameterCount, type MlpSpec } from './spec.js';
 import { inputs } from './test-utils.js';
 
 const x = inputs(9, 3);
@@ -57,5 +57,15 @@ describe('the centred network (initialOutput zero, the default)', () => {
     expect(Array.from(copy.outputs(x).data).every((v) => v === 0)).toBe(true);
     copy.dispose();
     expect(() => buildNetwork(spec('ntk'), { initialOutput: 'random' as 'zero' })).toThrow(/initialOutput must be zero or keep/);
+  });
+});
+
+describe('parameterCount', () => {
+  it('equals the sizes of the tensors a built network trains, with and without biases', () => {
+    for (const useBias of [true, false]) {
+      const network = buildNetwork({ inputDim: 3, hiddenWidths: [7, 5], activation: { name: 'relu' }, weightStd: 1, biasStd: 0.1, parameterisation: 'ntk', outputDim: 2, useBias }, { seed: 1 });
+      expect(parameterCount(network.plans)).toBe(network.parameters().reduce((s, p) => s + p.size, 0));
+      network.dispose();
+    }
   });
 });

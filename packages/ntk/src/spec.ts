@@ -36,6 +36,11 @@ export interface LayerPlan {
   biasInitStd: number;
 }
 
+/** Trainable parameters of the layers: every weight, and the biases of layers that have them. */
+export function parameterCount(plans: readonly LayerPlan[]): number {
+  return plans.reduce((s, p) => s + p.fanIn * p.fanOut + (p.biasScale === 0 ? 0 : p.fanOut), 0);
+}
+
 /** σ_w² of the layer's effective weights times its fan-in: Σ^l = weightVariance·K + biasVariance. */
 export function effectiveWeightVariance(layer: LayerPlan): number {
   return layer.weightScale * layer.weightScale * layer.weightInitStd * layer.weightInitStd * layer.fanIn;

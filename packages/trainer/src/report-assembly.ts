@@ -1,6 +1,6 @@
 import { backendInfo } from '@duality/linalg-core';
 import { pathAt } from '@duality/mixed-model';
-import type { DenseNetwork, TfBackendInfo } from '@duality/ntk';
+import { parameterCount, type DenseNetwork, type TfBackendInfo } from '@duality/ntk';
 import type { TwoStageAnalysis } from './analysis.js';
 import { formatPValue } from './p-value-text.js';
 import type { CurvePoint, StopPoint, TwoStageReport } from './report.js';
@@ -23,7 +23,7 @@ function networkSection(network: DenseNetwork): TwoStageReport['network'] {
     parameterisation: network.parameterisation,
     hiddenWidths: network.plans.slice(0, -1).map((p) => p.fanOut),
     activation: network.plans[0]!.activation.name,
-    parameters: network.plans.reduce((s, p) => s + p.fanIn * p.fanOut + (p.biasScale === 0 ? 0 : p.fanOut), 0),
+    parameters: parameterCount(network.plans),
   };
 }
 

@@ -1,6 +1,6 @@
 import { totalmem } from 'node:os';
 import { Matrix64 } from '@duality/linalg-core';
-import { buildNetwork, INITIAL_OUTPUTS, LANDMARK_METHODS, validateSpec, type ActivationName, type DenseNetwork, type InitialOutput, type LandmarkMethod, type MlpSpec, type Parameterisation } from '@duality/ntk';
+import { buildNetwork, INITIAL_OUTPUTS, LANDMARK_METHODS, layerPlans, parameterCount, validateSpec, type ActivationName, type DenseNetwork, type InitialOutput, type LandmarkMethod, type MlpSpec, type Parameterisation } from '@duality/ntk';
 import { DEFAULT_RANK, DEFAULT_STOPPING_RULE, gigabytes, kernelPlan, loadNetwork, MEMORY_SHARE, modelFiles, REMAINDERS, NETWORK_DEFAULTS, STOPPING_RULES, type FixedEffects, type KernelRank, type Remainder, type StageTwoRule } from '@duality/trainer';
 import { loadBundledDataset, prepareDesign, readTable, type Design } from '@duality/tabular';
 import { Option, type Command } from 'commander';
@@ -227,8 +227,7 @@ const BYTES_PER_PARAMETER = 16;
 
 /** Refuse widths whose network cannot fit in this machine's memory, before anything is allocated. */
 function checkNetworkSize(spec: MlpSpec): void {
-  const sizes = [spec.inputDim, ...spec.hiddenWidths, spec.outputDim];
-  const parameters = sizes.slice(1).reduce((sum, fanOut, l) => sum + (sizes[l]! + 1) * fanOut, 0);
+  const parameters = parameterCount(layerPlans(spec));
   const bytes = BYTES_PER_PARAMETER * parameters;
   if (bytes > MEMORY_SHARE * totalmem()) {
     throw new UsageError(
