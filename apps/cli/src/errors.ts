@@ -1,30 +1,23 @@
+import { DualityError } from '@duality/linalg-core';
+
 /** A problem with what the user gave (file, column, flag): printed as one line, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends DualityError {
   override name = 'UsageError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('input', message, options);
+  }
 }
 
-/** Error classes from the libraries that mean "bad input", not "bug": shown as one line, exit code 2. */
-const inputErrorNames = new Set([
-  'UsageError',
-  'LinalgInputError',
-  'NotPositiveDefiniteError',
-  'BackendUnavailableError',
-  'MixedModelInputError',
-  'SpecError',
-  'KernelInputError',
-  'UnsupportedLayerError',
-  'TabularInputError',
-  'TrainerInputError',
-  'LinearDynamicsInputError',
-  'CommanderError',
-]);
-
-/** Exit code and the one line to print for an error that reached the top level. */
+/**
+ * Exit code and the one line to print for an error that reached the top level, decided by the error's kind
+ * (`DualityError.kind`): the user's to fix (input, environment) is one line with exit code 2; anything else
+ * (numerical, internal, an error from outside Duality) is an internal error, exit code 1. Commander's own errors
+ * never get here: main.ts ends them with exit code 2 after commander has printed them.
+ */
 export function describeFailure(err: unknown): { code: number; line: string } {
-  if (err instanceof Error) {
-    const firstLine = err.message.split('\n')[0] ?? err.name;
-    if (inputErrorNames.has(err.name)) return { code: 2, line: firstLine };
-    return { code: 1, line: `internal error: ${firstLine} (set DUALITY_DEBUG=1 for the stack trace)` };
+  const firstLine = err instanceof Error ? (err.message.split('\n')[0] ?? err.name) : String(err);
+  if (err instanceof DualityError && (err.kind === 'input' || err.kind === 'environment')) {
+    return { code: 2, line: firstLine };
   }
-  return { code: 1, line: `internal error: ${String(err)}` };
+  return { code: 1, line: `internal error: ${firstLine} (set DUALITY_DEBUG=1 for the stack trace)` };
 }

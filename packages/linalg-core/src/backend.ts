@@ -1,4 +1,4 @@
-import { BackendUnavailableError } from './errors.js';
+import { BackendUnavailableError, environmentChoice } from './errors.js';
 import { loadLapackBackend } from './lapack/backend.js';
 import { tsBackend } from './ts/backend.js';
 import type { BackendName, LinalgBackend } from './backend-types.js';
@@ -17,11 +17,7 @@ export interface BackendInfo {
 let selected: { backend: LinalgBackend; info: BackendInfo } | undefined;
 
 function choiceFromEnv(): BackendChoice {
-  const raw = (process.env.DUALITY_LINALG ?? 'auto').trim().toLowerCase();
-  if (raw === 'auto' || raw === 'lapack' || raw === 'ts' || raw === '') return raw === '' ? 'auto' : raw;
-  throw new BackendUnavailableError(
-    `DUALITY_LINALG=${process.env.DUALITY_LINALG} is not a backend; use auto, lapack or ts`,
-  );
+  return environmentChoice<BackendChoice>('DUALITY_LINALG', ['auto', 'lapack', 'ts']);
 }
 
 function select(choice: BackendChoice, origin: string): { backend: LinalgBackend; info: BackendInfo } {

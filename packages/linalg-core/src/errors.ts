@@ -1,6 +1,33 @@
+/**
+ * Who has to act on an error, the one classification every Duality package shares:
+ * - 'input': the caller's mistake (a shape, a value, a setting); the message names the problem and the fix;
+ * - 'environment': a piece of the environment is missing or will not load (a native library, a backend);
+ * - 'numerical': a routine could not reach the accuracy it promises (never a silent wrong number);
+ * - 'internal': a bug in Duality.
+ */
+export type ErrorKind = 'input' | 'environment' | 'numerical' | 'internal';
+
+/**
+ * The base of every Duality error class. Handlers (the CLI's exit codes, a service's status codes) decide by
+ * `kind`, never by class name or message text.
+ */
+export class DualityError extends Error {
+  override name = 'DualityError';
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** Raised for input the linear algebra refuses: the message names the problem and the fix. */
-export class LinalgInputError extends Error {
+export class LinalgInputError extends DualityError {
   override name = 'LinalgInputError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('input', message, options);
+  }
 }
 
 /** Raised when a matrix that must be positive definite is not (Cholesky hit a non-positive pivot). */
@@ -17,7 +44,46 @@ export class NotPositiveDefiniteError extends LinalgInputError {
   }
 }
 
-/** Raised when a backend asked for by name cannot be used here. */
-export class BackendUnavailableError extends Error {
+/** Raised when an eigen or LAPACK routine did not converge: the input is typically badly scaled. */
+export class LinalgNumericalError extends DualityError {
+  override name = 'LinalgNumericalError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('numerical', message, options);
+  }
+}
+
+/** Raised when a backend asked for by name cannot be used here (a native library or addon that will not load). */
+export class BackendUnavailableError extends DualityError {
   override name = 'BackendUnavailableError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('environment', message, options);
+  }
+}
+
+/**
+ * Raised for an environment variable set to a value it does not take (DUALITY_LINALG, DUALITY_TFJS): the
+ * message names the variable, the value and every valid value.
+ */
+export class EnvironmentVariableError extends DualityError {
+  override name = 'EnvironmentVariableError';
+  constructor(
+    readonly variable: string,
+    readonly value: string,
+    readonly allowed: readonly string[],
+  ) {
+    super('input', `${variable}=${value} is not valid; use one of ${allowed.join('|')}, or unset it for the default`);
+  }
+}
+
+/**
+ * The value of environment variable `variable`, trimmed and lower-cased, as one of `allowed`; unset or empty gives
+ * `allowed[0]` (the default). Anything else throws {@link EnvironmentVariableError}.
+ */
+export function environmentChoice<T extends string>(variable: string, allowed: readonly [T, ...T[]]): T {
+  const raw = process.env[variable] ?? '';
+  const value = raw.trim().toLowerCase();
+  if (value === '') return allowed[0];
+  const match = allowed.find((choice) => choice === value);
+  if (match === undefined) throw new EnvironmentVariableError(variable, raw, allowed);
+  return match;
 }

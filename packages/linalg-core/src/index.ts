@@ -1,5 +1,14 @@
 export { Matrix64, toMatrix64, type MatrixLike } from './matrix.js';
-export { LinalgInputError, NotPositiveDefiniteError, BackendUnavailableError } from './errors.js';
+export {
+  DualityError,
+  LinalgInputError,
+  LinalgNumericalError,
+  NotPositiveDefiniteError,
+  BackendUnavailableError,
+  EnvironmentVariableError,
+  environmentChoice,
+  type ErrorKind,
+} from './errors.js';
 export {
   availableBackends,
   backendInfo,

@@ -1,12 +1,20 @@
+import { DualityError } from '@duality/linalg-core';
+
 /**
  * Raised for input the mixed model refuses (length mismatch, NaN, a kernel that is not PSD, a rank-deficient
  * design, …). The message names the problem and what to do about it.
  */
-export class MixedModelInputError extends Error {
+export class MixedModelInputError extends DualityError {
   override name = 'MixedModelInputError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('input', message, options);
+  }
 }
 
 /** Raised when a numerical routine could not reach the accuracy it promises (never a silent wrong number). */
-export class MixedModelNumericalError extends Error {
+export class MixedModelNumericalError extends DualityError {
   override name = 'MixedModelNumericalError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('numerical', message, options);
+  }
 }

@@ -1,25 +1,27 @@
+import { DualityError } from '@duality/linalg-core';
+
 /** A spec field is missing or wrong. `field` is its path (e.g. `hiddenWidths[1]`). */
-export class SpecError extends Error {
+export class SpecError extends DualityError {
+  override name = 'SpecError';
   readonly field: string;
   constructor(field: string, problem: string, fix: string) {
-    super(`spec.${field}: ${problem}; ${fix}`);
-    this.name = 'SpecError';
+    super('input', `spec.${field}: ${problem}; ${fix}`);
     this.field = field;
   }
 }
 
 /** A TF.js model holds a layer, activation or initialiser that this package cannot turn into a kernel. */
-export class UnsupportedLayerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedLayerError';
+export class UnsupportedLayerError extends DualityError {
+  override name = 'UnsupportedLayerError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('input', message, options);
   }
 }
 
 /** Bad arguments to a kernel function (shapes, non-finite inputs). */
-export class KernelInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KernelInputError';
+export class KernelInputError extends DualityError {
+  override name = 'KernelInputError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('input', message, options);
   }
 }

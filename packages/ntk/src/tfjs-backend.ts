@@ -1,3 +1,4 @@
+import { BackendUnavailableError, environmentChoice } from '@duality/linalg-core';
 import * as tf from '@tensorflow/tfjs';
 import { BLAS_BACKEND, registerBlasBackend } from './tfjs-blas-backend.js';
 
@@ -15,10 +16,7 @@ type Choice = 'auto' | 'node' | 'blas' | 'wasm' | 'cpu';
 let selection: Promise<TfBackendInfo> | undefined;
 
 function choiceFromEnv(): Choice {
-  const raw = (process.env.DUALITY_TFJS ?? '').trim().toLowerCase();
-  if (raw === '' || raw === 'auto') return 'auto';
-  if (raw === 'node' || raw === 'blas' || raw === 'wasm' || raw === 'cpu') return raw;
-  throw new Error(`DUALITY_TFJS=${process.env.DUALITY_TFJS} is not a TF.js backend; use auto, node, blas, wasm or cpu`);
+  return environmentChoice<Choice>('DUALITY_TFJS', ['auto', 'node', 'blas', 'wasm', 'cpu']);
 }
 
 function message(err: unknown): string {
@@ -61,7 +59,10 @@ async function selectNamed(choice: Exclude<Choice, 'auto'>): Promise<TfBackendIn
   try {
     await start();
   } catch (err) {
-    throw new Error(`DUALITY_TFJS=${choice} could not start (${message(err)}); unset it to fall back automatically`);
+    throw new BackendUnavailableError(
+      `DUALITY_TFJS=${choice} could not start (${message(err)}); unset it to fall back automatically`,
+      { cause: err },
+    );
   }
   return { backend, reason: `DUALITY_TFJS=${choice}` };
 }

@@ -1,4 +1,17 @@
+import { DualityError } from '@duality/linalg-core';
+
 /** Raised for a table that cannot become a design: the message names the file, column or row, and the fix. */
-export class TabularInputError extends Error {
+export class TabularInputError extends DualityError {
   override name = 'TabularInputError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('input', message, options);
+  }
+}
+
+/** Raised when the table reader (DuckDB's native binding) cannot load on this machine. */
+export class TableReaderUnavailableError extends DualityError {
+  override name = 'TableReaderUnavailableError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('environment', message, options);
+  }
 }

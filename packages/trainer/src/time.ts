@@ -1,6 +1,11 @@
+import { DualityError } from '@duality/linalg-core';
+
 /** Raised for training settings that cannot work; the message names the setting and the fix. */
-export class TrainerInputError extends Error {
+export class TrainerInputError extends DualityError {
   override name = 'TrainerInputError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('input', message, options);
+  }
 }
 
 function assertLearningRate(learningRate: number): void {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import type * as Koffi from 'koffi';
+import { LinalgInputError, LinalgNumericalError } from '../errors.js';
 
 /**
  * Thin, typed wrappers around the system LAPACK (Fortran ABI) and CBLAS, loaded through koffi.
@@ -72,7 +73,7 @@ function checkInfo(routine: string, info: number): void {
     throw new Error(`LAPACK ${routine}: argument ${-info} had an illegal value (a bug in the lapack backend)`);
   }
   if (info > 0) {
-    throw new Error(
+    throw new LinalgNumericalError(
       `LAPACK ${routine} failed to converge (info = ${info}); the matrix may be badly scaled: ` +
         `rescale it or use DUALITY_LINALG=ts`,
     );
@@ -81,7 +82,7 @@ function checkInfo(routine: string, info: number): void {
 
 function checkSize(routine: string, words: number): number {
   if (!Number.isSafeInteger(words) || words > MAX_FORTRAN_INT) {
-    throw new Error(
+    throw new LinalgInputError(
       `LAPACK ${routine}: needs ${words} workspace entries, more than a 32-bit Fortran INTEGER holds; ` +
         `the matrix is too large for this LAPACK`,
     );

@@ -1,3 +1,4 @@
+import { LinalgNumericalError } from '../errors.js';
 import type { RotationLog } from './rotations.js';
 
 /** Where the rotations of the QR iteration go: logged, and handed on whenever `chunk` have gathered. */
@@ -51,7 +52,7 @@ export function diagonalizeTridiagonal(
       continue;
     }
     if (++sweeps > maxSweeps) {
-      throw new Error(
+      throw new LinalgNumericalError(
         `eigSym (ts backend): the tridiagonal QR iteration did not converge after ${maxSweeps} sweeps ` +
           `(block ${l}…${m} of ${n}); the input may contain values near overflow — rescale it`,
       );
