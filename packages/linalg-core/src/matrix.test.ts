@@ -1,6 +1,6 @@
 import { Matrix as MlMatrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
-import { Matrix64, toMatrix64 } from './index.js';
+import { LinalgInputError, Matrix64, toMatrix64 } from './index.js';
 
 describe('Matrix64', () => {
   const rows = [
@@ -39,7 +39,7 @@ describe('Matrix64', () => {
 
   it('rejects ragged rows, bad sizes and wrong data lengths', () => {
     expect(() => Matrix64.from([[1, 2], [3]])).toThrow(/row 1/);
-    expect(() => new Matrix64(-1, 2)).toThrow(RangeError);
+    expect(() => new Matrix64(-1, 2)).toThrow(LinalgInputError);
     expect(() => new Matrix64(2, 2, new Float64Array(3))).toThrow(/needs 4 entries/);
   });
 });

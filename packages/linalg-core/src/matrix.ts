@@ -12,10 +12,10 @@ export class Matrix64 {
 
   constructor(rows: number, cols: number, data?: Float64Array) {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
-      throw new RangeError(`Matrix64: dimensions must be non-negative integers, got ${rows}×${cols}`);
+      throw new LinalgInputError(`Matrix64: dimensions must be non-negative integers, got ${rows}×${cols}`);
     }
     if (data !== undefined && data.length !== rows * cols) {
-      throw new RangeError(
+      throw new LinalgInputError(
         `Matrix64: a ${rows}×${cols} matrix needs ${rows * cols} entries, got ${data.length}`,
       );
     }
