@@ -23,6 +23,7 @@ import {
   type DataOptions,
   type DecisionOptions,
   dataLabel,
+  dataRows,
   type LoadedData,
   type NetworkOptions,
 } from './inputs.js';
@@ -74,7 +75,10 @@ export function analysisSummary(data: LoadedData, analysis: TwoStageAnalysis) {
       nTrain: data.design.train.x.rows,
       nTest: data.design.test.x.rows,
       features: data.design.featureNames,
+      columnsUsed: data.design.usedColumns,
+      columnsSkipped: data.design.ignoredColumns,
       droppedMissing: data.design.droppedMissing,
+      missing: data.design.missing,
       ...(data.design.classes ? { classes: data.design.classes.names } : {}),
     },
     initialOutput: analysis.initialOutput,
@@ -114,8 +118,8 @@ export function analysisSummary(data: LoadedData, analysis: TwoStageAnalysis) {
 export function registerAnalyze(program: Command, output: Output): void {
   const command = program
     .command('analyze')
-    .description('the two-stage decision only: should the network train (exact score test), and for how long (REML)?')
-    .argument('[file]', 'a CSV/TSV file with a header, or a JSON array of records')
+    .description('the two-stage decision only: should the network train (exact score test), and for how long (the stage-2 rule, --rule)?')
+    .argument('[file]', 'a table: CSV/TSV with a header, JSON or NDJSON records, or Parquet (.gz allowed)')
     .option('--dataset <name>', `a bundled dataset instead of a file: ${bundledDatasetNames.join(', ')}`)
     .option('--json', 'print JSON instead of a table')
     .option('--quiet', 'no progress lines on stderr');
@@ -126,7 +130,7 @@ export function registerAnalyze(program: Command, output: Output): void {
     if ((file === undefined) === (options.dataset === undefined)) {
       throw new UsageError('give a data file or --dataset <name>, not both and not neither');
     }
-    const data = loadData(file === undefined ? { dataset: options.dataset! } : { file }, options);
+    const data = await loadData(file === undefined ? { dataset: options.dataset! } : { file }, options);
     const analysis = await runAnalysis(data, options, typedFlags(self));
     const s = analysisSummary(data, analysis);
     if (options.json) {
@@ -136,6 +140,7 @@ export function registerAnalyze(program: Command, output: Output): void {
     output.write(
       table([
         ['data', dataLabel(data)],
+        ...dataRows(data),
         ['initial output', initialOutputLabel(analysis.initialOutput)],
         ['fixed effects', fixedEffectsLabel(analysis.fixedEffects)],
         ['kernel', `${s.kernel.source} NTK, λ1 = ${formatNumber(s.kernel.largestEigenvalue)}, tr Θ = ${formatNumber(s.kernel.trace)}, in ${formatSeconds(s.kernel.seconds)}`],
