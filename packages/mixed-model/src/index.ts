@@ -59,6 +59,27 @@ export {
 export { looCurve, looResiduals, type LooCurve, type LooOptions } from './loo.js';
 export { looTime, type LooOutcome, type LooStoppingTime, type LooTimeOptions } from './loo-time.js';
 
+/**
+ * The stage-2 rules as one concept: each rule's criterion on the one shared time grid, its stop (time and steps),
+ * outcome and cap. The decision, the trainer, the report and the CLI all read these.
+ */
+export {
+  checkedRuleName,
+  DEFAULT_STAGE_TWO_RULE,
+  RULE_CRITERIA,
+  STAGE_TWO_RULES,
+  stageTwoRule,
+  stageTwoRules,
+  type RuleStop,
+  type StageTwoRule,
+  type StageTwoRuleName,
+  type StageTwoRuleOptions,
+} from './stopping-rule.js';
+export { minimiseOnTimeGrid, type BatchCriterion, type GridMinimum, type GridOutcome, type GridPoint, type TimeGridOptions } from './time-grid.js';
+
+/** Prediction intervals from the exact leave-one-out residuals at the stop (math.md §7.4). */
+export { conformalQuantile, looIntervalHalfWidths, type LooInterval } from './loo-interval.js';
+
 /** The two-stage rule, in the exact or the published convention. */
 export {
   checkDecisionOptions,

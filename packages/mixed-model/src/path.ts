@@ -2,6 +2,7 @@ import { Matrix64 } from '@duality/linalg-core';
 import { MixedModelInputError } from './errors.js';
 import { timeScales } from './reml.js';
 import { asColumns, type SpectralFit, type Targets } from './spectral-fit.js';
+import { minimiseOnTimeGrid, pointwise, type BatchCriterion, type GridMinimum, type GridOutcome } from './time-grid.js';
 import { filterFactors, logDecayFactors, type TrainingTime } from './training-time.js';
 import { weightedProjection } from './weighted-projection.js';
 
@@ -152,52 +153,15 @@ export function predictAt(fit: SpectralFit, time: TrainingTime, input: Predictio
   return out;
 }
 
-/** A time minimising a criterion on log t, with its value. */
+/** A time minimising a criterion on the shared time grid (time-grid.ts), with its value and outcome. */
 export interface SelectedTime {
   time: number;
   value: number;
+  outcome: GridOutcome;
 }
 
-/**
- * Minimise a criterion of t over [1e-3/λ1, min(1e3/λ_small, largestTime)] ∪ {0}: a log grid (6 points per e-fold),
- * then golden section in log t around the best grid point.
- */
-export function minimiseOverTime(fit: SpectralFit, criterion: (t: number) => number, largestTime = Infinity): SelectedTime {
-  const scales = timeScales(fit);
-  const from = Math.log(1e-3 * scales.shortest);
-  if (!(Math.log(largestTime) > from)) return { time: 0, value: criterion(0) };
-  const to = Math.min(Math.log(1e3 * scales.longest), Math.log(largestTime));
-  const count = Math.max(16, Math.ceil((to - from) * 6));
-  const grid = Array.from({ length: count }, (_, i) => from + ((to - from) * i) / (count - 1));
-  const values = grid.map((s) => criterion(Math.exp(s)));
-  let best = 0;
-  for (let i = 1; i < count; i++) if (values[i]! < values[best]!) best = i;
-  const atZero = criterion(0);
-  if (atZero <= values[best]! && best === 0) return { time: 0, value: atZero };
-  let lo = grid[Math.max(0, best - 1)]!;
-  let hi = grid[Math.min(count - 1, best + 1)]!;
-  const ratio = (Math.sqrt(5) - 1) / 2;
-  let x1 = hi - ratio * (hi - lo);
-  let x2 = lo + ratio * (hi - lo);
-  let f1 = criterion(Math.exp(x1));
-  let f2 = criterion(Math.exp(x2));
-  for (let iter = 0; iter < 80 && hi - lo > 1e-10; iter++) {
-    if (f1 <= f2) {
-      hi = x2;
-      x2 = x1;
-      f2 = f1;
-      x1 = hi - ratio * (hi - lo);
-      f1 = criterion(Math.exp(x1));
-    } else {
-      lo = x1;
-      x1 = x2;
-      f1 = f2;
-      x2 = lo + ratio * (hi - lo);
-      f2 = criterion(Math.exp(x2));
-    }
-  }
-  const s = f1 <= f2 ? x1 : x2;
-  return { time: Math.exp(s), value: Math.min(f1, f2) };
+function selected(found: GridMinimum): SelectedTime {
+  return { time: found.time, value: found.value, outcome: found.outcome };
 }
 
 /** The GCV time, with the end of the range searched. */
@@ -211,15 +175,21 @@ export interface GcvTime extends SelectedTime {
  * residual degree of freedom, n − edf(t) ≥ 1. As edf → n numerator and denominator both vanish and GCV tends to
  * n·c_n² (the weight of u on the smallest eigenvalue): when that happens to be small GCV has a spurious minimum at
  * an absurd, interpolating t. n − edf is decreasing in t (V = e^{tΘ} grows in the Loewner order), so the
- * admissible times are an interval [0, largestTime], found by bisection in log t.
+ * admissible times are an interval [0, largestTime], found by bisection in log t; the minimum over it by the shared
+ * time grid (time-grid.ts), whose range then ends at largestTime.
  */
 export function gcvTime(fit: SpectralFit, options: PathOptions = {}): GcvTime {
   const largestTime = interpolationTime(fit, options);
-  return { ...minimiseOverTime(fit, (t) => summaryAt(fit, t, options).gcv, largestTime), largestTime };
+  return { ...selected(minimiseOnTimeGrid(fit, gcvCriterion(fit, options), { largestTime })), largestTime };
 }
 
-/** The time where n − edf(t) = 1 (Infinity if n − edf ≥ 1 up to the end of the search range). */
-function interpolationTime(fit: SpectralFit, options: PathOptions): number {
+/** GCV(t) as a criterion of the shared time grid (continuous t or whole steps). */
+export function gcvCriterion(fit: SpectralFit, options: PathOptions = {}): BatchCriterion {
+  return pointwise((time) => summaryAt(fit, time, options).gcv);
+}
+
+/** The time where n − edf(t) = 1 (Infinity if n − edf ≥ 1 up to the end of the search range): GCV's largest admissible time. */
+export function interpolationTime(fit: SpectralFit, options: PathOptions = {}): number {
   const residualDf = (logT: number) => fit.n - summaryAt(fit, Math.exp(logT), options).edf;
   const scales = timeScales(fit);
   let lo = Math.log(1e-3 * scales.shortest);
@@ -246,11 +216,11 @@ export function oracleTime(fit: SpectralFit, truth: OracleTruth, options: PathOp
   if ('inSample' in truth) {
     const target = asColumns(truth.inSample, fit.n, 'oracle in-sample truth f*');
     if (!fit.expand) throw new MixedModelInputError('the in-sample oracle needs eigenvectors (fit from the kernel or spectrum.vectors)');
-    return minimiseOverTime(fit, (t) => meanSquaredDifference(pathAt(fit, t, options).fitted!, target));
+    return selected(minimiseOnTimeGrid(fit, pointwise((t) => meanSquaredDifference(pathAt(fit, t, options).fitted!, target))));
   }
   const nNew = fit.crossProjections?.cols ?? 0;
   const target = asColumns(truth.testTargets, nNew, 'oracle test targets');
-  return minimiseOverTime(fit, (t) => meanSquaredDifference(predictAt(fit, t, truth, options), target));
+  return selected(minimiseOnTimeGrid(fit, pointwise((t) => meanSquaredDifference(predictAt(fit, t, truth, options), target))));
 }
 
 function meanSquaredDifference(a: Matrix64, b: Matrix64): number {

@@ -1,6 +1,7 @@
 import { MixedModelInputError, MixedModelNumericalError } from './errors.js';
 import { increasingRoot } from './roots.js';
 import type { SpectralFit } from './spectral-fit.js';
+import { minimiseOnTimeGrid, pointwise } from './time-grid.js';
 import { weightedProjection } from './weighted-projection.js';
 
 /** Where the restricted likelihood peaks. */
@@ -186,7 +187,7 @@ export function remlStoppingTime(fit: SpectralFit, options: RemlOptions = {}): R
   const usedDesign = (options.useDesign ?? true) && fit.designProjections !== undefined;
   const evaluate = profileEvaluator(fit, usedDesign);
   const scales = timeScales(fit);
-  const searched = usedDesign ? gridSearch(evaluate, scales) : concaveSearch(fit, evaluate, scales);
+  const searched = usedDesign ? gridSearch(fit, evaluate) : concaveSearch(fit, evaluate, scales);
   const at = evaluate(Number.isFinite(searched.time) ? searched.time : searched.lastTime);
   const found = noiseFreeAsInfinite(searched, at.noiseVariance, evaluate);
   const top = Number.isFinite(found.time) ? found.time : found.lastTime;
@@ -267,50 +268,11 @@ function noiseFreeAsInfinite(found: Found, noiseVarianceAtStop: number, evaluate
 }
 
 /**
- * With X: evaluate the slope on a log grid from 1e-4·(1/λ1) to 1e4·(1/λ_small) (8 points per e-fold), refine every
- * sign change + → − by Newton/bisection in log t, and compare those maxima with t = 0 (when the slope there is
- * ≤ 0) and with the end of the grid (when the slope is still positive there: outcome 'infinite').
+ * With X (not always concave): the shared time grid (time-grid.ts) on −ℓ_R(t), whose global minimum over the grid and
+ * its refinement is the best local maximum; 'infinite' when the likelihood still increases at the end of the range.
+ * The grid stops where e^{−tλ} has underflowed on all but p rows (no value there).
  */
-function gridSearch(evaluate: (t: number) => ProfilePoint, scales: TimeScales): Found {
-  const from = Math.log(1e-4 * scales.shortest);
-  const to = Math.log(1e4 * scales.longest);
-  const fullCount = Math.max(16, Math.ceil((to - from) * 8));
-  const grid: number[] = [];
-  const slopes: number[] = [];
-  // The grid stops where e^{−tλ} has underflowed on all but p rows (no value there).
-  for (let i = 0; i < fullCount; i++) {
-    const s = from + ((to - from) * i) / (fullCount - 1);
-    const slope = Math.exp(s) * evaluate(Math.exp(s)).slope;
-    if (!Number.isFinite(slope)) break;
-    grid.push(s);
-    slopes.push(slope);
-  }
-  const count = grid.length;
-  const candidates: { time: number; value: number; outcome: RemlOutcome }[] = [];
-  const atZero = evaluate(0);
-  if (atZero.slope <= 0) candidates.push({ time: 0, value: atZero.logLikelihood, outcome: 'zero' });
-  const refine = (lo: number, hi: number) => {
-    const s = increasingRoot(
-      (logT) => {
-        const h = 1e-5;
-        const here = Math.exp(logT) * evaluate(Math.exp(logT)).slope;
-        const ahead = Math.exp(logT + h) * evaluate(Math.exp(logT + h)).slope;
-        return { value: -here, slope: -(ahead - here) / h };
-      },
-      lo,
-      hi,
-      0.5 * (lo + hi),
-      'REML (with design): a local maximum of the restricted likelihood',
-    );
-    candidates.push({ time: Math.exp(s), value: evaluate(Math.exp(s)).logLikelihood, outcome: 'interior' });
-  };
-  if (count > 0 && atZero.slope > 0 && slopes[0]! <= 0) refine(from - 40, grid[0]!);
-  for (let i = 0; i + 1 < count; i++) if (slopes[i]! > 0 && slopes[i + 1]! <= 0) refine(grid[i]!, grid[i + 1]!);
-  const last = Math.exp(grid[count - 1] ?? from);
-  if (count > 0 && slopes[count - 1]! > 0) candidates.push({ time: Infinity, value: evaluate(last).logLikelihood, outcome: 'infinite' });
-  if (candidates.length === 0) {
-    throw new MixedModelNumericalError('REML (with design): the profile slope is not a number on the whole grid');
-  }
-  const best = candidates.reduce((x, y) => (y.value > x.value ? y : x));
-  return { time: best.time, outcome: best.outcome, lastTime: Number.isFinite(best.time) ? best.time : last };
+function gridSearch(fit: SpectralFit, evaluate: (t: number) => ProfilePoint): Found {
+  const found = minimiseOnTimeGrid(fit, pointwise((t) => -evaluate(t as number).logLikelihood));
+  return { time: found.time, outcome: found.outcome, lastTime: Number.isFinite(found.time) ? found.time : found.largestTime };
 }

@@ -2,6 +2,7 @@ import { MixedModelInputError } from './errors.js';
 import { remlStoppingTime, type RemlStoppingTime } from './reml.js';
 import { scoreTest, type ScoreTest } from './score-test.js';
 import type { SpectralFit } from './spectral-fit.js';
+import { checkedRuleName, DEFAULT_STAGE_TWO_RULE, stageTwoRule, type StageTwoRule, type StageTwoRuleName } from './stopping-rule.js';
 
 /**
  * 'exact' (default): the fit's design is projected out, the exact p-value decides, REML uses the design.
@@ -14,6 +15,17 @@ export interface TwoStageOptions {
   /** Level of the test (default 0.05). */
   alpha?: number;
   convention?: DecisionConvention;
+  /** The stage-2 rule that says how long (default `DEFAULT_STAGE_TWO_RULE`, leave-one-out). */
+  rule?: StageTwoRuleName;
+  /** Gradient descent at this learning rate: the rule's stop in whole steps (see `StageTwoRuleOptions`). */
+  learningRate?: number;
+  /** Most steps training takes (with `learningRate`): a longer stop is capped and marked so. */
+  maxSteps?: number;
+  /**
+   * LOO and GCV use the fit's design (default true when it has one; the published convention never does). A
+   * network's own path has no fixed effects: the trainer passes false while the test and REML keep the design.
+   */
+  pathUsesDesign?: boolean;
 }
 
 /** Stage 1 (is training warranted?) then stage 2 (how long?), math.md §3. */
@@ -21,10 +33,13 @@ export interface TwoStageDecision {
   test: ScoreTest;
   /** The p-value the convention decides with. */
   decidingP: number;
+  /** REML, always: the paper's rule, its profile reported whichever rule decides. */
   reml: RemlStoppingTime;
+  /** The stage-2 rule that decides how long: its curve, stop, outcome and cap. */
+  rule: StageTwoRule;
   /** false: stop at t = 0 (predict f0, or f0 + Xβ̂). */
   train: boolean;
-  /** 0 when not training, else t̂ (possibly Infinity: train to convergence). */
+  /** 0 when not training, else the rule's t̂ (possibly Infinity: train to convergence; `rule.stop` has the cap). */
   time: number;
   convention: DecisionConvention;
 }
@@ -36,9 +51,10 @@ export function checkDecisionOptions(options: TwoStageOptions): void {
   if (convention !== undefined && convention !== 'exact' && convention !== 'published') {
     throw new MixedModelInputError(`unknown convention '${String(convention)}'; use exact or published`);
   }
+  if (options.rule !== undefined) checkedRuleName(options.rule);
 }
 
-/** The two-stage rule: if p ≥ α stop at t = 0, otherwise train to the REML time t̂. */
+/** The two-stage rule: if p ≥ α stop at t = 0, otherwise train to the chosen rule's t̂ (default leave-one-out). */
 export function twoStageDecision(fit: SpectralFit, options: TwoStageOptions = {}): TwoStageDecision {
   checkDecisionOptions(options);
   const alpha = options.alpha ?? 0.05;
@@ -49,6 +65,13 @@ export function twoStageDecision(fit: SpectralFit, options: TwoStageOptions = {}
   });
   const decidingP = published ? test.satterthwaiteP : test.p;
   const reml = remlStoppingTime(fit, { useDesign: !published });
+  const rule = stageTwoRule(fit, options.rule ?? DEFAULT_STAGE_TWO_RULE, {
+    learningRate: options.learningRate,
+    maxSteps: options.maxSteps,
+    useDesign: !published && (options.pathUsesDesign ?? true),
+    remlUsesDesign: !published,
+    reml,
+  });
   const train = decidingP < alpha;
-  return { test, decidingP, reml, train, time: train ? reml.time : 0, convention };
+  return { test, decidingP, reml, rule, train, time: train ? rule.time : 0, convention };
 }

@@ -1,0 +1,231 @@
+import { MixedModelNumericalError } from './errors.js';
+import { timeScales, type TimeScales } from './reml.js';
+import type { SpectralFit } from './spectral-fit.js';
+import type { TrainingTime } from './training-time.js';
+
+/*
+ * The one search every stopping time goes through (LOO, GCV, REML's curve, the oracle): a log grid over the
+ * spectrum's time scales, then nested grids around the best point. One grid means every rule's criterion is
+ * evaluated at the same times (or whole steps), so the rules' curves can be drawn and compared point for point.
+ */
+
+/** Where a criterion is smallest: at t = 0, inside the range, or still decreasing at its largest time. */
+export type GridOutcome = 'zero' | 'interior' | 'infinite';
+
+/** A criterion at one time, or why it is not determined there at working precision. */
+export type GridPoint = { value: number } | { undetermined: string };
+
+/** A batch criterion: one value per time (a batch is one matrix product for LOO). */
+export type BatchCriterion = (times: TrainingTime[]) => GridPoint[];
+
+export interface TimeGridOptions {
+  /** Discrete time: gradient descent with this learning rate; positions are whole steps k, t = η·k. */
+  learningRate?: number;
+  /**
+   * The largest admissible (continuous) time (GCV: where n − edf falls to 1). A minimum at it is reported there
+   * ('interior': the range ends, the criterion does not), never as 'infinite'.
+   */
+  largestTime?: number;
+}
+
+export interface GridMinimum {
+  /** t̂ in continuous time (η·k̂ in discrete time): 0, finite, or Infinity ('infinite'). */
+  time: number;
+  /** k̂, a whole number of steps (or Infinity), when a learning rate was given. */
+  steps?: number;
+  outcome: GridOutcome;
+  /** The criterion at t̂; with 'infinite', at the largest time considered. */
+  value: number;
+  /** The largest (continuous) time on the grid at which the criterion was determined. */
+  largestTime: number;
+  /** Why the grid stopped before its planned end: the criterion undetermined from that time on. */
+  truncated?: string;
+  /** The grid as evaluated: continuous times (0 first), steps with a learning rate, and the criterion there. */
+  grid: { times: Float64Array; steps?: Float64Array; values: Float64Array };
+}
+
+/** The grid spans [GRID_START/λ1, GRID_END/λ_small]: below it tλ ≤ 1e-3 everywhere, above it all has decayed by e^{−1000}. */
+const GRID_START = 1e-3;
+const GRID_END = 1e3;
+const POINTS_PER_E_FOLD = 6;
+/** Points per refinement round: one batch instead of one evaluation per point. */
+const REFINE_POINTS = 31;
+/** The refinement stops when the bracket is this narrow in log t (t̂ to about 1e-6 relative). */
+const RESOLUTION = 1e-6;
+/**
+ * A minimum below this fraction of its value at 0 is u fitted to working precision (a noise-free signal, where
+ * rounding leaves a floor with minima of its own): the outcome is 'infinite', as REML's.
+ */
+const NOISE_FREE = 1e-20;
+/** Grid values within this relative distance of the minimum count as ties (the smaller time wins, t = 0 first). */
+const TIE = 1e-12;
+
+/** Positions x on the axis searched: t itself, or whole steps k with t = ηk. */
+export interface TimeAxis {
+  at(x: number): TrainingTime;
+  continuous(x: number): number;
+  grid: number[];
+  /** The lower end of the bracket when the first grid point is the best. */
+  below: number;
+  /** Positions strictly inside (lo, hi) for one refinement round. */
+  lattice(lo: number, hi: number): number[];
+  resolved(lo: number, hi: number): boolean;
+  /** Whether the grid ends at `largestTime` rather than at its planned end. */
+  cut: boolean;
+}
+
+function logSpaced(from: number, to: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => Math.exp(from + ((to - from) * i) / (count - 1)));
+}
+
+function gridCount(from: number, to: number): number {
+  return Math.max(16, Math.ceil((to - from) * POINTS_PER_E_FOLD));
+}
+
+/** The planned grid up to `limit` (a prefix of it, so every rule shares its points), ending at `limit` when cut. */
+function cutAt(planned: number[], limit: number): { grid: number[]; cut: boolean } {
+  const grid = planned.filter((x) => x <= limit);
+  const cut = grid.length < planned.length;
+  if (cut && grid.length > 0 && grid[grid.length - 1]! < limit) grid.push(limit);
+  return { grid, cut };
+}
+
+function continuousAxis(scales: TimeScales, largestTime: number): TimeAxis {
+  const from = Math.log(GRID_START * scales.shortest);
+  const to = Math.log(GRID_END * scales.longest);
+  const { grid, cut } = cutAt(logSpaced(from, to, gridCount(from, to)), largestTime);
+  return {
+    at: (x) => x,
+    continuous: (x) => x,
+    grid,
+    below: Math.exp(from - 10),
+    lattice: (lo, hi) => logSpaced(Math.log(lo), Math.log(hi), REFINE_POINTS + 2).slice(1, -1),
+    resolved: (lo, hi) => Math.log(hi / lo) <= RESOLUTION,
+    cut,
+  };
+}
+
+/** Whole steps from 1 to GRID_END/(ηλ_small), log-spaced then rounded (consecutive integers where dense). */
+function discreteAxis(scales: TimeScales, learningRate: number, largestTime: number): TimeAxis {
+  const to = Math.log(Math.max(2, Math.ceil((GRID_END * scales.longest) / learningRate)));
+  const wholeSteps = (values: number[]) => [...new Set(values.map(Math.round))];
+  const { grid, cut } = cutAt(wholeSteps(logSpaced(0, to, gridCount(0, to))), Math.floor(largestTime / learningRate));
+  return {
+    at: (x) => ({ learningRate, steps: x }),
+    continuous: (x) => learningRate * x,
+    grid,
+    below: 0,
+    lattice: (lo, hi) => {
+      if (hi - lo - 1 <= REFINE_POINTS) return Array.from({ length: Math.max(0, hi - lo - 1) }, (_, i) => lo + 1 + i);
+      const inside = logSpaced(Math.log(lo + 1), Math.log(hi - 1), REFINE_POINTS);
+      return wholeSteps(inside).filter((k) => k > lo && k < hi);
+    },
+    resolved: (lo, hi) => hi - lo <= 2,
+    cut,
+  };
+}
+
+/** The search axis of a fit: continuous t, or whole steps at a learning rate. */
+export function timeAxis(fit: SpectralFit, options: TimeGridOptions = {}): TimeAxis {
+  const scales = timeScales(fit);
+  const largest = options.largestTime ?? Infinity;
+  return options.learningRate === undefined ? continuousAxis(scales, largest) : discreteAxis(scales, options.learningRate, largest);
+}
+
+/**
+ * 'zero' or 'infinite' when the grid's minimum ties t = 0 or the largest time, or is at rounding level (noise-free);
+ * otherwise undefined. A grid cut at `largestTime` never ends in 'infinite' by a tie at its end.
+ */
+function boundaryOutcome(zeroValue: number, values: number[], cut: boolean): GridOutcome | undefined {
+  const smallest = values.reduce((m, v) => Math.min(m, v), zeroValue);
+  const tie = smallest + TIE * Math.abs(smallest);
+  if (zeroValue <= tie) return 'zero';
+  if ((!cut && values[values.length - 1]! <= tie) || smallest <= NOISE_FREE * zeroValue) return 'infinite';
+  return undefined;
+}
+
+interface Located {
+  x: number;
+  value: number;
+}
+
+/**
+ * Nested grids on the bracket (lo, hi) around `best`: each round evaluates REFINE_POINTS positions at once and keeps
+ * the neighbours of the best point seen as the new bracket. Undetermined positions never become the best.
+ */
+function refine(axis: TimeAxis, values: (xs: number[]) => (number | undefined)[], lo: number, hi: number, best: Located): Located {
+  for (let round = 0; round < 40 && !axis.resolved(lo, hi); round++) {
+    const xs = axis.lattice(lo, hi);
+    if (xs.length === 0) break;
+    values(xs).forEach((v, i) => {
+      if (v !== undefined && v < best.value) best = { x: xs[i]!, value: v };
+    });
+    lo = xs.reduce((m, x) => (x < best.x ? Math.max(m, x) : m), lo);
+    hi = xs.reduce((m, x) => (x > best.x ? Math.min(m, x) : m), hi);
+  }
+  return best;
+}
+
+/** The criterion at t = 0 and on the grid, up to (not including) the first grid time where it is undetermined. */
+interface EvaluatedGrid {
+  atZero: number;
+  xs: number[];
+  values: number[];
+  truncated?: string;
+}
+
+function evaluateGrid(axis: TimeAxis, evaluate: (xs: number[]) => GridPoint[], describe: (x: number) => string): EvaluatedGrid {
+  const [atZero, ...points] = evaluate([0, ...axis.grid]);
+  if (!('value' in atZero!)) throw new MixedModelNumericalError(`the criterion at t = 0: ${atZero!.undetermined}`);
+  const values: number[] = [];
+  for (const point of points) {
+    if (!('value' in point)) {
+      const from = describe(axis.grid[values.length]!);
+      return { atZero: atZero.value, xs: axis.grid.slice(0, values.length), values, truncated: `from ${from} on: ${point.undetermined}` };
+    }
+    values.push(point.value);
+  }
+  return { atZero: atZero.value, xs: axis.grid, values };
+}
+
+/**
+ * argmin over t ≥ 0 of a criterion (math.md §2, §4), continuous or (with `learningRate`) in whole steps: a log grid
+ * from 1e-3/λ1 to 1e3/λ_small (λ_small the smallest eigenvalue ≥ 1e-8·λ1; in steps, from 1 to that time over η),
+ * 6 points per e-fold, then nested grids in the cells on either side of the best grid point until t̂ is known to 1e-6
+ * relative (or to the step). Outcomes: 'zero' when nothing on the grid beats t = 0, 'infinite' when the criterion is
+ * still decreasing (or flat at its minimum) at the largest time considered or falls to rounding level, else
+ * 'interior'. The grid stops before the first time where the criterion is undetermined (`truncated` says why).
+ */
+export function minimiseOnTimeGrid(fit: SpectralFit, criterion: BatchCriterion, options: TimeGridOptions = {}): GridMinimum {
+  const axis = timeAxis(fit, options);
+  const { learningRate } = options;
+  const describe = (x: number) => (learningRate === undefined ? `t = ${x}` : `k = ${x} steps (η = ${learningRate})`);
+  const evaluate = (xs: number[]) => criterion(xs.map((x) => axis.at(x)));
+  const { atZero, xs, values, truncated } = evaluateGrid(axis, evaluate, describe);
+  const last = values.length - 1;
+  const grid = {
+    times: Float64Array.from([0, ...xs.map(axis.continuous)]),
+    ...(learningRate === undefined ? {} : { steps: Float64Array.from([0, ...xs]) }),
+    values: Float64Array.from([atZero, ...values]),
+  };
+  const common = { largestTime: last >= 0 ? axis.continuous(xs[last]!) : 0, ...(truncated ? { truncated } : {}), grid };
+  const steps = (k: number) => (learningRate === undefined ? {} : { steps: k });
+  const boundary = values.length === 0 ? 'zero' : boundaryOutcome(atZero, values, axis.cut);
+  if (boundary === 'zero') return { time: 0, ...steps(0), outcome: 'zero', value: atZero, ...common };
+  if (boundary === 'infinite') return { time: Infinity, ...steps(Infinity), outcome: 'infinite', value: values[last]!, ...common };
+  const bestIndex = values.indexOf(values.reduce((m, v) => Math.min(m, v), Infinity));
+  const lo = bestIndex > 0 ? xs[bestIndex - 1]! : axis.below;
+  const hi = bestIndex < last ? xs[bestIndex + 1]! : xs[last]!;
+  const valuesAt = (positions: number[]) => evaluate(positions).map((point) => ('value' in point ? point.value : undefined));
+  const best = refine(axis, valuesAt, lo, hi, { x: xs[bestIndex]!, value: values[bestIndex]! });
+  return { time: axis.continuous(best.x), ...steps(best.x), outcome: 'interior', value: best.value, ...common };
+}
+
+/** A pointwise criterion as a batch one (criteria with no batched form: GCV, REML's profile, the oracle's risk). */
+export function pointwise(criterion: (time: TrainingTime) => number): BatchCriterion {
+  return (times) =>
+    times.map((time) => {
+      const value = criterion(time);
+      return Number.isFinite(value) ? { value } : { undetermined: `the criterion is ${value}` };
+    });
+}
