@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KernelInputError } from './errors.js';
-import { checkedLandmarks, LANDMARK_METHODS, selectLandmarks } from './landmarks.js';
+import { checkedLandmarks, LANDMARK_METHODS, selectLandmarks, SKETCH_COLUMNS } from './landmarks.js';
 import { inputs } from './test-utils.js';
 
 /** 50 points in [−1, 1]² and 50 around (100, 100): two clusters 140 apart. */
@@ -25,6 +25,17 @@ describe('selectLandmarks', () => {
       const [first, second] = selectLandmarks(x, 2, 'kmeans++', seed);
       // The second draw has probability ∝ D²: the far cluster holds all but ~1e-3 of it.
       expect([first! < 50, second! < 50]).toEqual([true, false]);
+    }
+  });
+
+  it('k-means++ on wide inputs (seeded through a sketch) still finds each of four far clusters, reproducibly', () => {
+    const d = 4 * SKETCH_COLUMNS;
+    // Four clusters of 30 rows in d dimensions, centres 400·√2 apart, noise in [−1, 1] per column (D² odds of a repeat cluster ≈ 1e-4 a draw).
+    const x = inputs(120, d, 5).map((row, i) => row.map((v, j) => v + (j === Math.floor(i / 30) ? 400 : 0)));
+    for (let seed = 0; seed < 10; seed++) {
+      const picked = selectLandmarks(x, 4, 'kmeans++', seed);
+      expect(new Set(picked.map((i) => Math.floor(i / 30))).size).toBe(4);
+      expect(selectLandmarks(x, 4, 'kmeans++', seed)).toEqual(picked);
     }
   });
 
