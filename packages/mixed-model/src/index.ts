@@ -55,6 +55,9 @@ export {
   type SelectedTime,
 } from './path.js';
 
+/** Training what was tested (math.md §2.2, §7.3): the fit of the targets less the fixed part Xβ̂(t), no design. */
+export { fitLessFixedPart } from './fixed-part.js';
+
 /** Exact leave-one-out of the random-effects model (math.md §4): residuals, the curve LOO(t), the LOO time. */
 export { looCurve, looResiduals, type LooCurve, type LooOptions } from './loo.js';
 export { looTime, type LooOutcome, type LooStoppingTime, type LooTimeOptions } from './loo-time.js';

@@ -1,10 +1,9 @@
-import { eigSym, Matrix64 } from '@duality/linalg-core';
+import { eigSym, gemm, Matrix64, syrk } from '@duality/linalg-core';
 import gammainc from '@stdlib/math-base-special-gammainc';
 import { chiSquareMixtureTail, type MixtureTailOptions, type TailMethod } from './chi-square-mixture.js';
 import { MixedModelInputError } from './errors.js';
-import { triangularFactor } from './householder.js';
+import { designBasis, projectOutDesign } from './design-basis.js';
 import type { SpectralFit } from './spectral-fit.js';
-import { weightedProjection } from './weighted-projection.js';
 
 /** What the test projects out before testing t = 0. */
 const PROJECTED_DESIGNS = ['design', 'f0', 'nothing'] as const;
@@ -63,7 +62,7 @@ export function scoreTest(fit: SpectralFit, options: ScoreTestOptions = {}): Sco
   }
   const { n, outputs: k } = fit;
   const lambda = fit.eigenvalues;
-  const residual = z ? weightedProjection(z, fit.residualProjections, new Float64Array(n)).residual : fit.residualProjections.data;
+  const residual = z ? projectOutDesign(designBasis(z), fit.residualProjections).data : fit.residualProjections.data;
   let num = 0;
   let den = 0;
   for (let i = 0; i < n; i++) {
@@ -141,60 +140,75 @@ function cachedProjectedEigenvalues(fit: SpectralFit, z: Matrix64): Float64Array
   }
   let values = byDesign.get(z);
   if (!values) {
-    values = projectedEigenvalues(fit.eigenvalues, z);
+    values = fit.lowRankBasis ? lowRankProjectedEigenvalues(fit.eigenvalues, fit.lowRankBasis.vectors.cols, z) : projectedEigenvalues(fit.eigenvalues, z);
     byDesign.set(z, values);
   }
   return values.slice();
 }
 
 /**
- * Eigenvalues of QᵀΘQ: those of Λ − VVᵀ without the p smallest (the zeros on col(Z)). A row of Z that is zero is a
- * zero row of V, so λ_i is an eigenvalue of Λ − VVᵀ as it is: only the rows where Z is nonzero form the dense block.
- * For a dense fit that is all n rows; for a low-rank fit r + b of them (its other rows are zero), so the test with a
- * design costs O((r + b)³ + n) there, not an n×n matrix.
+ * Eigenvalues of QᵀΘQ on a dense fit: those of Λ^{1/2}PΛ^{1/2} = Λ − VVᵀ (V = Λ^{1/2}Q_Z, Q_Z the thin QR basis of
+ * Z) without the p smallest (the zeros on col(Z)); math.md §7.3. A row of Z that is zero is a zero row of V, so λ_i
+ * is an eigenvalue as it is: only the rows where Z is nonzero form the dense block. O(n²p) in one BLAS product plus
+ * one eigenvalues-only decomposition.
  */
 function projectedEigenvalues(lambda: Float64Array, z: Matrix64): Float64Array {
   const p = z.cols;
-  const active: number[] = [];
+  const { rows: active, q } = designBasis(z);
+  const isActive = new Uint8Array(z.rows);
+  for (const i of active) isActive[i] = 1;
   const untouched: number[] = [];
-  for (let i = 0; i < z.rows; i++) {
-    if (z.data.subarray(i * p, (i + 1) * p).some((v) => v !== 0)) active.push(i);
-    else untouched.push(lambda[i]!);
-  }
-  const block = denseProjectedBlock(Float64Array.from(active, (i) => lambda[i]!), rowsOf(z, active));
+  for (let i = 0; i < z.rows; i++) if (!isActive[i]) untouched.push(lambda[i]!);
+  const v = q.clone();
+  active.forEach((i, row) => {
+    const scale = Math.sqrt(lambda[i]!);
+    for (let j = 0; j < p; j++) v.data[row * p + j]! *= scale;
+  });
+  const block = syrk(v);
+  active.forEach((i, row) => {
+    for (let j = 0; j < active.length; j++) block.data[row * active.length + j] = -block.data[row * active.length + j]!;
+    block.data[row * active.length + row]! += lambda[i]!;
+  });
   const values = Float64Array.from([...eigSym(block, { vectors: 'none' }).values, ...untouched]).sort((a, b) => b - a);
   return values.subarray(0, z.rows - p).map((x) => Math.max(0, x));
 }
 
-function rowsOf(z: Matrix64, rows: number[]): Matrix64 {
-  const out = new Matrix64(rows.length, z.cols);
-  rows.forEach((i, q) => out.data.set(z.row(i), q * z.cols));
-  return out;
-}
-
-/** Λ − VVᵀ with V = Λ^{1/2} Z R⁻¹, ZᵀZ = RᵀR (so VVᵀ = Λ^{1/2} Z(ZᵀZ)⁻¹Zᵀ Λ^{1/2}), on the given rows. */
-function denseProjectedBlock(lambda: Float64Array, z: Matrix64): Matrix64 {
+/**
+ * Eigenvalues of QᵀΘQ on a low-rank fit (math.md §6, §7.3): Θ = ρI + E S Eᵀ with E the first r coordinates and
+ * S = diag(λ_j − ρ), so QᵀΘQ = ρI_m + A S Aᵀ with A = QᵀE, whose nonzero eigenvalues are those of G S Gᵀ for any
+ * G with GᵀG = AᵀA = I_r − BBᵀ, B the first r rows of Q_Z. Hence r eigenvalues ρ + eig(G S Gᵀ) and m − r copies of ρ
+ * (for ρ = 0: the eigenvalues of (PF)ᵀ(PF) and m − r zeros). O(r²p + r³): no (r + b)-square matrix.
+ */
+function lowRankProjectedEigenvalues(lambda: Float64Array, r: number, z: Matrix64): Float64Array {
   const n = z.rows;
   const p = z.cols;
-  const r = triangularFactor(z.data, n, p);
-  const v = new Float64Array(n * p);
-  for (let i = 0; i < n; i++) {
-    const scale = Math.sqrt(lambda[i]!);
-    for (let j = 0; j < p; j++) {
-      let s = z.data[i * p + j]!;
-      for (let l = 0; l < j; l++) s -= v[i * p + l]! * r[l * p + j]!;
-      v[i * p + j] = s / r[j * p + j]!;
-    }
-    for (let j = 0; j < p; j++) v[i * p + j]! *= scale;
+  const m = n - p;
+  const rho = lambda[r] ?? 0;
+  const { rows: active, q } = designBasis(z);
+  // B: the rows of Q_Z among the first r coordinates (the others of those rows are zero).
+  const b = new Matrix64(r, p);
+  active.forEach((i, row) => {
+    if (i < r) b.data.set(q.data.subarray(row * p, (row + 1) * p), i * p);
+  });
+  const h = syrk(b);
+  for (let j = 0; j < r * r; j++) h.data[j] = -h.data[j]!;
+  for (let j = 0; j < r; j++) h.data[j * r + j]! += 1;
+  // G = Γ^{1/2}Vᵀ from H = VΓVᵀ (H is PSD; a symmetric root survives a singular H where Cholesky would not).
+  const eig = eigSym(h, { vectors: 'all' });
+  const vectors = eig.vectors!;
+  const g = new Matrix64(r, r);
+  for (let a = 0; a < r; a++) {
+    const root = Math.sqrt(Math.max(0, eig.values[a]!));
+    for (let j = 0; j < r; j++) g.data[a * r + j] = root * vectors.data[j * r + a]! * Math.sqrt(Math.abs(lambda[j]! - rho));
   }
-  const dense = new Matrix64(n, n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = i === j ? lambda[i]! : 0;
-      for (let l = 0; l < p; l++) s -= v[i * p + l]! * v[j * p + l]!;
-      dense.data[i * n + j] = s;
-      dense.data[j * n + i] = s;
-    }
-  }
-  return dense;
+  // G S Gᵀ = (G|S|^{1/2}) sign(S) (G|S|^{1/2})ᵀ; S ≥ 0 unless ρ exceeds a computed eigenvalue.
+  const signs = Float64Array.from({ length: r }, (_, j) => (lambda[j]! >= rho ? 1 : -1));
+  const signed = g.clone();
+  for (let a = 0; a < r; a++) for (let j = 0; j < r; j++) signed.data[a * r + j]! *= signs[j]!;
+  const small = eigSym(gemm(signed, g, { transB: true }), { vectors: 'none' }).values;
+  // With m < r, A S Aᵀ (m×m) has only m eigenvalues: drop the r − m nearest 0.
+  const kept = Array.from(small).sort((x, y) => Math.abs(y) - Math.abs(x)).slice(0, Math.min(r, m));
+  const values = new Float64Array(m).fill(rho);
+  kept.forEach((v, j) => (values[j] = rho + v));
+  return values.sort((x, y) => y - x).map((x) => Math.max(0, x));
 }

@@ -1,8 +1,7 @@
 import { eigSym, gemm, Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
 import { MixedModelInputError } from './errors.js';
-import { triangularFactor } from './householder.js';
+import { activeRows, designBasis, firstDependentColumn, projectOutDesign } from './design-basis.js';
 import { projectedFromLowRank, type LowRankBasis, type LowRankKernelSpectrum } from './low-rank-fit.js';
-import { weightedProjection } from './weighted-projection.js';
 
 /** A vector (one output) or an n×k matrix (k outputs). */
 export type Targets = ArrayLike<number> | MatrixLike;
@@ -322,24 +321,22 @@ function clipEigenvalues(values: Float64Array, tolerance: number | undefined): {
   return { eigenvalues: values.map((v) => Math.max(0, v)), mostNegative };
 }
 
+/** X of full column rank, checked on Z = UᵀX through its thin QR (design-basis.ts), which the test reuses. */
 function assertFullColumnRank(z: Matrix64): void {
   const { rows: n, cols: p } = z;
   if (p >= n) throw new MixedModelInputError(`design X has p = ${p} columns but n = ${n}; the model needs p < n`);
-  const r = triangularFactor(z.data, n, p);
-  let largest = 0;
-  for (let j = 0; j < p; j++) largest = Math.max(largest, Math.abs(r[j * p + j]!));
-  for (let j = 0; j < p; j++) {
-    if (!(Math.abs(r[j * p + j]!) > 1e-10 * largest)) {
-      throw new MixedModelInputError(
-        `design X is rank-deficient: column ${j} is (numerically) a combination of columns 0..${j - 1} ` +
-          `(or zero); drop it or reparametrise`,
-      );
-    }
+  const active = activeRows(z).length;
+  const j = active < p ? active : firstDependentColumn(designBasis(z));
+  if (j >= 0) {
+    throw new MixedModelInputError(
+      `design X is rank-deficient: column ${j} is (numerically) a combination of columns 0..${j - 1} ` +
+        `(or zero); drop it or reparametrise`,
+    );
   }
 }
 
 function assertResidualOutsideDesign(c: Matrix64, z: Matrix64): void {
-  const { residual } = weightedProjection(z, c, new Float64Array(z.rows));
+  const residual = projectOutDesign(designBasis(z), c).data;
   let left = 0;
   let total = 0;
   for (let q = 0; q < c.data.length; q++) {
