@@ -128,10 +128,13 @@ export async function layerPass(
         if (record) outputTensor = tf.keep(out);
         return tf.sum(tf.slice(out, [0, o], [n, 1])) as tf.Scalar;
       };
-      const { value, grads } = tf.valueAndGrads(sumOfOutput)(shifts);
-      value.dispose();
-      tf.dispose(shifts);
-      gradientsPerOutput.push(grads);
+      try {
+        const { value, grads } = tf.valueAndGrads(sumOfOutput)(shifts);
+        value.dispose();
+        gradientsPerOutput.push(grads);
+      } finally {
+        tf.dispose(shifts);
+      }
     }
     for (let l = 0; l < plans.length; l++) {
       const plan = plans[l]!;
@@ -196,12 +199,15 @@ export async function bruteForceNtk(network: DenseNetwork, x: MatrixLike, option
         const outputOf = (...p: tf.Tensor[]) => tf.sum(tf.slice(network.forwardWith(p, xi), [0, o], [1, 1])) as tf.Scalar;
         return tf.grads(outputOf)(parameters);
       });
-      let offset = 0;
-      for (const g of grads) {
-        row.set(await g.data(), offset);
-        offset += g.size;
+      try {
+        let offset = 0;
+        for (const g of grads) {
+          row.set(await g.data(), offset);
+          offset += g.size;
+        }
+      } finally {
+        tf.dispose(grads);
       }
-      tf.dispose(grads);
       rows.push(row);
     }
     for (let i = 0; i < n; i++) {

@@ -120,10 +120,10 @@ export class DenseNetwork {
     for (let from = 0; from < input.rows; from += OUTPUT_BLOCK_ROWS) {
       const to = Math.min(input.rows, from + OUTPUT_BLOCK_ROWS);
       const block = new Matrix64(to - from, input.cols, input.data.subarray(from * input.cols, to * input.cols));
-      const xBlock = float32Tensor(block);
-      const result = this.predict(xBlock);
+      // The input block lives inside the tidy, so a failing forward pass leaves nothing behind.
+      const result = tf.tidy(() => this.predict(float32Tensor(block)));
       values.set(result.dataSync(), from * this.outputDim);
-      tf.dispose([xBlock, result]);
+      result.dispose();
     }
     assertFiniteResult(values, 'the network outputs');
     return new Matrix64(input.rows, this.outputDim, values);
