@@ -28,9 +28,12 @@ export async function trainTfjsNetwork(options: SimulationOptions): Promise<Simu
   const outputScale = Math.sqrt(D) / (net.richness * N);
   const rawLearningRate = net.learningRate * net.richness ** 2 * N;
 
-  const inputWeights = tf.variable(tf.tensor2d(Float32Array.from(problem.inputWeights), [N, D]));
-  const hiddenWeights = problem.hiddenWeights.map((W) => tf.variable(tf.tensor2d(Float32Array.from(W), [N, N])));
-  const readout = tf.variable(tf.tensor2d(Float32Array.from(problem.readout), [N, 1]));
+  // tf.variable(t) leaves t alive beside the variable: each tidy releases the tensor its variable was made from.
+  const variable = (values: ArrayLike<number>, rows: number, cols: number) =>
+    tf.tidy(() => tf.variable(tf.tensor2d(Float32Array.from(values), [rows, cols])));
+  const inputWeights = variable(problem.inputWeights, N, D);
+  const hiddenWeights = problem.hiddenWeights.map((W) => variable(W, N, N));
+  const readout = variable(problem.readout, N, 1);
   const weights = [inputWeights, ...hiddenWeights, readout];
   const eigen = tf.tensor1d(Float32Array.from(eigenvalues));
   const targetVector = tf.tensor1d(Float32Array.from(target));
@@ -56,19 +59,17 @@ export async function trainTfjsNetwork(options: SimulationOptions): Promise<Simu
         const error = targetVector.sub(beta);
         return eigen.mul(error.square()).sum().dataSync()[0]! / D;
       }) + data.noise ** 2;
-      const batch =
-        sampling.kind === 'online' ? toTensors(sampleBatch(normal, P, eigenvalues, target, data.noise), P, D) : fixed!;
-      const { value, grads } = tf.variableGrads(() => {
-        const residualVector = batch.targets.sub(forward(batch.inputs));
-        return residualVector.square().sum().mul(1 / (2 * P)) as tf.Scalar;
-      }, weights);
-      trainLoss[t] = 2 * value.dataSync()[0]!;
-      tf.tidy(() => {
+      // One tidy per step releases a fresh batch's tensors, the loss and the gradients, even if the step throws.
+      trainLoss[t] = tf.tidy(() => {
+        const batch =
+          sampling.kind === 'online' ? toTensors(sampleBatch(normal, P, eigenvalues, target, data.noise), P, D) : fixed!;
+        const { value, grads } = tf.variableGrads(() => {
+          const residualVector = batch.targets.sub(forward(batch.inputs));
+          return residualVector.square().sum().mul(1 / (2 * P)) as tf.Scalar;
+        }, weights);
         for (const W of weights) W.assign(W.sub(grads[W.name]!.mul(rawLearningRate)));
+        return 2 * value.dataSync()[0]!;
       });
-      value.dispose();
-      tf.dispose(grads);
-      if (sampling.kind === 'online') tf.dispose([batch.inputs, batch.targets]);
     }
   } finally {
     tf.dispose([...weights, eigen, targetVector]);
