@@ -8,10 +8,10 @@ import { analyzeTwoStage } from '@duality/trainer';
 const file = process.argv[2] ?? fileURLToPath(new URL('./data/flats.csv', import.meta.url));
 const target = process.argv[3] ?? 'price';
 
-// One-hot text columns, drop rows with missing cells, standardise with the training split's statistics.
-const design = prepareDesign(readTable(file), { target, testFraction: 0.2, seed: 1 });
+// One-hot text columns, fill missing cells with the training rows' medians, standardise with the training split's statistics.
+const design = prepareDesign(await readTable(file), { target, testFraction: 0.2, seed: 1 });
 console.log(`${design.train.x.rows} training rows, features: ${design.featureNames.join(', ')}`);
-console.log(`rows dropped for missing cells: ${design.droppedMissing}`);
+console.log(`rows dropped for a missing target: ${design.droppedMissing}; cells imputed: ${design.missing.imputed.reduce((s, c) => s + c.train + c.test, 0)}`);
 
 const network = buildNetwork(
   {

@@ -1,5 +1,5 @@
 import { TabularInputError } from './errors.js';
-import type { Table } from './read.js';
+import { findColumn, type Table, type TableColumn, type TextColumn } from './table.js';
 
 /** x ↦ (x − mean)/sd; sd is 1 when standardisation is off. */
 export interface Scaling {
@@ -7,79 +7,53 @@ export interface Scaling {
   sd: number;
 }
 
-/** One cell as read: a number, text, missing, or a value that cannot be used (named in the error). */
-export type Cell = { kind: 'missing' } | { kind: 'number'; value: number } | { kind: 'text'; value: string } | { kind: 'invalid'; raw: string };
+export const IDENTITY_SCALING: Scaling = { mean: 0, sd: 1 };
 
-const missingTokens = new Set(['', 'na', 'n/a', 'null', 'none', '?']);
-const invalidTokens = new Set(['nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity']);
 const numberPattern = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-
-function classify(value: unknown): Cell {
-  if (value === null || value === undefined) return { kind: 'missing' };
-  if (typeof value === 'number') {
-    return Number.isFinite(value) ? { kind: 'number', value } : { kind: 'invalid', raw: String(value) };
-  }
-  // A JSON array or object is not a cell: String([1]) would read as the number 1.
-  if (typeof value === 'object') return { kind: 'invalid', raw: `${JSON.stringify(value)}, a JSON ${Array.isArray(value) ? 'array' : 'object'}, not a single value` };
-  const text = String(value).trim();
-  const lower = text.toLowerCase();
-  if (missingTokens.has(lower)) return { kind: 'missing' };
-  if (invalidTokens.has(lower)) return { kind: 'invalid', raw: text };
-  if (numberPattern.test(text)) {
-    const number = Number(text);
-    // 1e400 matches the pattern but overflows: name it for what it is, not as the NaN it would become downstream.
-    return Number.isFinite(number) ? { kind: 'number', value: number } : { kind: 'invalid', raw: `${text}, beyond the float64 range (it reads as ${number})` };
-  }
-  return { kind: 'text', value: text };
-}
-
 const thousandsPattern = /^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$/;
 
-/** Share of a column's non-empty cells that must read as numbers for a text cell among them to be a typo, not a level. */
+/** Share of a column's present cells that must read as numbers for a text cell among them to be a typo, not a level. */
 const MOSTLY_NUMERIC = 0.9;
 
 /**
  * A column of numbers but for a few text cells ('-', 'abc', '1,234') named, with the fix: read as text it would
- * silently become categorical (a main feature skipped from the defaults, a target read as a hundred classes).
- * Undefined for a numeric column and for a text column whose text is more than a stray cell.
+ * silently become categorical (a main feature one-hot encoded into hundreds of levels, a target read as a hundred
+ * classes). Undefined for a numeric column and for a text column whose text is more than a stray cell.
  */
-export function strayText(column: Column, source: string): string | undefined {
-  const { cells, name } = column;
-  const numberLike = (c: Cell) => c.kind === 'number' || (c.kind === 'text' && thousandsPattern.test(c.value));
-  const present = cells.filter((c) => c.kind !== 'missing');
-  const stray = cells.findIndex((c) => c.kind === 'text');
-  if (stray < 0 || present.filter(numberLike).length < MOSTLY_NUMERIC * present.length) return undefined;
-  const value = (cells[stray] as { value: string }).value;
-  const where = `${source}: column '${name}', record ${stray + 1} is '${value}'`;
+export function strayText(column: TableColumn, source: string): string | undefined {
+  if (column.kind !== 'text') return undefined;
+  let present = 0;
+  let numberLike = 0;
+  let stray = -1;
+  column.codes.forEach((code, row) => {
+    if (code < 0) return;
+    present++;
+    const level = column.levels[code]!;
+    if (numberPattern.test(level)) numberLike++;
+    else {
+      if (thousandsPattern.test(level)) numberLike++;
+      if (stray < 0) stray = row;
+    }
+  });
+  if (stray < 0 || numberLike < MOSTLY_NUMERIC * present) return undefined;
+  const value = column.levels[column.codes[stray]!]!;
+  const where = `${source}: column '${column.name}', row ${stray + 1} is '${value}'`;
   if (thousandsPattern.test(value)) return `${where}, a number with a thousands separator; write it without separators (${value.replaceAll(',', '')})`;
   return `${where} in an otherwise numeric column; replace it with a number or leave it empty`;
 }
 
-export interface Column {
-  name: string;
-  cells: Cell[];
-  numeric: boolean;
+export function requireColumn(table: Table, name: string, role: string): TableColumn {
+  const column = findColumn(table, name);
+  if (column) return column;
+  const names = table.columns.map((c) => c.name);
+  const shown = names.length > 30 ? `${names.slice(0, 30).join(', ')}, … (${names.length} in all)` : names.join(', ');
+  throw new TabularInputError(`${table.source} has no column '${name}' (${role}); its columns are: ${shown}`);
 }
 
-export function readColumn(table: Table, name: string): Column {
-  const cells = table.records.map((r) => classify(r[name]));
-  cells.forEach((cell, row) => {
-    if (cell.kind === 'invalid') {
-      throw new TabularInputError(
-        `${table.source}: column '${name}', record ${row + 1} is ${cell.raw}; ` +
-          `replace it with a number, or leave the cell empty to drop the row`,
-      );
-    }
-  });
-  return { name, cells, numeric: cells.every((c) => c.kind !== 'text') };
-}
-
-export function requireColumn(table: Table, name: string, role: string): void {
-  if (table.columns.includes(name)) return;
-  // A single header 'a;b;c;y' is a semicolon-separated file read as CSV: the column is there, the separator is not.
-  const semicolons = table.columns.length === 1 && table.columns[0]!.includes(';');
-  const hint = semicolons ? '; the file looks semicolon-separated: save it comma- or tab-separated (or convert it)' : '';
-  throw new TabularInputError(`${table.source} has no column '${name}' (${role}); its columns are: ${table.columns.join(', ')}${hint}`);
+/** A text column's levels as numbers, when every level reads as one (codes such as '1', '2.5'); else undefined. */
+export function numericLevels(column: TextColumn): Float64Array | undefined {
+  if (!column.levels.every((level) => numberPattern.test(level))) return undefined;
+  return Float64Array.from(column.levels, Number);
 }
 
 /**
@@ -108,4 +82,53 @@ export function meanSd(values: ArrayLike<number>): Scaling {
   }
   const sd = spread <= CONSTANT_TOLERANCE ? 0 : Math.sqrt(ss / Math.max(n - 1, 1)) * top;
   return { mean: mean * top, sd };
+}
+
+/** meanSd, refusing a column whose values span beyond the float64 range (both signs near 1e308). */
+export function scalingOf(values: Float64Array, name: string): Scaling {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  // max − min bounds every |x − mean| and the sd: while it is finite, so are the standardised values.
+  if (!Number.isFinite(max - min)) {
+    throw new TabularInputError(`column '${name}' spans more than the float64 range (${min} to ${max}); rescale it, e.g. divide it by 1e100`);
+  }
+  return meanSd(values);
+}
+
+/** The median of `values` (reordered in place): quickselect, O(n) expected; the mean of the middle two for even n. */
+export function medianInPlace(values: Float64Array): number {
+  const n = values.length;
+  const upper = select(values, n >> 1);
+  if (n % 2 === 1) return upper;
+  let lower = -Infinity;
+  for (let i = 0; i < n >> 1; i++) lower = Math.max(lower, values[i]!);
+  return (lower + upper) / 2;
+}
+
+/** Hoare's selection: afterwards values[k] is the k-th smallest, everything left of it ≤, right of it ≥. */
+function select(values: Float64Array, k: number): number {
+  let left = 0;
+  let right = values.length - 1;
+  while (left < right) {
+    const pivot = values[(left + right) >> 1]!;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const swap = values[i]!;
+        values[i++] = values[j]!;
+        values[j--] = swap;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return values[k]!;
 }

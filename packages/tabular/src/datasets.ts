@@ -1,15 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TabularInputError } from './errors.js';
-import { parseTable, type Table } from './read.js';
+import { queryTable, sqlString } from './read.js';
+import type { Table } from './table.js';
 
 /** A real regression dataset shipped by the `vega-datasets` npm package, with its default task. */
 export interface BundledDataset {
   name: string;
   description: string;
   target: string;
-  /** Default features; undefined means every numeric column other than the target. */
+  /** Default features; undefined means every column other than the target. */
   features?: string[];
   table: Table;
 }
@@ -19,27 +19,14 @@ interface DatasetSpec {
   description: string;
   target: string;
   features?: string[];
-  /** Columns computed from others, e.g. the day of the year from a date. */
-  derive?: (record: Record<string, unknown>) => Record<string, unknown>;
-}
-
-function dayOfYear(date: unknown): number | null {
-  const ms = Date.parse(String(date));
-  if (Number.isNaN(ms)) return null;
-  const d = new Date(ms);
-  return Math.floor((ms - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1;
-}
-
-/** "2001/01/01 06:55" → 6.9167: the departure time in hours, as flights-200k's `time` column. */
-function hourOfDay(date: unknown): number | null {
-  const match = /(\d{1,2}):(\d{2})/.exec(String(date));
-  return match ? Number(match[1]) + Number(match[2]) / 60 : null;
+  /** Columns computed from others as SQL expressions, e.g. the day of the year from a date. */
+  derived?: Record<string, string>;
 }
 
 const specs: Record<string, DatasetSpec> = {
   cars: {
     file: 'cars.json',
-    description: 'cars (1970–1982): Miles_per_Gallon from the numeric columns',
+    description: 'cars (1970–1982): Miles_per_Gallon from the other columns (model year as a number, origin one-hot; the name skipped)',
     target: 'Miles_per_Gallon',
   },
   'seattle-weather': {
@@ -47,7 +34,7 @@ const specs: Record<string, DatasetSpec> = {
     description: 'Seattle weather (2012–2015): temp_max from the other columns and the day of the year',
     target: 'temp_max',
     features: ['precipitation', 'temp_min', 'wind', 'weather', 'day_of_year'],
-    derive: (r) => ({ ...r, day_of_year: dayOfYear(r.date) }),
+    derived: { day_of_year: 'dayofyear(CAST("date" AS DATE))' },
   },
   gapminder: {
     file: 'gapminder.json',
@@ -61,7 +48,8 @@ const specs: Record<string, DatasetSpec> = {
     description: 'flights (2,000 US flights, 2001): arrival delay in minutes from distance and departure time',
     target: 'delay',
     features: ['distance', 'time'],
-    derive: (r) => ({ ...r, time: hourOfDay(r.date) }),
+    // "2001/01/01 06:55" → 6.9167: the departure time in hours, as flights-200k's `time` column.
+    derived: { time: `hour(strptime("date", '%Y/%m/%d %H:%M')) + minute(strptime("date", '%Y/%m/%d %H:%M')) / 60` },
   },
 };
 
@@ -72,16 +60,15 @@ function vegaDataDir(): string {
   return join(dirname(dirname(fileURLToPath(import.meta.resolve('vega-datasets')))), 'data');
 }
 
-export function loadBundledDataset(name: string): BundledDataset {
+/** A bundled dataset, read through the same reader as a user's file. */
+export async function loadBundledDataset(name: string): Promise<BundledDataset> {
   const spec = specs[name];
   if (!spec) {
     throw new TabularInputError(`no bundled dataset '${name}'; choose one of: ${bundledDatasetNames.join(', ')}`);
   }
+  const path = join(vegaDataDir(), spec.file);
   const format = spec.file.endsWith('.json') ? 'json' : 'csv';
-  const table = parseTable(readFileSync(join(vegaDataDir(), spec.file), 'utf8'), format, `vega-datasets/${spec.file}`);
-  if (spec.derive) {
-    table.records = table.records.map(spec.derive);
-    table.columns = [...new Set(table.records.flatMap((r) => Object.keys(r)))];
-  }
+  const relation = format === 'json' ? `read_json_auto(${sqlString(path)})` : `read_csv(${sqlString(path)}, header = true)`;
+  const table = await queryTable(relation, `vega-datasets/${spec.file}`, { format, derived: spec.derived });
   return { name, description: spec.description, target: spec.target, features: spec.features, table };
 }

@@ -1,8 +1,11 @@
 import { Matrix64, seededPermutation } from '@duality/linalg-core';
+import { IDENTITY_SCALING, meanSd, requireColumn, scalingOf, type Scaling } from './columns.js';
+import { encodeFeatures, type EncodingCounts } from './encode.js';
 import { TabularInputError } from './errors.js';
-import { meanSd, readColumn, requireColumn, strayText, type Column, type Scaling } from './columns.js';
-import type { Table } from './read.js';
-import { encodeTarget, targetColumnOf, type ClassEncoding, type EncodedTarget } from './targets.js';
+import { fitFeatures, type FeatureOptions } from './fit-features.js';
+import { IMPUTE_METHODS, PREPROCESSING_VERSION, type ImputeMethod, type Preprocessing, type TargetDescription } from './preprocessing.js';
+import { isMissing, type Table, type TableColumn } from './table.js';
+import { encodeTarget, rowsWithTarget, targetColumnOf, type ClassEncoding, type EncodedTarget } from './targets.js';
 
 export interface DesignOptions {
   /** The column to predict: numeric (regression), or text labels (classification, one indicator output per class). */
@@ -11,12 +14,18 @@ export interface DesignOptions {
   classes?: boolean;
   /** Most classes a class target may have (default 50). */
   maxClasses?: number;
-  /** Feature columns. Default: every numeric column other than the target (the others are listed as ignored). */
+  /** Feature columns. Default: every other column, text one-hot encoded (the unusable ones listed as skipped, with why). */
   features?: string[];
   /** Text columns among the features: one-hot encode them (default) or refuse. */
   categorical?: 'onehot' | 'refuse';
   /** Most distinct values a text column may have to be one-hot encoded (default 20). */
   maxLevels?: number;
+  /** Missing feature cells: filled with the training rows' median (default) or mean, or the row dropped (math.md §7.1). */
+  impute?: ImputeMethod;
+  /** Add a 0/1 column per feature with missing training cells, 1 where the cell was missing (default false). */
+  missingIndicators?: boolean;
+  /** A feature missing on more than this share of the training rows is skipped, or refused when named (default 0.5). */
+  maxMissing?: number;
   /** Standardise features and a numeric target with the training split's mean and sd, and centre a class target's indicators (default true). */
   standardize?: boolean;
   /** Fraction of rows held out as the test split (default 0.2; 0 for none). */
@@ -25,22 +34,45 @@ export interface DesignOptions {
   seed?: number;
 }
 
+export const DEFAULT_IMPUTE: ImputeMethod = 'median';
+export const DEFAULT_MAX_MISSING = 0.5;
+export const DEFAULT_MAX_LEVELS = 20;
+
 export interface Split {
   x: Matrix64;
   /** Targets, n×k: one column for a numeric target; one (centred) indicator column per class for a class target. */
   y: Matrix64;
   /** Class index per row, for a class target. */
   labels?: Int32Array;
+  /** The table's row (0-based) of each design row. */
+  rows: Int32Array;
+}
+
+/** What became of missing cells: rows dropped, and cells filled per input column (largest first). */
+export interface MissingSummary {
+  method: ImputeMethod;
+  maxMissing: number;
+  /** Rows dropped because the target was missing. */
+  droppedTarget: number;
+  /** Rows dropped for a missing feature cell (impute 'drop' only). */
+  droppedIncomplete: number;
+  /** Filled cells per input column on the training and test rows, largest first; columns with none left out. */
+  imputed: { column: string; train: number; test: number }[];
+  /** Text cells on the test rows whose level the training rows never had (encoded as all-zero indicators). */
+  unseenLevels: { column: string; test: number }[];
 }
 
 export interface Design {
   target: string;
-  /** Column names of x, one-hot columns as `column=level`. */
+  /** Column names of x, one-hot columns as `column=level`, missing indicators as `column (missing)`. */
   featureNames: string[];
   train: Split;
   test: Split;
-  /** Rows dropped because the target or a feature was missing. */
+  /** Rows dropped for missing values (the target, or a feature cell with impute 'drop'). */
   droppedMissing: number;
+  missing: MissingSummary;
+  /** Input columns the design uses, in order. */
+  usedColumns: string[];
   /** Columns not used, and why. */
   ignoredColumns: { column: string; reason: string }[];
   featureScaling: Scaling[];
@@ -48,115 +80,124 @@ export interface Design {
   targetScaling: Scaling;
   /** A class target's labels and the offsets subtracted from its indicator columns. */
   classes?: ClassEncoding;
-}
-
-/** The named features, or every numeric column but the target (the others listed as ignored, and why). */
-function featureColumnsOf(table: Table, target: string, features: string[] | undefined): { columns: Column[]; ignored: Design['ignoredColumns'] } {
-  if (features) {
-    if (features.length === 0) throw new TabularInputError('no feature columns given');
-    for (const f of features) requireColumn(table, f, 'a feature');
-    const twice = features.find((f, i) => features.indexOf(f) !== i);
-    if (twice !== undefined) throw new TabularInputError(`feature '${twice}' is named twice; give each feature once`);
-    if (features.includes(target)) throw new TabularInputError(`the target '${target}' cannot also be a feature; remove it from the features`);
-    return { columns: features.map((f) => readColumn(table, f)), ignored: [] };
-  }
-  const columns: Column[] = [];
-  const ignored: Design['ignoredColumns'] = [];
-  for (const name of table.columns.filter((c) => c !== target)) {
-    const column = readColumn(table, name);
-    const stray = column.numeric ? undefined : strayText(column, table.source);
-    if (column.numeric) columns.push(column);
-    else ignored.push({ column: name, reason: stray ?? 'not numeric (name it as a feature to one-hot encode it)' });
-  }
-  if (columns.length === 0) throw new TabularInputError(`${table.source} has no numeric column besides '${target}'; name the features to use`);
-  return { columns, ignored };
-}
-
-/** Numeric design columns over the kept rows: numeric as is, text one-hot over its levels (sorted, for reproducibility). */
-function expandDesign(columns: Column[], rows: number[], options: DesignOptions, source: string): { names: string[]; values: Float64Array[] } {
-  const maxLevels = options.maxLevels ?? 20;
-  const names: string[] = [];
-  const values: Float64Array[] = [];
-  for (const column of columns) {
-    if (column.numeric) {
-      names.push(column.name);
-      values.push(Float64Array.from(rows, (i) => (column.cells[i] as { value: number }).value));
-      continue;
-    }
-    if (options.categorical === 'refuse') throw new TabularInputError(`feature '${column.name}' is not numeric; encode it or drop it from the features`);
-    const text = (i: number) => String((column.cells[i] as { value: unknown }).value);
-    const levels = [...new Set(rows.map(text))].sort();
-    if (levels.length > maxLevels) {
-      // A numeric column with a stray text cell reads as hundreds of levels: name the cell, not the count.
-      throw new TabularInputError(
-        strayText(column, source) ??
-          `feature '${column.name}' has ${levels.length} distinct text values, too many to one-hot encode (at most ${maxLevels}); drop it from the features`,
-      );
-    }
-    for (const level of levels) {
-      names.push(`${column.name}=${level}`);
-      values.push(Float64Array.from(rows, (i) => (text(i) === level ? 1 : 0)));
-    }
-  }
-  return { names, values };
-}
-
-/** The seeded train/test split of n complete rows; at least 3 training rows. */
-function splitRows(n: number, testFraction: number, seed: number, droppedMissing: number): { train: number[]; test: number[] } {
-  const nTest = Math.round(n * testFraction);
-  if (n - nTest < 3) {
-    throw new TabularInputError(
-      `only ${n - nTest} training rows remain (${n} complete rows, ${droppedMissing} dropped for missing values, ${nTest} held out); at least 3 are needed`,
-    );
-  }
-  const order = seededPermutation(n, seed);
-  return { train: order.slice(0, n - nTest), test: order.slice(n - nTest) };
+  /** The fitted preprocessing: apply it to new rows with `encodeFeatures`. */
+  preprocessing: Preprocessing;
 }
 
 /**
- * Turn a table into numeric train/test designs: choose columns, drop rows with missing values (counted),
- * one-hot encode text features, split with a seed, and standardise with the training split's statistics only.
+ * Turn a table into numeric train/test designs: drop rows without a target (counted), split with a seed, fit the
+ * features on the training rows (imputation, one-hot levels, standardisation: math.md §7.1) and apply that fit,
+ * unchanged, to both splits.
  */
 export function prepareDesign(table: Table, options: DesignOptions): Design {
   checkedDesignOptions(options);
   const { target } = options;
-  const testFraction = options.testFraction ?? 0.2;
   const targetColumn = targetColumnOf(table, target);
-  const features = featureColumnsOf(table, target, options.features);
-  const complete = (i: number) => [targetColumn, ...features.columns].every((c) => c.cells[i]!.kind !== 'missing');
-  const rows = table.records.map((_, i) => i).filter(complete);
-  const droppedMissing = table.records.length - rows.length;
-  const design = expandDesign(features.columns, rows, options, table.source);
+  const named = options.features !== undefined;
+  const candidates = candidateColumns(table, target, options.features);
+  const featureOptions = featureOptionsOf(options);
+  let rows = rowsWithTarget(targetColumn, table.source);
+  const droppedTarget = table.rows - rows.length;
+  if (featureOptions.impute === 'drop') rows = completeRows(table, candidates, named, rows, featureOptions);
+  const droppedIncomplete = table.rows - droppedTarget - rows.length;
+  const split = splitRows(rows, options.testFraction ?? 0.2, options.seed ?? 0, table.rows - rows.length);
   const encoded = encodeTarget(targetColumn, rows, options);
-  const split = splitRows(rows.length, testFraction, options.seed ?? 0, droppedMissing);
-  return standardised(target, design, encoded, split, { standardize: options.standardize ?? true, droppedMissing, ignored: features.ignored });
+  const trainRows = Int32Array.from(split.train, (r) => rows[r]!);
+  const testRows = Int32Array.from(split.test, (r) => rows[r]!);
+  const fitted = fitFeatures(table, candidates, named, trainRows, featureOptions);
+  if (fitted.columns.length === 0) throw new TabularInputError(noFeaturesMessage(table, fitted.skipped));
+  const targetScalings = fitTarget(target, encoded, split.train, options.standardize ?? true);
+  const preprocessing: Preprocessing = {
+    version: PREPROCESSING_VERSION,
+    impute: featureOptions.impute,
+    inputs: fitted.inputs,
+    columns: fitted.columns,
+    target: targetDescription(target, encoded, targetScalings),
+  };
+  const train = buildSplit(table, preprocessing, trainRows, split.train, encoded, targetScalings);
+  const test = buildSplit(table, preprocessing, testRows, split.test, encoded, targetScalings);
+  const classes = encoded.names ? { names: encoded.names, offsets: targetScalings.map((s) => s.mean) } : undefined;
+  return {
+    target,
+    featureNames: fitted.columns.map((c) => c.name),
+    train: train.split,
+    test: test.split,
+    droppedMissing: droppedTarget + droppedIncomplete,
+    missing: missingSummary(featureOptions, droppedTarget, droppedIncomplete, train.counts, test.counts),
+    usedColumns: fitted.inputs.map((c) => c.name),
+    ignoredColumns: fitted.skipped,
+    featureScaling: fitted.columns.map((c) => c.scaling),
+    targetScaling: classes ? IDENTITY_SCALING : targetScalings[0]!,
+    ...(classes ? { classes } : {}),
+    preprocessing,
+  };
+}
+
+function featureOptionsOf(options: DesignOptions): FeatureOptions {
+  return {
+    impute: options.impute ?? DEFAULT_IMPUTE,
+    missingIndicators: options.missingIndicators ?? false,
+    maxMissing: options.maxMissing ?? DEFAULT_MAX_MISSING,
+    categorical: options.categorical ?? 'onehot',
+    maxLevels: options.maxLevels ?? DEFAULT_MAX_LEVELS,
+    standardize: options.standardize ?? true,
+  };
+}
+
+/** The named features, or every column but the target. */
+function candidateColumns(table: Table, target: string, features: string[] | undefined): TableColumn[] {
+  if (!features) return table.columns.filter((c) => c.name !== target);
+  if (features.length === 0) throw new TabularInputError('no feature columns given');
+  const twice = features.find((f, i) => features.indexOf(f) !== i);
+  if (twice !== undefined) throw new TabularInputError(`feature '${twice}' is named twice; give each feature once`);
+  if (features.includes(target)) throw new TabularInputError(`the target '${target}' cannot also be a feature; remove it from the features`);
+  return features.map((f) => requireColumn(table, f, 'a feature'));
+}
+
+/** impute 'drop': the rows complete in every column that would be used (complete-case analysis, math.md §7.1). */
+function completeRows(table: Table, candidates: TableColumn[], named: boolean, rows: Int32Array, options: FeatureOptions): Int32Array {
+  const used = new Set(fitFeatures(table, candidates, named, rows, options).inputs.map((c) => c.name));
+  const columns = candidates.filter((c) => used.has(c.name));
+  const complete = rows.filter((i) => columns.every((c) => !isMissing(c, i)));
+  if (complete.length < 3) {
+    throw new TabularInputError(
+      `${table.source}: only ${complete.length} of ${rows.length} rows are complete across ${columns.length} feature columns; ` +
+        'impute the missing cells instead (impute median, the default) rather than dropping rows',
+    );
+  }
+  return complete;
+}
+
+function noFeaturesMessage(table: Table, skipped: { column: string; reason: string }[]): string {
+  const why = skipped.slice(0, 5).map((s) => `'${s.column}' ${s.reason}`).join('; ');
+  return `${table.source} has no usable feature column${why ? ` (${why}${skipped.length > 5 ? '; …' : ''})` : ''}; name the features to use`;
 }
 
 /** Options a slip would otherwise turn into a confusing later error ("no column 'undefined'") or a silent default. */
 function checkedDesignOptions(options: DesignOptions | undefined): void {
   if (typeof options?.target !== 'string' || options.target === '') throw new TabularInputError('name the target column: prepareDesign(table, { target: "y" })');
-  const { testFraction, seed, categorical, maxLevels, maxClasses } = options;
+  const { testFraction, seed, categorical, maxLevels, maxClasses, impute, maxMissing } = options;
   if (testFraction !== undefined && !(testFraction >= 0 && testFraction < 1)) throw new TabularInputError(`test fraction must be in [0, 1), got ${testFraction}`);
   if (seed !== undefined && !Number.isInteger(seed)) throw new TabularInputError(`seed must be an integer, got ${seed}`);
   if (categorical !== undefined && categorical !== 'onehot' && categorical !== 'refuse') {
     throw new TabularInputError(`unknown categorical '${String(categorical)}'; use onehot or refuse`);
   }
+  if (impute !== undefined && !IMPUTE_METHODS.includes(impute)) throw new TabularInputError(`unknown impute '${String(impute)}'; use ${IMPUTE_METHODS.join(', ')}`);
+  if (maxMissing !== undefined && !(maxMissing >= 0 && maxMissing <= 1)) throw new TabularInputError(`maxMissing must be in [0, 1], got ${maxMissing}`);
   for (const [name, value] of [['maxLevels', maxLevels], ['maxClasses', maxClasses]] as const) {
     if (value !== undefined && !(Number.isInteger(value) && value >= 2)) throw new TabularInputError(`${name} must be an integer ≥ 2, got ${value}`);
   }
 }
 
-const identity: Scaling = { mean: 0, sd: 1 };
-
-/** meanSd, refusing a column whose values span beyond the float64 range (both signs near 1e308). */
-function scalingOf(values: Float64Array, name: string): Scaling {
-  const min = values.reduce((m, v) => Math.min(m, v), Infinity);
-  const max = values.reduce((m, v) => Math.max(m, v), -Infinity);
-  // max − min bounds every |x − mean| and the sd: while it is finite, so are the standardised values.
-  if (!Number.isFinite(max - min)) {
-    throw new TabularInputError(`column '${name}' spans more than the float64 range (${min} to ${max}); rescale it, e.g. divide it by 1e100`);
+/** The seeded train/test split of the n kept rows (positions into them); at least 3 training rows. */
+function splitRows(rows: Int32Array, testFraction: number, seed: number, dropped: number): { train: number[]; test: number[] } {
+  const n = rows.length;
+  const nTest = Math.round(n * testFraction);
+  if (n - nTest < 3) {
+    throw new TabularInputError(`only ${n - nTest} training rows remain (${n} rows kept, ${dropped} dropped for missing values, ${nTest} held out); at least 3 are needed`);
   }
-  return meanSd(values);
+  const order = seededPermutation(n, seed);
+  return { train: order.slice(0, n - nTest), test: order.slice(n - nTest) };
 }
 
 /** A class target needs two classes among the training rows, not just among all rows. */
@@ -172,69 +213,42 @@ function requireTwoTrainingClasses(target: string, encoded: EncodedTarget, train
   );
 }
 
-/** Column j of m over the rows idx. */
-function columnOver(m: Matrix64, j: number, idx: number[]): Float64Array {
-  return Float64Array.from(idx, (i) => m.get(i, j));
-}
-
 /**
  * The target's scaling from the training rows: a numeric target standardised, a class target's indicators centred
  * on the training frequencies (not scaled: a rare class must not weigh more than a common one).
  */
-function targetScalings(target: string, encoded: EncodedTarget, train: number[], standardize: boolean): Scaling[] {
+function fitTarget(target: string, encoded: EncodedTarget, train: number[], standardize: boolean): Scaling[] {
   const { values } = encoded;
+  const column = (k: number) => Float64Array.from(train, (i) => values.get(i, k));
   if (encoded.names) {
     requireTwoTrainingClasses(target, encoded, train);
-    return encoded.names.map((_, k) => ({ mean: standardize ? meanSd(columnOver(values, k, train)).mean : 0, sd: 1 }));
+    return encoded.names.map((_, k) => ({ mean: standardize ? meanSd(column(k)).mean : 0, sd: 1 }));
   }
-  const scaling = standardize ? scalingOf(columnOver(values, 0, train), target) : identity;
+  const scaling = standardize ? scalingOf(column(0), target) : IDENTITY_SCALING;
   if (scaling.sd === 0) throw new TabularInputError(`target '${target}' is constant on the training rows; nothing to learn`);
   return [scaling];
 }
 
-/** Scale with the training rows' statistics (constant columns dropped and listed) and build both splits. */
-function standardised(
-  target: string,
-  design: { names: string[]; values: Float64Array[] },
-  encoded: EncodedTarget,
-  split: { train: number[]; test: number[] },
-  context: { standardize: boolean; droppedMissing: number; ignored: Design['ignoredColumns'] },
-): Design {
-  const pick = (values: Float64Array, idx: number[]) => Float64Array.from(idx, (i) => values[i]!);
-  const yScalings = targetScalings(target, encoded, split.train, context.standardize);
-  const ignoredColumns = [...context.ignored];
-  const kept: number[] = [];
-  const featureScaling: Scaling[] = [];
-  design.values.forEach((values, j) => {
-    const scaling = context.standardize ? scalingOf(pick(values, split.train), design.names[j]!) : identity;
-    if (scaling.sd === 0) ignoredColumns.push({ column: design.names[j]!, reason: 'constant on the training rows' });
-    else {
-      kept.push(j);
-      featureScaling.push(scaling);
-    }
-  });
-  if (kept.length === 0) throw new TabularInputError('every feature is constant on the training rows; nothing to learn from');
-  const scale = (v: number, s: Scaling) => (v - s.mean) / s.sd;
-  const build = (idx: number[]): Split => {
-    const x = new Matrix64(idx.length, kept.length);
-    idx.forEach((row, r) => kept.forEach((j, c) => x.set(r, c, scale(design.values[j]![row]!, featureScaling[c]!))));
-    const y = new Matrix64(idx.length, yScalings.length);
-    idx.forEach((row, r) => yScalings.forEach((s, k) => y.set(r, k, scale(encoded.values.get(row, k), s))));
-    return { x, y, ...(encoded.labels ? { labels: Int32Array.from(idx, (row) => encoded.labels![row]!) } : {}) };
-  };
-  const featureNames = kept.map((j) => design.names[j]!);
-  const classes = encoded.names ? { names: encoded.names, offsets: yScalings.map((s) => s.mean) } : undefined;
-  return {
-    target,
-    featureNames,
-    train: build(split.train),
-    test: build(split.test),
-    droppedMissing: context.droppedMissing,
-    ignoredColumns,
-    featureScaling,
-    targetScaling: classes ? identity : yScalings[0]!,
-    ...(classes ? { classes } : {}),
-  };
+function targetDescription(name: string, encoded: EncodedTarget, scalings: Scaling[]): TargetDescription {
+  if (encoded.names) return { name, kind: 'classes', labels: encoded.names, offsets: scalings.map((s) => s.mean) };
+  return { name, kind: 'number', scaling: scalings[0]! };
+}
+
+/** One split: features through the fitted preprocessing, targets scaled. `positions` index the kept rows. */
+function buildSplit(table: Table, prep: Preprocessing, tableRows: Int32Array, positions: number[], encoded: EncodedTarget, scalings: Scaling[]): { split: Split; counts: EncodingCounts } {
+  const { x, counts } = encodeFeatures(table, prep, tableRows);
+  const y = new Matrix64(positions.length, scalings.length);
+  positions.forEach((row, r) => scalings.forEach((s, k) => y.set(r, k, (encoded.values.get(row, k) - s.mean) / s.sd)));
+  const labels = encoded.labels ? { labels: Int32Array.from(positions, (row) => encoded.labels![row]!) } : {};
+  return { split: { x, y, rows: tableRows, ...labels }, counts };
+}
+
+function missingSummary(options: FeatureOptions, droppedTarget: number, droppedIncomplete: number, train: EncodingCounts, test: EncodingCounts): MissingSummary {
+  const columns = new Set([...train.imputed.keys(), ...test.imputed.keys()]);
+  const imputed = [...columns].map((column) => ({ column, train: train.imputed.get(column) ?? 0, test: test.imputed.get(column) ?? 0 }));
+  imputed.sort((a, b) => b.train + b.test - (a.train + a.test));
+  const unseenLevels = [...test.unseen].map(([column, count]) => ({ column, test: count }));
+  return { method: options.impute, maxMissing: options.maxMissing, droppedTarget, droppedIncomplete, imputed, unseenLevels };
 }
 
 /** Back to the target's original units. */

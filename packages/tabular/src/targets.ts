@@ -1,7 +1,7 @@
 import { Matrix64 } from '@duality/linalg-core';
-import { readColumn, requireColumn, strayText, type Column } from './columns.js';
+import { requireColumn, strayText } from './columns.js';
 import { TabularInputError } from './errors.js';
-import type { Table } from './read.js';
+import { cellText, isMissing, type Table, type TableColumn } from './table.js';
 
 /** How a class target became outputs: one indicator column per class. */
 export interface ClassEncoding {
@@ -27,17 +27,20 @@ export interface EncodedTarget {
 export const DEFAULT_MAX_CLASSES = 50;
 
 /** The target column: numeric for regression; text (or any, with `classes`) for classification. */
-export function targetColumnOf(table: Table, target: string): Column {
-  requireColumn(table, target, 'the target');
-  const column = readColumn(table, target);
+export function targetColumnOf(table: Table, target: string): TableColumn {
+  const column = requireColumn(table, target, 'the target');
   const stray = strayText(column, table.source);
   if (stray) throw new TabularInputError(stray);
   return column;
 }
 
-function labelOf(column: Column, row: number): string {
-  const cell = column.cells[row]!;
-  return String((cell as { value: number | string }).value);
+/** Rows whose target is present, in file order (a missing target cannot be trained on, and is counted). */
+export function rowsWithTarget(column: TableColumn, source: string): Int32Array {
+  const rows: number[] = [];
+  const n = column.kind === 'number' ? column.values.length : column.codes.length;
+  for (let i = 0; i < n; i++) if (!isMissing(column, i)) rows.push(i);
+  if (rows.length === 0) throw new TabularInputError(`${source}: the target '${column.name}' is missing on every row; choose another target column`);
+  return Int32Array.from(rows);
 }
 
 /** Sorted distinct labels: as numbers when every label is one (3, 4, 10, not 10, 3, 4). */
@@ -50,17 +53,17 @@ function sortedLabels(labels: string[], numeric: boolean): string[] {
  * Encode the target over the kept rows. A text column is a class target; `classes` makes a numeric one a class
  * target too (codes such as cylinder counts). Class targets become one indicator column per class.
  */
-export function encodeTarget(column: Column, rows: number[], options: { classes?: boolean; maxClasses?: number }): EncodedTarget {
-  if (column.numeric && !options.classes) {
-    return { values: Matrix64.column(Float64Array.from(rows, (i) => (column.cells[i] as { value: number }).value)) };
+export function encodeTarget(column: TableColumn, rows: Int32Array, options: { classes?: boolean; maxClasses?: number }): EncodedTarget {
+  if (column.kind === 'number' && !options.classes) {
+    return { values: Matrix64.column(Float64Array.from(rows, (i) => column.values[i]!)) };
   }
-  const labels = rows.map((i) => labelOf(column, i));
-  const names = sortedLabels(labels, column.numeric);
+  const labels = Array.from(rows, (i) => cellText(column, i)!);
+  const names = sortedLabels(labels, column.kind === 'number');
   const maxClasses = options.maxClasses ?? DEFAULT_MAX_CLASSES;
   if (names.length > maxClasses) {
     throw new TabularInputError(
       `target '${column.name}' has ${names.length} distinct values, too many classes (at most ${maxClasses}); ` +
-        (column.numeric ? 'drop the classes option to treat it as a number' : 'is it an identifier? choose a numeric or a label column'),
+        (column.kind === 'number' ? 'drop the classes option to treat it as a number' : 'is it an identifier? choose a numeric or a label column'),
     );
   }
   if (names.length < 2) throw new TabularInputError(`target '${column.name}' has a single class '${names[0]}'; nothing to classify`);

@@ -36,8 +36,8 @@ interface CellResult extends Cell {
 }
 
 /** The CLI's data path: the bundled task, standardised with training statistics, an 80/20 split (seed 0). */
-function cliDesign(dataset: string): Design {
-  const data = loadBundledDataset(dataset);
+async function cliDesign(dataset: string): Promise<Design> {
+  const data = await loadBundledDataset(dataset);
   return prepareDesign(data.table, { target: data.target, features: data.features, seed: 0, testFraction: 0.2 });
 }
 
@@ -128,7 +128,7 @@ export const calibrationPathSuite: BenchSuite = {
     const designs = new Map<string, Design>();
     const results: CellResult[] = [];
     for (const cell of plan(ctx.quick)) {
-      if (!designs.has(cell.dataset)) designs.set(cell.dataset, cliDesign(cell.dataset));
+      if (!designs.has(cell.dataset)) designs.set(cell.dataset, await cliDesign(cell.dataset));
       const result = await runCell(cell, designs.get(cell.dataset)!, ctx.log);
       ctx.log(`${cellLabel(cell)}: ${cell.replicates} replicates in ${result.seconds.toFixed(1)} s, size ${ALPHAS.map((a, i) => `${rate(result.rejections[i]!, cell.replicates)} at ${a}`).join(', ')}`);
       results.push(result);

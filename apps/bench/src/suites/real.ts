@@ -21,8 +21,8 @@ interface Split {
   result: KernelRulesResult;
 }
 
-function runSplit(dataset: string, seed: number): Split {
-  const data = loadBundledDataset(dataset);
+async function runSplit(dataset: string, seed: number): Promise<Split> {
+  const data = await loadBundledDataset(dataset);
   const design = prepareDesign(data.table, { target: data.target, features: data.features, seed, testFraction: 0.2 });
   const kernels = analyticKernels(kernelSpec(design.train.x.cols), design.train.x, { xTest: design.test.x });
   const result = kernelRules({
@@ -55,7 +55,7 @@ interface NetworkSplit {
 
 /** The trainer's default network on one split, with both real-network comparators, measured to the horizon. */
 async function networkSplit(dataset: string, seed: number, widths?: number[]): Promise<NetworkSplit> {
-  const data = loadBundledDataset(dataset);
+  const data = await loadBundledDataset(dataset);
   const design = prepareDesign(data.table, { target: data.target, features: data.features, seed, testFraction: 0.2 });
   const network = buildNetwork(defaultNetworkSpec(design.train.x.cols, widths), { seed });
   try {
@@ -129,7 +129,7 @@ export const realSuite: BenchSuite = {
     const splits: Split[] = [];
     for (const dataset of DATASETS) {
       const started = performance.now();
-      for (let seed = 1; seed <= seeds; seed++) splits.push(runSplit(dataset, seed));
+      for (let seed = 1; seed <= seeds; seed++) splits.push(await runSplit(dataset, seed));
       ctx.log(`${dataset}: ${seeds} splits in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
 

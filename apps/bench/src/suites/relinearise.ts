@@ -64,7 +64,7 @@ function continuationTime(eig: SymmetricEigen, residual: Float64Array, previous:
 }
 
 async function continuation(dataset: string, seed: number, widths?: number[]): Promise<Continuation> {
-  const data = loadBundledDataset(dataset);
+  const data = await loadBundledDataset(dataset);
   const design = prepareDesign(data.table, { target: data.target, features: data.features, seed, testFraction: 0.2 });
   const { x, y } = design.train;
   const network = buildNetwork(defaultNetworkSpec(x.cols, widths), { seed });

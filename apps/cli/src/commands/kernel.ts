@@ -34,7 +34,7 @@ export function registerKernel(program: Command, output: Output): void {
   const command = program
     .command('kernel')
     .description('write the NTK of the training rows (Θ = J Jᵀ/n, kernel.csv; a low-rank kernel as its factor F, factor.csv) and its spectrum (spectrum.csv)')
-    .argument('<file>', 'a CSV/TSV file with a header, or a JSON array of records')
+    .argument('<file>', 'a table: CSV/TSV with a header, JSON or NDJSON records, or Parquet (.gz allowed)')
     .requiredOption('--out <dir>', 'folder to write into (must be new or empty)')
     .option('--force', 'write into a folder that already has files (ours are overwritten), and a kernel.csv over 1 GB')
     .addOption(new Option('--kernel <source>', 'the network’s own NTK or its infinite-width limit').choices(['empirical', 'analytic']).default('empirical'));
@@ -101,7 +101,7 @@ async function writeFactor(kernel: NetworkKernelFactor, options: KernelOptions, 
 }
 
 async function writeKernel(file: string, options: KernelOptions, given: (key: string) => boolean, output: Output): Promise<void> {
-  const data = loadData({ file }, options);
+  const data = await loadData({ file }, options);
   const n = data.design.train.x.rows;
   const plan = kernelPlan(n, announcedRank(n, options));
   if (plan.kind === 'dense') return writeDense(data, options, given, output);

@@ -1,0 +1,135 @@
+import { IDENTITY_SCALING, medianInPlace, scalingOf, strayText, type Scaling } from './columns.js';
+import { TabularInputError } from './errors.js';
+import type { DesignColumn, ImputeMethod, InputColumn } from './preprocessing.js';
+import type { Table, TableColumn, TextColumn } from './table.js';
+
+/** How feature columns become design columns; every field has its default in `prepareDesign`. */
+export interface FeatureOptions {
+  impute: ImputeMethod;
+  missingIndicators: boolean;
+  /** A column missing on more than this share of the training rows is skipped (named: refused). */
+  maxMissing: number;
+  categorical: 'onehot' | 'refuse';
+  maxLevels: number;
+  standardize: boolean;
+}
+
+export interface FittedFeatures {
+  inputs: InputColumn[];
+  columns: DesignColumn[];
+  skipped: { column: string; reason: string }[];
+}
+
+/** A column that cannot be used: refused when the user named it (unless merely constant), skipped with the reason otherwise. */
+class Unusable extends Error {
+  constructor(message: string, readonly refuseWhenNamed = true) {
+    super(message);
+  }
+}
+
+/**
+ * Fit every candidate column on the training rows: its fill value (median or mean of the observed cells), its
+ * one-hot levels, its missing indicator and its standardisation, all from `train` alone (math.md §7.1).
+ */
+export function fitFeatures(table: Table, candidates: TableColumn[], named: boolean, train: Int32Array, options: FeatureOptions): FittedFeatures {
+  const fitted: FittedFeatures = { inputs: [], columns: [], skipped: [] };
+  const scratch = new Float64Array(train.length);
+  for (const column of candidates) {
+    try {
+      const columns = column.kind === 'number' ? numericColumns(column.values, column.name, train, options, scratch) : textColumns(column, table.source, train, options, scratch);
+      const kept = columns.filter((c) => c.scaling.sd > 0);
+      if (kept.length === 0) throw new Unusable('constant on the training rows', false);
+      fitted.columns.push(...kept);
+      fitted.inputs.push(column.kind === 'number' ? { name: column.name, kind: 'number' } : { name: column.name, kind: 'text', levels: levelsOf(kept) });
+    } catch (err) {
+      if (!(err instanceof Unusable)) throw err;
+      if (named && err.refuseWhenNamed) throw new TabularInputError(`feature '${column.name}' is ${err.message}; drop it from the features`);
+      fitted.skipped.push({ column: column.name, reason: err.message });
+    }
+  }
+  return fitted;
+}
+
+function levelsOf(columns: DesignColumn[]): string[] {
+  return columns.flatMap((c) => (c.encoding === 'level' ? [c.level] : []));
+}
+
+/** The present (non-NaN) values, copied into `scratch`. */
+function presentValues(values: Float64Array, scratch: Float64Array): Float64Array {
+  let k = 0;
+  for (const v of values) if (!Number.isNaN(v)) scratch[k++] = v;
+  return scratch.subarray(0, k);
+}
+
+function checkMissingShare(name: string, present: number, rows: number, maxMissing: number): void {
+  if (present === 0) throw new Unusable('missing on every training row');
+  const share = 1 - present / rows;
+  if (share > maxMissing) {
+    throw new Unusable(`missing on ${percent(share)} of the training rows, more than the limit of ${percent(maxMissing)} (--max-missing)`);
+  }
+}
+
+const percent = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
+
+/** The value column of a numeric input, and its missing indicator when asked for. */
+function numericColumns(values: Float64Array, name: string, train: Int32Array, options: FeatureOptions, scratch: Float64Array): DesignColumn[] {
+  const trainValues = Float64Array.from(train, (i) => values[i]!);
+  const present = presentValues(trainValues, scratch).length;
+  checkMissingShare(name, present, train.length, options.maxMissing);
+  const fill = fillValue(presentValues(trainValues, scratch), options.impute);
+  const completed = trainValues.map((v) => (Number.isNaN(v) ? fill : v));
+  const columns: DesignColumn[] = [{ name, input: name, encoding: 'value', fill, scaling: scaled(completed, name, options) }];
+  return [...columns, ...indicatorColumn(name, present, train.length, options, (r) => Number.isNaN(values[train[r]!]!))];
+}
+
+/** One indicator column per training level (sorted), each filled and scaled like a numeric column. */
+function textColumns(column: TextColumn, source: string, train: Int32Array, options: FeatureOptions, scratch: Float64Array): DesignColumn[] {
+  const stray = strayText(column, source);
+  if (stray) throw new Unusable(`numeric but for a stray text cell (${stray})`);
+  if (options.categorical === 'refuse') throw new Unusable('text (and --categorical refuse is set)');
+  const seen = new Set<number>();
+  let present = 0;
+  for (const i of train) {
+    const code = column.codes[i]!;
+    if (code >= 0) {
+      present++;
+      seen.add(code);
+    }
+  }
+  checkMissingShare(column.name, present, train.length, options.maxMissing);
+  const levels = [...seen].map((code) => column.levels[code]!).sort();
+  if (levels.length > options.maxLevels) {
+    throw new Unusable(`text with ${levels.length} distinct values, more than the one-hot limit of ${options.maxLevels} (--max-levels)`);
+  }
+  const columns = levels.map((level): DesignColumn => {
+    const code = column.levels.indexOf(level);
+    const indicator = Float64Array.from(train, (i) => (column.codes[i]! < 0 ? Number.NaN : column.codes[i] === code ? 1 : 0));
+    const fill = fillValue(presentValues(indicator, scratch), options.impute);
+    const completed = indicator.map((v) => (Number.isNaN(v) ? fill : v));
+    return { name: `${column.name}=${level}`, input: column.name, encoding: 'level', level, fill, scaling: scaled(completed, `${column.name}=${level}`, options) };
+  });
+  return [...columns, ...indicatorColumn(column.name, present, train.length, options, (r) => column.codes[train[r]!]! < 0)];
+}
+
+/** The 0/1 missing indicator of a column with missing training cells, when indicators are asked for. */
+function indicatorColumn(name: string, present: number, rows: number, options: FeatureOptions, missingAt: (r: number) => boolean): DesignColumn[] {
+  if (!options.missingIndicators || present === rows) return [];
+  const values = Float64Array.from({ length: rows }, (_, r) => (missingAt(r) ? 1 : 0));
+  return [{ name: `${name} (missing)`, input: name, encoding: 'missing', scaling: scaled(values, `${name} (missing)`, options) }];
+}
+
+/**
+ * The training statistic a missing cell becomes. Median by default: protein levels and most lab values are skewed,
+ * and the median neither follows a few extreme cells nor, for a 0/1 indicator, leaves {0, 1}. 'drop' rows never
+ * reach here with a missing cell; new rows given to a drop-trained model are filled with the median (and counted).
+ */
+function fillValue(present: Float64Array, method: ImputeMethod): number {
+  if (method === 'mean') return present.reduce((s, v) => s + v, 0) / present.length;
+  return medianInPlace(present);
+}
+
+function scaled(completed: Float64Array, name: string, options: FeatureOptions): Scaling {
+  const scaling = scalingOf(completed, name);
+  if (scaling.sd === 0) return scaling;
+  return options.standardize ? scaling : { ...IDENTITY_SCALING };
+}
