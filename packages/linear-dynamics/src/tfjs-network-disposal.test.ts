@@ -7,7 +7,7 @@ import { trainTfjsNetwork } from './tfjs-network.js';
 // A training step that throws, on request: the only way to fail inside the loop, once every tensor exists.
 const failing = vi.hoisted(() => ({ atCall: Infinity, calls: 0 }));
 vi.mock('@tensorflow/tfjs', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('@tensorflow/tfjs')>();
+  const actual = await importOriginal<typeof tf>();
   return {
     ...actual,
     variableGrads: ((...args: Parameters<typeof actual.variableGrads>) => {
