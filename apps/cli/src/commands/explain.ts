@@ -6,7 +6,7 @@ export const EXPLANATIONS: [term: string, meaning: string][] = [
   ['p-value (exact)', 'P(S ≥ s) under H₀: t = 0 (training would fit only noise), computed exactly from the kernel’s spectrum.\nSmall p: the targets have structure the network can learn; p ≥ α: do not train.'],
   ['Satterthwaite p', 'A scaled χ² approximation of the same p-value, printed for parity with the published toolkit.\nIt is too small in the far tail; the decision never uses it.'],
   ['S, null mean, sd', 'The score statistic m·uᵀΘu/uᵀu: how much of the targets lies on the kernel’s large-eigenvalue directions.\nUnder H₀ its mean and sd are known exactly; S far above the mean means signal.'],
-  ['stage-2 rule', 'How long to train once the test says train: loo (default), reml (the paper’s) or gcv; all three are reported.\nThe steps are full-batch gradient-descent steps at the learning rate η.'],
+  ['stage-2 rule', 'How long to train once the test says train: loo (default), reml (the paper’s) or gcv; all three are reported.\nThe steps are gradient-descent steps at the learning rate η, t = η·k (full batch or mini-batch alike).'],
   ['REML t̂', 'The training time that maximises the restricted likelihood of the random-effects model in which t is a variance\ncomponent. It under-trains when the signal is smoother than the model’s prior implies (the note says when).'],
   ['outcome', 'zero: the best time is t = 0; interior: a finite optimum; infinite: the criterion still improves at the largest time,\nso training runs to --max-steps and says it was capped.'],
   ['loo', 'Exact leave-one-out of the random-effects model: the error predicting each training row from the others, at every t.\nIts curve (dotted in the report) estimates the out-of-sample loss without a validation split.'],
