@@ -178,10 +178,9 @@ function checkedTimes(times: ArrayLike<number>): Float64Array {
 
 /**
  * REML stopping time t̂ (math.md §2). Without X the profile is concave: t̂ = 0 iff g(0) ≤ λ̄, t̂ = ∞ iff u has no
- * weight below λ̄, otherwise safeguarded Newton on s = log t. With X (not always concave): a grid on log t, every
- * bracketed local maximum refined by Newton/bisection on the derivative, and the best kept; t̂ = ∞ means the
- * likelihood still increases at the end of the grid (1e4 times the longest time scale of the spectrum, or earlier
- * where e^{−tλ} underflows on all but p directions).
+ * weight below λ̄, otherwise safeguarded Newton on s = log t. With X (not always concave): −ℓ_R minimised by the
+ * grid search every rule shares (`minimiseOnTimeGrid`, math.md §4.1); t̂ = ∞ means the likelihood still increases
+ * at the end of that grid.
  */
 export function remlStoppingTime(fit: SpectralFit, options: RemlOptions = {}): RemlStoppingTime {
   const usedDesign = (options.useDesign ?? true) && fit.designProjections !== undefined;
