@@ -62,9 +62,9 @@ export function mathSections(mathText) {
 }
 
 const NUMBER = String.raw`\d+(?:\.\d+)?`;
-// `math.md §2.2`, also across a comment's line break (`math.md\n * §0.1`), with what follows in the same citation:
-// a range (`§1–4`, `§1-§4`) or more sections (`§2, §4`, `§0 and §5`).
-const CITATION = new RegExp(String.raw`math\.md[\s*/#]*§\s*(${NUMBER})((?:\s*(?:[–-]\s*§?|,\s*§|\s(?:and|or)\s+§)\s*${NUMBER})*)`, 'g');
+// `math.md §2.2`, also as a Markdown link (`[math.md](math.md) §2`) and across a comment's line break (`math.md\n * §0.1`),
+// with what follows in the same citation: a range (`§1–4`, `§1-§4`) or more sections (`§2, §4`, `§0 and §5`).
+const CITATION = new RegExp(String.raw`math\.md\)?[\s*/#]*§\s*(${NUMBER})((?:\s*(?:[–-]\s*§?|,\s*§|\s(?:and|or)\s+§)\s*${NUMBER})*)`, 'g');
 
 /** The sections one text cites, each with its line number: [{ section, line }]. */
 export function citations(text) {

@@ -35,7 +35,7 @@ describe('citations and headings', () => {
   });
 
   it('finds single citations, ranges, lists and citations broken across comment lines', () => {
-    const text = 'a (math.md §2.2)\nb math.md §1–4\nc (math.md §2, §4) and math.md §0 and §5\n * (math.md\n *   §0.1: why)';
+    const text = 'a (math.md §2.2)\nb math.md §1–4\nc (math.md §2, §4) and math.md §0 and §5\n * (math.md\n *   §0.1: why)\n[math.md](../docs/math.md) §3';
     expect(citations(text)).toEqual([
       { section: '2.2', line: 1 },
       { section: '1', line: 2 },
@@ -45,6 +45,7 @@ describe('citations and headings', () => {
       { section: '0', line: 3 },
       { section: '5', line: 3 },
       { section: '0.1', line: 4 },
+      { section: '3', line: 6 },
     ]);
   });
 });
