@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Matrix64 } from '@duality/linalg-core';
 import type { DenseNetwork, DenseParameters } from '@duality/ntk';
 import { denseLossGradients } from './dense-backprop.js';
+import type { BatchSampler, StepCost } from './minibatch.js';
 import { TrainerInputError } from './time.js';
 
 function tensorOf(m: Matrix64): tf.Tensor2D {
@@ -49,7 +50,8 @@ function checkedTrainingData(network: DenseNetwork, x: Matrix64, y: Matrix64, le
 }
 
 /**
- * Full-batch gradient descent on L(θ) = (1/2n)‖f_θ(X) − y‖² from a network's current weights. Training works on its
+ * Gradient descent on L(θ) = (1/2n)‖f_θ(X) − y‖² from a network's current weights: full batch, or mini-batch SGD
+ * after `trainOnBatches` (each step's loss is the batch's, (1/2B)‖f − y‖² over its B rows). Training works on its
  * own copies of the parameters (tf.Variables), so the starting network is never modified: each step advances the
  * continuous training time of math.md §0 by exactly the learning rate. For a centred network f = g − g_θ0 the step
  * is g's with targets y + g_θ0(X), computed once (math.md §0.1): no second forward pass per step. Gradients come
@@ -62,6 +64,7 @@ export class GradientDescent {
   /** The targets of the MLP g: y, plus g_θ0(X) for a centred network. */
   private readonly mlpTargets: tf.Tensor2D;
   private stepsTaken = 0;
+  private batches: BatchSampler | undefined;
 
   constructor(
     private readonly network: DenseNetwork,
@@ -70,7 +73,8 @@ export class GradientDescent {
     readonly learningRate: number,
   ) {
     checkedTrainingData(network, x, y, learningRate);
-    this.variables = network.parameters().map((p) => tf.variable(p.clone(), true));
+    // tf.variable(t) leaves t alive beside the variable: the tidy releases the copy it was made from.
+    this.variables = network.parameters().map((p) => tf.tidy(() => tf.variable(p.clone(), true)));
     this.x = tensorOf(x);
     this.mlpTargets = tf.tidy(() => {
       const targets = tensorOf(y);
@@ -86,16 +90,58 @@ export class GradientDescent {
   /** Outputs at the current weights (inside the caller's tidy). */
   readonly forward = (x: tf.Tensor2D): tf.Tensor2D => this.network.forwardWith(this.variables, x);
 
+  /**
+   * Train on batches of rows from now on (math.md §7.2: time still advances by η per step). Only before the first
+   * step, so that a run is one kind or the other.
+   */
+  trainOnBatches(batches: BatchSampler): void {
+    if (this.stepsTaken > 0) throw new TrainerInputError('choose the batches before the first step');
+    this.batches = batches;
+  }
+
+  /** The rows a step uses, with their targets (inside the caller's tidy): all of them, or the sampler's next batch. */
+  private stepRows(indices?: Int32Array): [tf.Tensor2D, tf.Tensor2D] {
+    if (!indices) return [this.x, this.mlpTargets];
+    const rows = tf.tensor1d(indices, 'int32');
+    return [tf.gather(this.x, rows), tf.gather(this.mlpTargets, rows)];
+  }
+
   /** `count` more steps. */
   step(count = 1): void {
     if (!(Number.isInteger(count) && count >= 0)) throw new TrainerInputError(`step count must be a non-negative integer, got ${count}`);
     for (let s = 0; s < count; s++) {
       tf.tidy(() => {
-        const updates = denseLossGradients(this.network, this.variables, this.x, this.mlpTargets, -this.learningRate);
+        const [x, targets] = this.stepRows(this.batches?.nextBatch());
+        const updates = denseLossGradients(this.network, this.variables, x, targets, -this.learningRate);
         this.variables.forEach((variable, i) => variable.assign(tf.add(variable, updates[i]!)));
       });
     }
     this.stepsTaken += count;
+  }
+
+  /** Seconds of one step's work on the first `rows` rows (best of two after a warm-up); the weights do not change. */
+  private stepSeconds(rows: number): number {
+    const indices = Int32Array.from({ length: rows }, (_, i) => i);
+    const once = () => {
+      const started = performance.now();
+      tf.tidy(() => {
+        const [x, targets] = this.stepRows(rows === this.x.shape[0] ? undefined : indices);
+        denseLossGradients(this.network, this.variables, x, targets, -this.learningRate)[0]!.dataSync();
+      });
+      return (performance.now() - started) / 1000;
+    };
+    once();
+    return Math.min(once(), once());
+  }
+
+  /** A step's cost as fixed + perRow·rows, timed at two batch sizes (what the 'auto' batch rule extrapolates). */
+  stepCost(): StepCost {
+    const n = this.x.shape[0];
+    const [small, large] = [Math.min(n, 256), Math.min(n, 2048)];
+    const tSmall = this.stepSeconds(small);
+    if (large === small) return { fixed: 0, perRow: tSmall / small };
+    const perRow = Math.max((this.stepSeconds(large) - tSmall) / (large - small), 0);
+    return { fixed: Math.max(tSmall - perRow * small, 0), perRow };
   }
 
   /** A snapshot of the current weights as a network of its own (the caller disposes it). */
