@@ -45,7 +45,7 @@ export interface TwoStageDecision {
 }
 
 /** α in (0, 1) and a known convention: callers with costly work before the decision check first. */
-export function checkDecisionOptions(options: TwoStageOptions): void {
+export function checkDecisionOptions(options: Pick<TwoStageOptions, 'alpha' | 'convention'> & { rule?: string }): void {
   const { alpha, convention } = options;
   if (alpha !== undefined && !(alpha > 0 && alpha < 1)) throw new MixedModelInputError(`alpha must be in (0, 1), got ${alpha}`);
   if (convention !== undefined && convention !== 'exact' && convention !== 'published') {

@@ -45,6 +45,8 @@ export interface AnalysisOptions {
   test?: { x: MatrixLike; y: MatrixLike | ArrayLike<number> };
   /** The stage-2 rule: when the test rejects, train to its stop (default in `DEFAULT_STOPPING_RULE`). */
   stoppingRule?: StageTwoRule;
+  /** Most steps any run takes (default `DEFAULT_MAX_STEPS`, 100,000): a longer or infinite stop is capped here, and marked. */
+  maxSteps?: number;
   onProgress?: (progress: TrainingProgress) => void;
 }
 
@@ -60,12 +62,14 @@ export interface TwoStageAnalysis {
   learningRate: number;
   /** λ1 of Θ: η·λ1 < 2 for gradient descent to converge. */
   largestEigenvalue: number;
-  /** Full-batch steps to reach t̂ at the learning rate (Infinity when t̂ = ∞), whatever the test decided. */
+  /** Full-batch steps to reach REML's t̂ at the learning rate (Infinity when t̂ = ∞), whatever the test decided. */
   remlSteps: number;
-  /** The stage-2 rule in use, and its steps (uncapped; Infinity when its time is), whatever the test decided. */
+  /** The stage-2 rule in use (`decision.rule` is its curve, stop and cap), and its steps (uncapped; Infinity when its time is), whatever the test decided. */
   rule: StageTwoRule;
   ruleSteps: number;
-  /** Every stage-2 rule's stop and the LOO estimates of out-of-sample loss (REML's misspecification note). */
+  /** The cap on any run's steps. */
+  maxSteps: number;
+  /** Every stage-2 rule's stop, curve and cap, and the LOO estimate of out-of-sample loss at each stop. */
   stopping: StoppingTimes;
   /** The network's initial output and whether it was projected out of the test. */
   initialOutput: InitialOutputCheck;
@@ -106,6 +110,13 @@ function twoSignificantDown(x: number): number {
   return Number((Math.floor(x / unit + 1e-9) * unit).toPrecision(2));
 }
 
+/** The runs' cap on steps, when the default is the trainer's. */
+export const DEFAULT_MAX_STEPS = 100_000;
+
+function checkedMaxSteps(maxSteps: number | undefined): void {
+  if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new TrainerInputError(`maxSteps must be a positive integer, got ${maxSteps}`);
+}
+
 /** Below this η·λ1 no step count of use moves the outputs (and step counts leave the integers a double holds). */
 const MIN_STEP_SCALE = 1e-9;
 
@@ -142,6 +153,7 @@ export async function analyzeTwoStage(
   options: AnalysisOptions = {},
 ): Promise<TwoStageAnalysis> {
   const rule = checkedRule(options.stoppingRule ?? DEFAULT_STOPPING_RULE);
+  checkedMaxSteps(options.maxSteps);
   const x = toMatrix64(xInput);
   const y = checkedTargets(yInput, x.rows, 'y');
   if (y.cols !== network.outputDim) {
@@ -160,10 +172,18 @@ export async function analyzeTwoStage(
   const { fit, lowRank } = fitKernel(computed, { y, f0, design }, options.remainder);
   computed = undefined; // Θ or its factor lives on only as the fit's spectrum: let the n×n (or n×r) buffer go now
   const kernel = { source, f0, ...(f0Test ? { f0Test } : {}), seconds, ...(lowRank ? { lowRank } : {}) };
-  const decision = twoStageDecision(fit, { alpha: options.alpha ?? DEFAULT_ALPHA, convention: options.convention ?? 'exact' });
   const lambda1 = fit.eigenvalues[0]!;
   const learningRate = stableLearningRate(options.learningRate ?? 'auto', lambda1);
-  const stopping = stoppingTimes(fit, decision, gradientDescentTime(learningRate, lambda1));
+  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+  const decision = twoStageDecision(fit, {
+    alpha: options.alpha ?? DEFAULT_ALPHA,
+    convention: options.convention ?? 'exact',
+    rule,
+    learningRate,
+    maxSteps,
+    pathUsesDesign: false, // the network's path has no fixed effects
+  });
+  const stopping = stoppingTimes(fit, decision, { ...gradientDescentTime(learningRate, lambda1), maxSteps });
   const analysis = { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, initialOutput, fixedEffects, x, y, test };
-  return { ...analysis, remlSteps: stopping.rules.reml.steps, rule, ruleSteps: stopping.rules[rule].steps, stopping };
+  return { ...analysis, remlSteps: stopping.rules.reml.steps, rule, ruleSteps: stopping.rules[rule].steps, maxSteps, stopping };
 }

@@ -36,21 +36,21 @@ export function predictedClasses(m: Matrix64, offsets: number[]): Int32Array {
 }
 
 /** Share of rows whose predicted class is the true one. */
-function accuracy(predicted: Int32Array, truth: Int32Array): number {
+export function accuracy(predicted: Int32Array, truth: Int32Array): number {
   let right = 0;
   for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) right++;
   return right / truth.length;
 }
 
 /** counts[true][predicted]. */
-function confusion(predicted: Int32Array, truth: Int32Array, classes: number): number[][] {
+export function confusion(predicted: Int32Array, truth: Int32Array, classes: number): number[][] {
   const counts = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   for (let i = 0; i < truth.length; i++) counts[truth[i]!]![predicted[i]!]!++;
   return counts;
 }
 
 /** The share of the most frequent class among `truth`: what always guessing it scores. */
-function majorityShare(truth: Int32Array, classes: number): number {
+export function majorityShare(truth: Int32Array, classes: number): number {
   const counts = new Array<number>(classes).fill(0);
   for (const k of truth) counts[k]!++;
   return Math.max(...counts) / truth.length;

@@ -3,6 +3,21 @@ export { stepsForTime, timeForSteps, TrainerInputError } from './time.js';
 export { formatPValue } from './p-value-text.js';
 export type { ClassAccuracy, ClassificationSection, CurvePoint, StopPoint, StoppingRule, TwoStageReport } from './report.js';
 export { predictedClasses, type ClassTargets } from './classification.js';
+export {
+  classMetrics,
+  DEFAULT_INTERVAL_LEVEL,
+  KERNEL_LABEL,
+  LOG_LOSS_FLOOR,
+  NETWORK_LABEL,
+  regressionMetrics,
+  type ClassMetrics,
+  type Metrics,
+  type ModelMetrics,
+  type PredictionInterval,
+  type QualityMetrics,
+  type RegressionMetrics,
+  type TargetScaling,
+} from './metrics.js';
 export { GradientDescent, LossProbe } from './gradient-descent.js';
 export { saveNetwork, toLayersModel } from './save.js';
 export { loadNetwork, modelFiles } from './load.js';
@@ -25,6 +40,7 @@ export type { TrainingProgress } from './progress.js';
 export {
   DEFAULT_STOPPING_RULE,
   STOPPING_RULES,
+  type CriterionPoint,
   type RuleTime,
   type StageTwoRule,
   type StoppingTimes,

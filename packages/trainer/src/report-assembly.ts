@@ -2,6 +2,7 @@ import { backendInfo } from '@duality/linalg-core';
 import { pathAt } from '@duality/mixed-model';
 import { parameterCount, type DenseNetwork, type TfBackendInfo } from '@duality/ntk';
 import type { TwoStageAnalysis } from './analysis.js';
+import { gradientDescentTime } from './kernel-curves.js';
 import { formatPValue } from './p-value-text.js';
 import type { CurvePoint, StopPoint, TwoStageReport } from './report.js';
 import type { RecordedRun } from './training-run.js';
@@ -61,19 +62,26 @@ function remlSection({ decision, remlSteps }: TwoStageAnalysis): TwoStageReport[
 
 const RULE_NAMES = { reml: 'REML', loo: 'leave-one-out', gcv: 'GCV' } as const;
 
-function decisionSection({ decision, rule, ruleSteps, stopping }: TwoStageAnalysis, outcome: RunOutcome): TwoStageReport['decision'] {
+/** The chosen rule's stop in words: its t̂ and outcome, or the cap it ran into. */
+function ruleStopText({ rule, stopping }: TwoStageAnalysis): string {
+  const chosen = stopping.rules[rule];
+  const own = `${RULE_NAMES[rule]} stops at t̂ = ${chosen.time.toPrecision(4)} (${chosen.outcome})`;
+  return chosen.capped ? `${own}, past the cap: trained ≥ ${chosen.stopSteps.toLocaleString('en-US')} steps, the cap` : own;
+}
+
+function decisionSection(analysis: TwoStageAnalysis, outcome: RunOutcome): TwoStageReport['decision'] {
+  const { decision, rule, stopping } = analysis;
   const { alpha, maxSteps } = outcome;
   // The Satterthwaite p of the published convention has no log; the exact p underflows to 0 only with its log kept.
   const p = formatPValue(decision.decidingP, decision.convention === 'exact' ? decision.test.logP : undefined);
-  const chosen = stopping.rules[rule];
   return {
     train: decision.train,
     rule,
     steps: outcome.ruleSteps,
     reason: decision.train
-      ? `the score test rejects t = 0 (p = ${p} < α = ${alpha}); ${RULE_NAMES[rule]} stops at t̂ = ${chosen.time.toPrecision(4)} (${chosen.outcome})`
+      ? `the score test rejects t = 0 (p = ${p} < α = ${alpha}); ${ruleStopText(analysis)}`
       : `the score test does not reject t = 0 (p = ${p} ≥ α = ${alpha}): the targets look like noise to this kernel, so the initial network is kept`,
-    ...(decision.train && ruleSteps > maxSteps ? { cappedAt: maxSteps } : {}),
+    ...(decision.train && stopping.rules[rule].capped ? { cappedAt: maxSteps } : {}),
   };
 }
 
@@ -81,7 +89,7 @@ function decisionSection({ decision, rule, ruleSteps, stopping }: TwoStageAnalys
 export function assembleReport(network: DenseNetwork, analysis: TwoStageAnalysis, outcome: RunOutcome): TwoStageReport {
   const { kernel, fit, decision, learningRate, largestEigenvalue, x, y, test } = analysis;
   const { ruleSteps, run } = outcome;
-  const stopTime = Math.min(decision.reml.time, outcome.maxSteps * learningRate);
+  const { time } = gradientDescentTime(learningRate, largestEigenvalue);
   const atStop = run.measured.find((m) => m.step === ruleSteps)!;
   // A low-rank kernel's other n − r directions share one eigenvalue: the report lists the r computed ones.
   const computed = kernel.lowRank?.rank ?? fit.n;
@@ -104,7 +112,7 @@ export function assembleReport(network: DenseNetwork, analysis: TwoStageAnalysis
     stoppingRules: analysis.stopping,
     decision: decisionSection(analysis, outcome),
     decorrelation: Array.from(decision.reml.profile.times, (time) => ({ time, psi: pathAt(fit, time, { useDesign: false }).decorrelation })),
-    spectralLossesAtStop: Array.from(pathAt(fit, decision.train ? stopTime : 0, { useDesign: false }).spectralLosses.subarray(0, computed)),
+    spectralLossesAtStop: Array.from(pathAt(fit, time(ruleSteps), { useDesign: false }).spectralLosses.subarray(0, computed)),
     stops: outcome.stops,
     curves: outcome.curves,
     training: {

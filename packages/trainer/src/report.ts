@@ -1,4 +1,5 @@
 import type { RemlOutcome, TailMethod } from '@duality/mixed-model';
+import type { PredictionInterval, QualityMetrics } from './metrics.js';
 import type { FixedEffectColumn, InitialOutputCheck } from './fixed-effects.js';
 import type { KernelDrift } from './kernel-drift.js';
 import type { LowRankSummary } from './kernel-fit.js';
@@ -35,6 +36,8 @@ export interface StopPoint {
   testLoss?: number;
   /** How it was found, for the reader. */
   note: string;
+  /** A stage-2 rule whose own stop lies past maxSteps: `steps` is the cap ("≥ steps, the cap"). */
+  capped?: boolean;
 }
 
 /** Accuracy of one set of rows: the class of a row is argmax_k (f_k + offsets_k) (see `ClassTargets`). */
@@ -107,7 +110,7 @@ export interface TwoStageReport {
     /** The profile log-likelihood over t (log-spaced), t̂ among the reader's marks. */
     profile: { time: number; logLikelihood: number }[];
   };
-  /** Every stage-2 rule's stop (time, uncapped steps, outcome) and the LOO estimates at REML's and LOO's stops. */
+  /** Every stage-2 rule's stop (time, uncapped steps, outcome, capped steps), its criterion curve, and LOO's estimate at each stop. */
   stoppingRules: StoppingTimes;
   decision: {
     train: boolean;
@@ -122,7 +125,7 @@ export interface TwoStageReport {
   };
   /** Ψ(t) (spectral-loss decorrelation, math.md §2.1) on the profile's grid: > 0 keep training, < 0 over-fitted. */
   decorrelation: { time: number; psi: number }[];
-  /** ℓ_i(t̂), the spectral losses at the REML stop, by eigenvalue (same order and length as kernel.eigenvalues). */
+  /** ℓ_i(t̂), the spectral losses at the chosen rule's stop (t = 0 untrained), by eigenvalue (same order and length as kernel.eigenvalues). */
   spectralLossesAtStop: number[];
   /** Every rule's stop (REML always; GCV always; oracle with test data; validation and fixed when asked). */
   stops: StopPoint[];
@@ -132,6 +135,13 @@ export interface TwoStageReport {
   classification?: ClassificationSection;
   /** When the network trained: how far its NTK moved from θ0 to the stop, the premise of the statistics above. */
   kernelDrift?: KernelDrift;
+  /**
+   * Numbers in the target's own units: RMSE, MAE, R² (regression) or accuracy, log-loss, confusion (classes), for the
+   * network trained to the rule's stop and for the kernel model (the linearised prediction) at the same stop.
+   */
+  metrics?: QualityMetrics;
+  /** Regression: the leave-one-out (jackknife) prediction interval at the stop, centred on the network (math.md §7.4). */
+  interval?: PredictionInterval;
   training: {
     /** Steps the rule trained (the returned network's). */
     steps: number;

@@ -1,35 +1,57 @@
-import { gcvTime, looCurve, looTime, type SpectralFit, type TrainingTime, type TwoStageDecision } from '@duality/mixed-model';
-import { stepsForTime, TrainerInputError } from './time.js';
+import {
+  DEFAULT_STAGE_TWO_RULE,
+  looCurve,
+  STAGE_TWO_RULES,
+  stageTwoRule,
+  type GridOutcome,
+  type SpectralFit,
+  type StageTwoRule as RuleResult,
+  type StageTwoRuleName,
+  type TrainingTime,
+  type TwoStageDecision,
+} from '@duality/mixed-model';
+import { TrainerInputError } from './time.js';
 
-/** The stage-2 rules: REML (the paper's), exact leave-one-out of the random-effects model, GCV (math.md §2, §4). */
-export const STOPPING_RULES = ['reml', 'loo', 'gcv'] as const;
-export type StageTwoRule = (typeof STOPPING_RULES)[number];
+/** The stage-2 rules (mixed-model's `STAGE_TWO_RULES`): exact leave-one-out, REML (the paper's), GCV (math.md §2, §4). */
+export const STOPPING_RULES = STAGE_TWO_RULES;
+/** A stage-2 rule's name (mixed-model's `StageTwoRuleName`). */
+export type StageTwoRule = StageTwoRuleName;
 
 /**
- * The rule `trainTwoStage` and the CLI use when none is named: exact leave-one-out, by issue 16's criterion fixed
- * before measuring (the lowest pooled median out-of-sample risk ratio among the rules never worse than REML by more
- * than 3% in a cell). On the first suites GCV and LOO both qualified and GCV led by 0.2% (1.0109 against 1.0130,
- * REML 1.0443 over 187 replicates); then real data with repeated inputs (the first 2,500 rows of flights-200k) put
- * GCV's stop at ~10¹¹ steps in 6 of 10 splits, with a predicted test loss 30× LOO's: GCV replaces each point's
- * leverage by the average, which duplicated inputs break, so it no longer qualifies (BENCHMARKS.md, "The default
- * stage-2 rule"). REML, the paper's rule, stays one option away and always reported.
+ * The rule `trainTwoStage` and the CLI use when none is named: mixed-model's `DEFAULT_STAGE_TWO_RULE`, exact
+ * leave-one-out, by issue 16's criterion fixed before measuring (the lowest pooled median out-of-sample risk ratio
+ * among the rules never worse than REML by more than 3% in a cell). GCV led the first suites by 0.2%, then real data
+ * with repeated inputs (flights-200k) put its stop at ~10¹¹ steps in 6 of 10 splits: GCV replaces each point's
+ * leverage by the average, which duplicated inputs break (BENCHMARKS.md, "The default stage-2 rule"). REML, the
+ * paper's rule, stays one option away and always reported.
  */
-export const DEFAULT_STOPPING_RULE: StageTwoRule = 'loo';
+export const DEFAULT_STOPPING_RULE: StageTwoRule = DEFAULT_STAGE_TWO_RULE;
 
-/** One rule's stopping time, in time and in steps at the run's learning rate (before any cap). */
-export interface RuleTime {
+/** One point of a rule's criterion on the shared grid. */
+export interface CriterionPoint {
+  step: number;
   time: number;
-  steps: number;
-  /** 'zero' | 'interior' | 'infinite' (GCV: its search always ends inside its range). */
-  outcome: string;
+  value: number;
 }
 
-/** Every stage-2 rule's stop, the LOO estimate of out-of-sample loss at REML's stop and at LOO's own. */
+/** One rule's stop as the report keeps it: mixed-model's `StageTwoRule` as plain JSON-able data. */
+export interface RuleTime {
+  /** The rule's own stop, in time and in steps at the run's learning rate (uncapped; Infinity when infinite). */
+  time: number;
+  steps: number;
+  outcome: GridOutcome;
+  /** Steps training to this rule takes: `steps`, or maxSteps when the stop lies past it (`capped`). */
+  stopSteps: number;
+  capped: boolean;
+  /** The criterion the rule minimises (`RULE_CRITERIA`) on the grid the rules share. */
+  curve: CriterionPoint[];
+}
+
+/** Every stage-2 rule's stop, and the LOO estimate of out-of-sample loss at each (capped) stop. */
 export interface StoppingTimes {
   rules: Record<StageTwoRule, RuleTime>;
-  /** (1/2)·LOO(t): the LOO estimate of the out-of-sample half mean squared error, at REML's and at LOO's stop. */
-  looLossAtReml: number;
-  looLossAtLoo: number;
+  /** (1/2)·LOO(t) at each rule's (capped) stop: the estimated out-of-sample half mean squared error of training that long. */
+  looLossAt: Record<StageTwoRule, number>;
   /** A plain-words note when REML's stop costs noticeably more estimated out-of-sample loss than LOO's. */
   misspecification?: string;
   /**
@@ -81,30 +103,38 @@ export function ruleNotes(remlSteps: number, looSteps: number, excess: number): 
   };
 }
 
+/** A rule from mixed-model as report data, its steps at the run's learning rate. */
+function ruleTime(rule: RuleResult, learningRate: number): RuleTime {
+  const steps = rule.steps ?? (rule.time === Infinity ? Infinity : Math.round(rule.time / learningRate));
+  const { times, values } = rule.curve;
+  const curveSteps = rule.curve.steps ?? times.map((t) => t / learningRate);
+  return {
+    time: rule.time,
+    steps,
+    outcome: rule.outcome,
+    stopSteps: rule.stop.steps ?? steps,
+    capped: rule.capped,
+    curve: Array.from(values, (value, i) => ({ step: curveSteps[i]!, time: times[i]!, value })),
+  };
+}
+
 /**
- * The three stage-2 rules from the one eigendecomposition. LOO and GCV use the kernel alone, as the network's path
- * has no fixed effects (its predictor is (I − e^{−tΘ})u, whose PRESS residuals LOO is); LOO runs in discrete time
- * where `time` does (ηλ1 < 1), so its stop is a whole number of the run's steps.
+ * The three stage-2 rules on mixed-model's one grid, the decision's own rule among them (not computed twice). LOO and
+ * GCV use the kernel alone, as the network's path has no fixed effects (its predictor is (I − e^{−tΘ})u, whose PRESS
+ * residuals LOO is); REML keeps the decision's design. Steps are whole steps of the run, capped at maxSteps.
  */
 export function stoppingTimes(
   fit: SpectralFit,
   decision: TwoStageDecision,
-  run: { learningRate: number; time: (steps: number) => TrainingTime; discrete: boolean },
+  run: { learningRate: number; time: (steps: number) => TrainingTime; maxSteps: number },
 ): StoppingTimes {
-  const { learningRate } = run;
-  const loo = looTime(fit, { useDesign: false, ...(run.discrete ? { learningRate } : {}) });
-  const gcv = gcvTime(fit, { useDesign: false });
-  const rules: Record<StageTwoRule, RuleTime> = {
-    reml: { time: decision.reml.time, steps: stepsForTime(decision.reml.time, learningRate), outcome: decision.reml.outcome },
-    loo: { time: loo.time, steps: loo.steps ?? stepsForTime(loo.time, learningRate), outcome: loo.outcome },
-    gcv: { time: gcv.time, steps: stepsForTime(gcv.time, learningRate), outcome: 'interior' },
-  };
-  const looAt = (steps: number) => looCurve(fit, [run.time(steps)], { useDesign: false }).values[0]! / 2;
-  const finite = (steps: number) => (Number.isFinite(steps) ? steps : undefined);
-  const remlSteps = finite(rules.reml.steps);
-  const looLossAtLoo = loo.value / 2;
-  const looLossAtReml = remlSteps === undefined ? looLossAtLoo : looAt(remlSteps);
-  const excess = looLossAtReml / looLossAtLoo - 1;
-  const notes = ruleNotes(rules.reml.steps, rules.loo.steps, excess);
-  return { rules, looLossAtReml, looLossAtLoo, ...notes };
+  const { learningRate, maxSteps } = run;
+  const useDesign = decision.rule.usedDesign; // false but with a linear part (math.md §7.3)
+  const options = { learningRate, maxSteps, useDesign, remlUsesDesign: decision.reml.usedDesign, reml: decision.reml };
+  const result = (name: StageTwoRule) => (decision.rule.name === name ? decision.rule : stageTwoRule(fit, name, options));
+  const rules = Object.fromEntries(STOPPING_RULES.map((name) => [name, ruleTime(result(name), learningRate)])) as Record<StageTwoRule, RuleTime>;
+  const at = looCurve(fit, STOPPING_RULES.map((name) => run.time(rules[name].stopSteps)), { useDesign }).values;
+  const looLossAt = Object.fromEntries(STOPPING_RULES.map((name, i) => [name, at[i]! / 2])) as Record<StageTwoRule, number>;
+  const notes = ruleNotes(rules.reml.stopSteps, rules.loo.stopSteps, looLossAt.reml / looLossAt.loo - 1);
+  return { rules, looLossAt, ...notes };
 }

@@ -104,7 +104,7 @@ describe('trainTwoStage', () => {
     expect(after.length).toBeGreaterThan(3);
     expect(before.every((d) => d.psi > 0)).toBe(true);
     expect(after.every((d) => d.psi < 0)).toBe(true);
-    expect(report.stops.map((s) => s.rule)).toEqual(['reml', 'loo', 'gcv', 'oracle', 'validation', 'fixed']);
+    expect(report.stops.map((s) => s.rule)).toEqual(['loo', 'reml', 'gcv', 'oracle', 'validation', 'fixed']);
     expect(report.curves.some((c) => c.step === report.decision.steps)).toBe(true);
     expect(report.learningRate * report.kernel.eigenvalues[0]!).toBeLessThan(2);
     expect(JSON.stringify(report, (_, v) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v))).not.toContain('NaN');
@@ -128,12 +128,39 @@ describe('trainTwoStage', () => {
     const stop = report.decision.steps;
     expect(stop).toBeGreaterThan(0);
     expect(report.training.trainedTo).toBe(stop);
-    expect(report.stops.map((s) => s.rule)).toEqual(['reml', 'loo', 'gcv', 'oracle']);
+    expect(report.stops.map((s) => s.rule)).toEqual(['loo', 'reml', 'gcv', 'oracle']);
     const past = report.curves.filter((c) => c.step > stop);
     expect(past.length).toBeGreaterThan(3);
     expect(past.every((c) => c.trainLoss === undefined && c.testLoss === undefined && Number.isFinite(c.kernelTestLoss))).toBe(true);
     expect(report.curves.filter((c) => c.step <= stop).every((c) => c.trainLoss !== undefined)).toBe(true);
     expect(new Set(progress)).toEqual(new Set(['kernel', 'decision', 'training']));
+    trained.dispose();
+    network.dispose();
+  });
+
+  it('reports RMSE, MAE and R² in target units for the network and the kernel model, and a LOO interval with its test coverage', async () => {
+    const train = dataset(60, 3, 0.3, 1, 5);
+    const test = dataset(30, 3, 0.3, 1, 6);
+    const network = buildNetwork(spec(3, 128), { seed: 2 });
+    const scaling = { mean: 20, sd: 3 };
+    const { report, network: trained } = await trainTwoStage(network, train.x, train.y, { test: { x: test.x, y: test.y }, targetScaling: scaling, intervalLevel: 0.8 });
+    const { metrics, interval } = report;
+    expect(metrics!.kind).toBe('regression');
+    expect(metrics!.network.label).toMatch(/^network/);
+    expect(metrics!.kernel.label).toMatch(/^kernel model/);
+    const networkTest = metrics!.network.test as { rmse: number; mae: number; r2: number };
+    // The half MSE of the report, in standardised units, is the same error: RMSE = sd·√(2·loss).
+    expect(networkTest.rmse).toBeCloseTo(scaling.sd * Math.sqrt(2 * report.training.finalTestLoss!), 6);
+    expect(networkTest.mae).toBeLessThanOrEqual(networkTest.rmse);
+    const stop = report.stops.find((s) => s.rule === report.decision.rule)!;
+    expect((metrics!.kernel.test as { rmse: number }).rmse).toBeCloseTo(scaling.sd * Math.sqrt(2 * stop.kernelTestLoss!), 6);
+    const ss = Array.from(test.y).reduce((s, v, _, a) => s + (v - a.reduce((m, w) => m + w, 0) / a.length) ** 2, 0);
+    expect(networkTest.r2).toBeCloseTo(1 - (2 * report.training.finalTestLoss! * test.y.length) / ss, 6);
+    expect(interval!.level).toBe(0.8);
+    expect(interval!.halfWidth).toBeCloseTo(scaling.sd * interval!.halfWidthStandardised, 12);
+    const outputs = trained.outputs(test.x).data;
+    const inside = Array.from(test.y).filter((v, i) => Math.abs(v - outputs[i]!) <= interval!.halfWidthStandardised).length;
+    expect(interval!.coverage).toBe(inside / test.y.length);
     trained.dispose();
     network.dispose();
   });
@@ -158,10 +185,16 @@ describe('trainTwoStage', () => {
     expect(report.decision.steps).toBe(report.stoppingRules.rules.loo.steps);
     expect(report.training.trainedTo).toBe(report.decision.steps);
     const atStop = report.curves.find((c) => c.step === report.decision.steps)!.looLoss;
-    expect(atStop).toBeCloseTo(report.stoppingRules.looLossAtLoo, 10);
+    expect(atStop).toBeCloseTo(report.stoppingRules.looLossAt.loo, 10);
     for (const c of report.curves) expect(c.looLoss).toBeGreaterThanOrEqual(atStop * (1 - 1e-12));
-    expect(report.stoppingRules.looLossAtReml).toBeGreaterThanOrEqual(atStop * (1 - 1e-12));
-    await expect(trainTwoStage(network, train.x, train.y, { stoppingRule: 'aic' as 'loo' })).rejects.toThrow(/unknown stopping rule 'aic'; use reml, loo, gcv/);
+    expect(report.stoppingRules.looLossAt.reml).toBeGreaterThanOrEqual(atStop * (1 - 1e-12));
+    expect(report.stoppingRules.looLossAt.gcv).toBeGreaterThanOrEqual(atStop * (1 - 1e-12));
+    // LOO's criterion curve is the report's LOO estimate: the two agree wherever they share a step.
+    for (const point of report.stoppingRules.rules.loo.curve) {
+      const curve = report.curves.find((c) => c.step === point.step);
+      if (curve) expect(curve.looLoss).toBeCloseTo(point.value / 2, 10);
+    }
+    await expect(trainTwoStage(network, train.x, train.y, { stoppingRule: 'aic' as 'loo' })).rejects.toThrow(/unknown stopping rule 'aic'; use loo, reml, gcv/);
     trained.dispose();
     network.dispose();
   });

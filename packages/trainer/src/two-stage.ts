@@ -2,15 +2,16 @@ import { toMatrix64, type Matrix64, type MatrixLike } from '@duality/linalg-core
 import { looCurve, oracleTime } from '@duality/mixed-model';
 import { initTensorflow, type DenseNetwork } from '@duality/ntk';
 import { checkedClasses, classificationSection, type ClassTargets } from './classification.js';
-import { analyzeTwoStage, checkedTargets, DEFAULT_ALPHA, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
+import { analyzeTwoStage, checkedTargets, DEFAULT_ALPHA, DEFAULT_MAX_STEPS, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
 import { LossProbe } from './gradient-descent.js';
 import { kernelCurves, type KernelCurves } from './kernel-curves.js';
 import { kernelDrift } from './kernel-drift.js';
+import { checkedLevel, checkedScaling, predictionInterval, qualityMetrics, type TargetScaling } from './metrics.js';
 import type { CurvePoint, StopPoint, StoppingRule, TwoStageReport } from './report.js';
 import { assembleReport } from './report-assembly.js';
 import { stepsForTime, TrainerInputError } from './time.js';
 import { trainAndRecord, type MeasuredPoint } from './training-run.js';
-import { STOPPING_RULES, type StageTwoRule } from './stopping-rules.js';
+import { STOPPING_RULES, type RuleTime, type StageTwoRule } from './stopping-rules.js';
 import { validationEarlyStopping, type ValidationOptions, type ValidationStop } from './validation.js';
 
 /** Real-network comparators, run only when asked: they cost real training the rule does not need. */
@@ -18,8 +19,6 @@ export const COMPARATORS = ['validation', 'horizon'] as const;
 export type Comparator = (typeof COMPARATORS)[number];
 
 export interface TwoStageOptions extends AnalysisOptions {
-  /** Most steps any run takes (default 100,000): an infinite or huge t̂ is capped here, and the cap reported. */
-  maxSteps?: number;
   /**
    * Real-network comparators (default none: the network trains to the rule's stop and no further, and the curves past
    * it are the kernel model's prediction). 'validation': validation early stopping on a held-out part of the training
@@ -38,6 +37,10 @@ export interface TwoStageOptions extends AnalysisOptions {
   seed?: number;
   /** A class target (y holds one indicator output per class): the report adds accuracy and confusion tables. */
   classes?: ClassTargets;
+  /** A numeric target's standardisation (y = z·sd + mean): the report's RMSE, MAE and interval in the target's units. */
+  targetScaling?: TargetScaling;
+  /** Level of the report's prediction interval (default 0.9; numeric targets). */
+  intervalLevel?: number;
 }
 
 export interface TwoStageResult {
@@ -46,7 +49,7 @@ export interface TwoStageResult {
   network: DenseNetwork;
 }
 
-export const DEFAULT_MAX_STEPS = 100_000;
+export { DEFAULT_MAX_STEPS };
 
 /** Log-spaced steps from 1 to `last`, with 0 and the `marks` that fall inside. */
 function recordingSteps(last: number, points: number, marks: number[]): number[] {
@@ -136,14 +139,16 @@ export async function trainTwoStage(
   const compare = checkedComparators(options.compare ?? []);
   checkedRecording(options);
   const classes = options.classes ? checkedClasses(options.classes, network.outputDim) : undefined;
+  const scaling = checkedScaling(options.targetScaling);
+  const level = checkedLevel(options.intervalLevel);
   const tfjs = await initTensorflow();
   // Before the kernel, which at large n takes minutes.
   checkedTargetScale(checkedTargets(yInput, toMatrix64(xInput).rows, 'y'));
   const analysis = await analyzeTwoStage(network, xInput, yInput, options);
   const { decision, learningRate, stopping } = analysis;
-  const ruleSteps = decision.train ? capped(analysis.ruleSteps, maxSteps) : 0;
+  const ruleSteps = decision.train ? stopping.rules[analysis.rule].stopSteps : 0;
   const kernel = kernelCurves(analysis);
-  const ruleStops = { reml: capped(stopping.rules.reml.steps, maxSteps), loo: capped(stopping.rules.loo.steps, maxSteps), gcv: capped(stopping.rules.gcv.steps, maxSteps) };
+  const ruleStops = Object.fromEntries(STOPPING_RULES.map((rule) => [rule, stopping.rules[rule].stopSteps])) as Record<StageTwoRule, number>;
   const oracle = oracleSteps(analysis, maxSteps);
 
   const validation = compare.has('validation')
@@ -169,6 +174,8 @@ export async function trainTwoStage(
   const report = assembleReport(network, analysis, { alpha: options.alpha ?? DEFAULT_ALPHA, maxSteps, ruleSteps, stops, curves, run, tfjs });
   try {
     if (classes) report.classification = classificationSection(run.kept, analysis, kernel, stops, classes);
+    report.metrics = qualityMetrics(run.kept, analysis, kernel, { steps: ruleSteps, scaling, classes });
+    if (!classes && network.outputDim === 1) report.interval = predictionInterval(run.kept, analysis, kernel, { steps: ruleSteps, level, scaling });
     if (ruleSteps > 0) report.kernelDrift = await kernelDrift(network, run.kept, analysis.x, options.seed ?? 0);
   } catch (error) {
     run.kept.dispose(); // the caller never receives it
@@ -183,6 +190,14 @@ const RULE_NOTES: Record<StageTwoRule, (time: number) => string> = {
   gcv: (t) => `argmin GCV(t) of the kernel model, t̂ = ${t.toPrecision(4)}`,
 };
 
+/** A rule's stop note; a capped stop says where the rule itself would stop (the steps shown are the cap's). */
+function ruleNote(name: StageTwoRule, rule: RuleTime): string {
+  const note = RULE_NOTES[name](rule.time);
+  if (!rule.capped) return note;
+  const own = Number.isFinite(rule.steps) ? `${rule.steps.toLocaleString('en-US')} steps` : 'never (t̂ = ∞)';
+  return `${note}; capped: ≥ ${rule.stopSteps.toLocaleString('en-US')} steps, the cap (the rule itself stops at ${own})`;
+}
+
 function assembleStops(
   analysis: TwoStageAnalysis,
   kernel: KernelCurves,
@@ -195,7 +210,10 @@ function assembleStops(
     const kernelTestLoss = kernel.testLoss(steps);
     return { rule, steps, time: steps * learningRate, ...(kernelTestLoss === undefined ? {} : { kernelTestLoss }), ...(testLoss === undefined ? {} : { testLoss }), note };
   };
-  const stops = STOPPING_RULES.map((rule) => stop(rule, at.ruleStops[rule], RULE_NOTES[rule](stopping.rules[rule].time)));
+  const stops = STOPPING_RULES.map((rule) => ({
+    ...stop(rule, at.ruleStops[rule], ruleNote(rule, stopping.rules[rule])),
+    ...(stopping.rules[rule].capped ? { capped: true } : {}),
+  }));
   if (at.oracle !== undefined) stops.push(stop('oracle', at.oracle, 'argmin of the kernel model’s test loss'));
   if (at.validation) {
     const network = at.validation.network;
