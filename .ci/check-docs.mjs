@@ -1,7 +1,8 @@
 // Documents that point where they should: no package or app source or README reaches outside the repository for the
-// mathematics (`shared/spec`, `../shared`), and every `math.md §N` / `§N.M` citation in packages/, apps/, docs/,
-// examples/ and the root documents names a heading (`## N.` / `### N.M`) of docs/math.md. The CLI's stated option
-// defaults are checked against commander itself in apps/cli/src/help-defaults.test.ts. Prints each problem; exit 1 if any.
+// mathematics (`shared/spec`, `../shared`), every `math.md §N` / `§N.M` citation in packages/, apps/, docs/, examples/
+// and the root documents names a heading (`## N.` / `### N.M`) of docs/math.md, and every `spec §N` citation in
+// linear-dynamics and the benchmarks one of docs/deep-linear.md. The CLI's stated option defaults are checked against
+// commander itself in apps/cli/src/help-defaults.test.ts. Prints each problem; exit 1 if any.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +50,7 @@ function citingFiles(root) {
   return [...memberFiles(root), ...filesUnder(join(root, 'docs'), markdownOrSource), ...filesUnder(join(root, 'examples'), markdownOrSource), ...rootDocs];
 }
 
-/** The section numbers docs/math.md has headings for: '2' for `## 2. …`, '2.1' for `### 2.1 …`. */
+/** The section numbers a document (docs/math.md) has headings for: '2' for `## 2. …`, '2.1' for `### 2.1 …`. */
 export function mathSections(mathText) {
   const sections = new Set();
   for (const line of mathText.split('\n')) {
@@ -62,14 +63,22 @@ export function mathSections(mathText) {
 }
 
 const NUMBER = String.raw`\d+(?:\.\d+)?`;
-// `math.md §2.2`, also as a Markdown link (`[math.md](math.md) §2`) and across a comment's line break (`math.md\n * §0.1`),
-// with what follows in the same citation: a range (`§1–4`, `§1-§4`) or more sections (`§2, §4`, `§0 and §5`).
-const CITATION = new RegExp(String.raw`math\.md\)?[\s*/#]*§\s*(${NUMBER})((?:\s*(?:[–-]\s*§?|,\s*§|\s(?:and|or)\s+§)\s*${NUMBER})*)`, 'g');
+/** How a citation names its document: `math.md` (also a Markdown link's `math.md)`), or `spec` for deep-linear.md. */
+export const MATH_NAME = String.raw`math\.md\)?`;
+export const DEEP_LINEAR_NAME = String.raw`\bspec`;
 
-/** The sections one text cites, each with its line number: [{ section, line }]. */
-export function citations(text) {
+/**
+ * `math.md §2.2`, also as a Markdown link (`[math.md](math.md) §2`) and across a comment's line break (`math.md\n * §0.1`),
+ * with what follows in the same citation: a range (`§1–4`, `§1-§4`) or more sections (`§2, §4`, `§0 and §5`).
+ */
+function citationPattern(name) {
+  return new RegExp(String.raw`${name}[\s*/#]*§\s*(${NUMBER})((?:\s*(?:[–-]\s*§?|,\s*§|\s(?:and|or)\s+§)\s*${NUMBER})*)`, 'g');
+}
+
+/** The sections one text cites in the named document (default math.md), each with its line number: [{ section, line }]. */
+export function citations(text, name = MATH_NAME) {
   const out = [];
-  for (const match of text.matchAll(CITATION)) {
+  for (const match of text.matchAll(citationPattern(name))) {
     const line = text.slice(0, match.index).split('\n').length;
     out.push({ section: match[1], line });
     for (const more of match[2].matchAll(new RegExp(NUMBER, 'g'))) out.push({ section: more[0], line });
@@ -89,15 +98,21 @@ export function docsProblems({ root }) {
       }
     });
   }
-  const mathPath = join(root, 'docs', 'math.md');
-  if (!existsSync(mathPath)) return [...problems, 'docs/math.md is missing: every math.md citation needs it'];
-  const sections = mathSections(readFileSync(mathPath, 'utf8'));
-  for (const file of citingFiles(root)) {
-    for (const { section, line } of citations(readFileSync(file, 'utf8'))) {
-      if (!sections.has(section)) {
-        const heading = section.includes('.') ? `### ${section}` : `## ${section}.`;
-        problems.push(`${where(file, line)}: cites math.md §${section}, but docs/math.md has no heading '${heading}'; cite an existing section or add it`);
-      }
+  const documents = [
+    { doc: 'docs/math.md', cited: 'math.md', name: MATH_NAME, files: citingFiles(root) },
+    { doc: 'docs/deep-linear.md', cited: 'spec', name: DEEP_LINEAR_NAME, files: ['packages/linear-dynamics', 'apps/bench'].flatMap((d) => filesUnder(join(root, d), (f) => SOURCE_FILE.test(f) || f.endsWith('.md'))) },
+  ];
+  for (const { doc, cited, name, files } of documents) {
+    const found = files.flatMap((file) => citations(readFileSync(file, 'utf8'), name).map((c) => ({ ...c, file })));
+    if (found.length === 0) continue;
+    if (!existsSync(join(root, doc))) {
+      problems.push(`${doc} is missing: ${where(found[0].file, found[0].line)} and ${found.length - 1} more cite it as ${cited} §N`);
+      continue;
+    }
+    const sections = mathSections(readFileSync(join(root, doc), 'utf8'));
+    for (const { section, line, file } of found.filter((c) => !sections.has(c.section))) {
+      const heading = section.includes('.') ? `### ${section}` : `## ${section}.`;
+      problems.push(`${where(file, line)}: cites ${cited} §${section}, but ${doc} has no heading '${heading}'; cite an existing section or add it`);
     }
   }
   return problems;

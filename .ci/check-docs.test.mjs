@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { citations, docsProblems, mathSections } from './check-docs.mjs';
+import { citations, DEEP_LINEAR_NAME, docsProblems, mathSections } from './check-docs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -82,6 +82,17 @@ describe('docsProblems', () => {
       "apps/tool/src/main.ts:1: cites math.md §1, but docs/math.md has no heading '## 1.'; cite an existing section or add it",
       "docs/guide.md:1: cites math.md §7.4, but docs/math.md has no heading '### 7.4'; cite an existing section or add it",
     ]);
+  });
+
+  it('fails a linear-dynamics `spec §N` citation that docs/deep-linear.md lacks, and a missing deep-linear.md', () => {
+    const source = '/** The DMFT (spec §2.2); lazy limit (spec §2.4). */\nexport const x = 1;\n';
+    const dir = tree({ 'packages/linear-dynamics/src/dmft.ts': source, 'docs/deep-linear.md': '## 2. Theory\n\n### 2.2 Equations\n' });
+    expect(docsProblems({ root: dir })).toEqual([
+      "packages/linear-dynamics/src/dmft.ts:1: cites spec §2.4, but docs/deep-linear.md has no heading '### 2.4'; cite an existing section or add it",
+    ]);
+    const without = tree({ 'packages/linear-dynamics/src/dmft.ts': source });
+    expect(docsProblems({ root: without })).toEqual(['docs/deep-linear.md is missing: packages/linear-dynamics/src/dmft.ts:1 and 1 more cite it as spec §N']);
+    expect(citations('a spec §1.2; the spec’s loss; respec §3', DEEP_LINEAR_NAME)).toEqual([{ section: '1.2', line: 1 }]);
   });
 
   it('passes the real tree: every citation resolves, nothing points outside', () => {
