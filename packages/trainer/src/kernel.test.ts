@@ -56,8 +56,12 @@ describe('validationEarlyStopping', () => {
     expect(stop.steps).toBe(best.step);
     const last = checks[checks.length - 1]!.step;
     expect(last === 400 || last === best.step + 5 * 10).toBe(true);
-    expect(stop.network.initialOutput).toBe('zero');
-    stop.network.dispose();
+    expect(stop.testLoss).toBeUndefined();
+    // With test data, the best check's network's test loss: at step 0 of a centred network (f = 0) it is ‖y*‖²/2n*.
+    const test = { x: inputs(10, 11), y: Matrix64.column(Array.from({ length: 10 }, (_, i) => 1 + i / 10)) };
+    const atStart = validationEarlyStopping(network, { x, y, test }, { learningRate: 0.05, maxSteps: 0, defaultCheckEvery: 1, seed: 1 }, {});
+    expect(atStart.steps).toBe(0);
+    expect(atStart.testLoss).toBeCloseTo(test.y.data.reduce((s, v) => s + v * v, 0) / 20, 5); // float32 loss
     network.dispose();
     expect(() => validationEarlyStopping(network, { x, y }, { learningRate: 0.05, maxSteps: 10, defaultCheckEvery: 1, seed: 1 }, { fraction: 0.99 })).toThrow(
       /leaves no usable split of 40 rows/,

@@ -82,6 +82,9 @@ export function trainAndRecord(
   } catch (error) {
     kept?.dispose(); // the caller never receives it
     throw error;
+  } catch (error) {
+    kept?.dispose(); // the caller never receives it
+    throw error;
   } finally {
     descent.dispose();
     trainProbe.dispose();

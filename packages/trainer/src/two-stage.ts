@@ -3,7 +3,6 @@ import { looCurve, oracleTime } from '@duality/mixed-model';
 import { initTensorflow, type DenseNetwork } from '@duality/ntk';
 import { checkedClasses, classificationSection, type ClassTargets } from './classification.js';
 import { analyzeTwoStage, checkedTargets, DEFAULT_ALPHA, DEFAULT_MAX_STEPS, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
-import { LossProbe } from './gradient-descent.js';
 import { kernelCurves, type KernelCurves } from './kernel-curves.js';
 import { kernelDrift } from './kernel-drift.js';
 import { checkedLevel, checkedScaling, predictionInterval, qualityMetrics, type TargetScaling } from './metrics.js';
@@ -168,11 +167,11 @@ export async function trainTwoStage(
   const steps = recordingSteps(horizon, options.curvePoints ?? 40, marks);
   const run = trainAndRecord(network, analysis, { recordAt: steps, keepAt: ruleSteps, lastStep: compare.has('horizon') ? horizon : ruleSteps }, options.onProgress);
 
-  const stops = assembleStops(analysis, kernel, run.measured, { ruleStops, oracle, validation, fixedSteps });
-  validation?.network.dispose();
-  const curves = curvePoints(steps, analysis, kernel, run.measured);
-  const report = assembleReport(network, analysis, { alpha: options.alpha ?? DEFAULT_ALPHA, maxSteps, ruleSteps, stops, curves, run, tfjs });
+  let report: TwoStageReport;
   try {
+    const stops = assembleStops(analysis, kernel, run.measured, { ruleStops, oracle, validation, fixedSteps });
+    const curves = curvePoints(steps, analysis, kernel, run.measured);
+    report = assembleReport(network, analysis, { alpha: options.alpha ?? DEFAULT_ALPHA, maxSteps, ruleSteps, stops, curves, run, tfjs });
     if (classes) report.classification = classificationSection(run.kept, analysis, kernel, stops, classes);
     report.metrics = qualityMetrics(run.kept, analysis, kernel, { steps: ruleSteps, scaling, classes });
     if (!classes && network.outputDim === 1) report.interval = predictionInterval(run.kept, analysis, kernel, { steps: ruleSteps, level, scaling });
@@ -204,7 +203,7 @@ function assembleStops(
   measured: MeasuredPoint[],
   at: { ruleStops: Record<StageTwoRule, number>; oracle?: number; validation?: ValidationStop; fixedSteps: number[] },
 ): StopPoint[] {
-  const { learningRate, test, stopping } = analysis;
+  const { learningRate, stopping } = analysis;
   const stop = (rule: StoppingRule, steps: number, note: string): StopPoint => {
     const testLoss = measured.find((m) => m.step === steps)?.testLoss;
     const kernelTestLoss = kernel.testLoss(steps);
@@ -216,21 +215,10 @@ function assembleStops(
   }));
   if (at.oracle !== undefined) stops.push(stop('oracle', at.oracle, 'argmin of the kernel model’s test loss'));
   if (at.validation) {
-    const network = at.validation.network;
     const vStop = stop('validation', at.validation.steps, 'validation early stopping (held-out rows, patience)');
-    if (test) vStop.testLoss = validationTestLoss(network, test);
+    if (at.validation.testLoss !== undefined) vStop.testLoss = at.validation.testLoss;
     stops.push(vStop);
   }
   for (const steps of at.fixedSteps) stops.push(stop('fixed', steps, `a fixed ${steps} steps`));
   return stops;
-}
-
-/** The validation comparator's network (trained on the kept rows) on the test set. */
-function validationTestLoss(network: DenseNetwork, test: { x: Matrix64; y: Matrix64 }): number {
-  const probe = new LossProbe(test.x, test.y);
-  try {
-    return probe.loss((x) => network.forwardWith(network.parameters(), x));
-  } finally {
-    probe.dispose();
-  }
 }

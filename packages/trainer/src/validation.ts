@@ -19,17 +19,28 @@ export const VALIDATION_DEFAULTS = { fraction: 0.2, patience: 20 } as const;
 
 export interface ValidationStop {
   steps: number;
-  /** The network at its best check, trained on the kept rows only (the caller disposes it). */
-  network: DenseNetwork;
+  /** The test loss of the network at its best check (trained on the kept rows only), with test data. */
+  testLoss?: number;
+}
+
+/** The loss of a network (at its own weights) on a data set. */
+function lossOf(network: DenseNetwork, data: { x: Matrix64; y: Matrix64 }): number {
+  const probe = new LossProbe(data.x, data.y);
+  try {
+    return probe.loss((x) => network.forwardWith(network.parameters(), x));
+  } finally {
+    probe.dispose();
+  }
 }
 
 /**
  * Validation early stopping: train on the kept rows, check the held-out loss every `checkEvery` steps, stop after
- * `patience` checks without improvement (or at `maxSteps`), and return the best check's weights.
+ * `patience` checks without improvement (or at `maxSteps`); the best check's steps and, with test data, its
+ * network's test loss. Its networks are released before it returns, whichever way it ends.
  */
 export function validationEarlyStopping(
   network: DenseNetwork,
-  data: { x: Matrix64; y: Matrix64 },
+  data: { x: Matrix64; y: Matrix64; test?: { x: Matrix64; y: Matrix64 } },
   run: { learningRate: number; maxSteps: number; defaultCheckEvery: number; seed: number },
   options: ValidationOptions,
   onProgress?: (progress: TrainingProgress) => void,
@@ -46,9 +57,11 @@ export function validationEarlyStopping(
   const kept = order.slice(nHeld);
   const held = order.slice(0, nHeld);
   const descent = new GradientDescent(network, pickRows(x, kept), pickRows(y, kept), run.learningRate);
-  const probe = new LossProbe(pickRows(x, held), pickRows(y, held));
+  let probe: LossProbe | undefined;
+  let best: { steps: number; loss: number; network: DenseNetwork } | undefined;
   try {
-    let best = { steps: 0, loss: probe.loss(descent.forward), network: descent.snapshot() };
+    probe = new LossProbe(pickRows(x, held), pickRows(y, held));
+    best = { steps: 0, loss: probe.loss(descent.forward), network: descent.snapshot() };
     let sinceBest = 0;
     while (descent.steps < run.maxSteps && sinceBest < patience) {
       descent.step(Math.min(checkEvery, run.maxSteps - descent.steps));
@@ -64,9 +77,10 @@ export function validationEarlyStopping(
       const lastStep = Math.min(run.maxSteps, best.steps + patience * checkEvery);
       onProgress?.({ phase: 'validation', step: descent.steps, totalSteps: lastStep, trainLoss: loss });
     }
-    return { steps: best.steps, network: best.network };
+    return { steps: best.steps, ...(data.test ? { testLoss: lossOf(best.network, data.test) } : {}) };
   } finally {
+    best?.network.dispose();
     descent.dispose();
-    probe.dispose();
+    probe?.dispose();
   }
 }
