@@ -82,9 +82,6 @@ export function trainAndRecord(
   } catch (error) {
     kept?.dispose(); // the caller never receives it
     throw error;
-  } catch (error) {
-    kept?.dispose(); // the caller never receives it
-    throw error;
   } finally {
     descent.dispose();
     trainProbe.dispose();
