@@ -13,6 +13,8 @@ import { stepSuite } from './step.js';
 import { scaleSuite } from './scale.js';
 import { repeatedInputsSuite } from './repeated-inputs.js';
 import { relineariseSuite } from './relinearise.js';
+import { minibatchSuite } from './minibatch.js';
+import { scaleWideSuite } from './scale-wide.js';
 
 /** Every suite, in the order `bench` runs them. Each suite registers itself here. */
-export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite, scaleSuite, repeatedInputsSuite, relineariseSuite];
+export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite, scaleSuite, repeatedInputsSuite, relineariseSuite, minibatchSuite, scaleWideSuite];
