@@ -2,6 +2,8 @@ import { Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
 import { checkDecisionOptions, twoStageDecision, type SpectralFit, type TwoStageDecision } from '@duality/mixed-model';
 import type { DenseNetwork, LandmarkMethod } from '@duality/ntk';
 import { resolveFixedEffects, type FixedEffectColumn, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
+import type { LinearDesign } from './linear-design.js';
+import type { LinearPart } from './linear-part.js';
 import type { KernelSource, NetworkKernel } from './kernel.js';
 import type { KernelRank } from './kernel-factor.js';
 import { computeKernel, fitKernel, REMAINDERS, type ComputedKernel, type LowRankSummary, type Remainder } from './kernel-fit.js';
@@ -38,9 +40,13 @@ export interface AnalysisOptions {
    * targets were centred (mean 0 to rounding, as after standardising) and f0 when it is not negligible (math.md
    * §0.1: never for the centred networks Duality builds), so that the test's null is exact; or 'none' (the exact
    * duality), an intercept, f0 itself, or a design matrix (n×p covariates). The network has no such term, so curves
-   * use the kernel alone.
+   * use the kernel alone. 'linear': an intercept and every feature (math.md §7.3): the test asks what the network adds
+   * beyond a linear model, every rule uses the design, and `trainTwoStage` trains the network on what the linear part
+   * β̂(t̂) leaves and predicts x*ᵀβ̂(t̂) + f(x*).
    */
   fixedEffects?: FixedEffects;
+  /** The feature columns' names (x's column order), for the linear part's coefficients in the report. */
+  featureNames?: string[];
   /** Held-out data: test curves, the oracle stop and test losses at every stop. */
   test?: { x: MatrixLike; y: MatrixLike | ArrayLike<number> };
   /** The stage-2 rule: when the test rejects, train to its stop (default in `DEFAULT_STOPPING_RULE`). */
@@ -75,6 +81,12 @@ export interface TwoStageAnalysis {
   initialOutput: InitialOutputCheck;
   /** The fixed-effect design's columns in the test and REML (empty: the exact duality with no fixed effects). */
   fixedEffects: FixedEffectColumn[];
+  /** With fixed effects 'linear': the design [1, features] and which features it kept (math.md §7.3). */
+  linear?: LinearDesign;
+  /** Once the run's stop is known (`withLinearPart`): β̂(t̂), the linear part of the predictor. */
+  linearPart?: LinearPart;
+  /** The targets as given, when y and test.y above are less the linear part the network trains beside. */
+  targets?: { y: Matrix64; test?: { x: Matrix64; y: Matrix64 } };
   x: Matrix64;
   y: Matrix64;
   test?: { x: Matrix64; y: Matrix64 };
@@ -167,7 +179,7 @@ export async function analyzeTwoStage(
   const source = options.kernel ?? 'empirical';
   let computed: ComputedKernel | undefined = await computeKernel(network, x, test?.x, { source, rank: options.rank, landmarks: options.landmarks, seed: options.seed });
   const { f0, f0Test, seconds } = computed;
-  const { design, columns: fixedEffects, initialOutput } = resolveFixedEffects(options.fixedEffects ?? 'auto', f0, y, network.initialOutput);
+  const { design, columns: fixedEffects, initialOutput, linear } = resolveFixedEffects(options.fixedEffects ?? 'auto', f0, y, network.initialOutput, x);
   options.onProgress?.({ phase: 'decision', step: 0, totalSteps: 0 });
   const { fit, lowRank } = fitKernel(computed, { y, f0, design }, options.remainder);
   computed = undefined; // Θ or its factor lives on only as the fit's spectrum: let the n×n (or n×r) buffer go now
@@ -181,9 +193,10 @@ export async function analyzeTwoStage(
     rule,
     learningRate,
     maxSteps,
-    pathUsesDesign: false, // the network's path has no fixed effects
+    // The network's path has no fixed effects, except the linear part it trains beside (math.md §7.3).
+    pathUsesDesign: linear !== undefined,
   });
   const stopping = stoppingTimes(fit, decision, { ...gradientDescentTime(learningRate, lambda1), maxSteps });
-  const analysis = { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, initialOutput, fixedEffects, x, y, test };
+  const analysis = { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, initialOutput, fixedEffects, x, y, test, ...(linear ? { linear } : {}) };
   return { ...analysis, remlSteps: stopping.rules.reml.steps, rule, ruleSteps: stopping.rules[rule].steps, maxSteps, stopping };
 }

@@ -1,16 +1,19 @@
 import { Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
 import type { InitialOutput } from '@duality/ntk';
+import { linearDesign, type LinearDesign } from './linear-design.js';
 import { TrainerInputError } from './time.js';
 
 /**
  * The fixed effects of the test and REML. 'auto' (default): an intercept when the targets were centred (their mean is
- * 0 to rounding, as after standardising), and f0 when it is not negligible; none otherwise.
+ * 0 to rounding, as after standardising), and f0 when it is not negligible; none otherwise. 'linear': an intercept and
+ * every feature (math.md §7.3), so the test asks what the network adds beyond a linear model, the stopping rules
+ * use the design, and the network trains on what the linear part leaves.
  */
-export const FIXED_EFFECT_KEYWORDS = ['auto', 'none', 'intercept', 'f0'] as const;
+export const FIXED_EFFECT_KEYWORDS = ['auto', 'none', 'intercept', 'f0', 'linear'] as const;
 export type FixedEffects = (typeof FIXED_EFFECT_KEYWORDS)[number] | MatrixLike;
 
-/** The design's columns by name, as the report lists them. */
-export type FixedEffectColumn = 'intercept' | 'f0' | 'covariates';
+/** The design's columns by name, as the report lists them ('features': an intercept and every feature, with 'linear'). */
+export type FixedEffectColumn = 'intercept' | 'f0' | 'covariates' | 'features';
 
 /** What the analysis found about the network's initial output f0 and did about it (math.md §0.1). */
 export interface InitialOutputCheck {
@@ -80,13 +83,17 @@ function designOf(columns: Matrix64[]): Matrix64 | undefined {
   return out;
 }
 
-/** The design the test and REML use, its columns by name, and the account of f0 that goes into the report. */
+/**
+ * The design the test and REML use, its columns by name, the account of f0 that goes into the report, and with
+ * 'linear' the linear design of the inputs x (which features it kept).
+ */
 export function resolveFixedEffects(
   choice: FixedEffects,
   f0: Matrix64,
   y: Matrix64,
   network: InitialOutput,
-): { design: Matrix64 | undefined; columns: FixedEffectColumn[]; initialOutput: InitialOutputCheck } {
+  x: Matrix64,
+): { design: Matrix64 | undefined; columns: FixedEffectColumn[]; initialOutput: InitialOutputCheck; linear?: LinearDesign } {
   if (typeof choice === 'string' && !(FIXED_EFFECT_KEYWORDS as readonly string[]).includes(choice)) {
     throw new TrainerInputError(`unknown fixed effects '${choice}'; use ${FIXED_EFFECT_KEYWORDS.join(', ')} or a design matrix (n×p)`);
   }
@@ -101,10 +108,13 @@ export function resolveFixedEffects(
         ? []
         : choice === 'intercept' || choice === 'f0'
           ? [choice]
-          : ['covariates'];
-  const blocks = columns.map((c) =>
-    c === 'intercept' ? Matrix64.column(new Float64Array(n).fill(1)) : c === 'f0' ? f0 : toMatrix64(choice as MatrixLike),
-  );
+          : choice === 'linear'
+            ? ['features']
+            : ['covariates'];
+  const linear = choice === 'linear' ? linearDesign(x) : undefined;
+  const blocks = linear
+    ? [linear.design]
+    : columns.map((c) => (c === 'intercept' ? Matrix64.column(new Float64Array(n).fill(1)) : c === 'f0' ? f0 : toMatrix64(choice as MatrixLike)));
   const design = designOf(blocks);
   const projected = columns.includes('f0');
   const share = `‖f0‖²/‖y − ȳ‖² = ${ratio.toPrecision(3)}`;
@@ -115,5 +125,5 @@ export function resolveFixedEffects(
         'of the test and REML (otherwise the test would detect the initialisation, not the signal)'
       : `the network's initial output is not negligible (${share}) and the fixed effects do not include f0: ` +
         'the test may detect the initialisation rather than the signal; use fixed effects auto or f0, or a centred network';
-  return { design, columns, initialOutput: { network, f0Ratio: ratio, threshold, projected, ...(note ? { note } : {}) } };
+  return { design, columns, initialOutput: { network, f0Ratio: ratio, threshold, projected, ...(note ? { note } : {}) }, ...(linear ? { linear } : {}) };
 }

@@ -30,6 +30,9 @@ export {
   type FixedEffects,
   type InitialOutputCheck,
 } from './fixed-effects.js';
+export { interceptAndColumns, linearDesign, MIN_RESIDUAL_DF, type LinearDesign } from './linear-design.js';
+export { withLinearPart, type LinearPart } from './linear-part.js';
+export { linearModelLine, linearModelSection, type LinearModelSection } from './linear-model.js';
 export { networkKernel, type KernelSource, type NetworkKernel } from './kernel.js';
 export { DEFAULT_RANK, gigabytes, kernelPlan, MEMORY_SHARE, networkKernelFactor, type KernelPlan, type KernelRank, type NetworkKernelFactor } from './kernel-factor.js';
 export { REMAINDERS, type LowRankSummary, type Remainder } from './kernel-fit.js';

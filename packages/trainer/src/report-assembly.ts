@@ -3,6 +3,7 @@ import { pathAt } from '@duality/mixed-model';
 import { parameterCount, type DenseNetwork, type TfBackendInfo } from '@duality/ntk';
 import type { TwoStageAnalysis } from './analysis.js';
 import { gradientDescentTime } from './kernel-curves.js';
+import { linearSections } from './linear-model.js';
 import { formatPValue } from './p-value-text.js';
 import type { CurvePoint, StopPoint, TwoStageReport } from './report.js';
 import type { RecordedRun } from './training-run.js';
@@ -114,6 +115,7 @@ export function assembleReport(network: DenseNetwork, analysis: TwoStageAnalysis
     decorrelation: Array.from(decision.reml.profile.times, (time) => ({ time, psi: pathAt(fit, time, { useDesign: false }).decorrelation })),
     spectralLossesAtStop: Array.from(pathAt(fit, time(ruleSteps), { useDesign: false }).spectralLosses.subarray(0, computed)),
     stops: outcome.stops,
+    ...linearSections(analysis, atStop.testLoss),
     curves: outcome.curves,
     training: {
       steps: ruleSteps,

@@ -2,6 +2,8 @@ import type { RemlOutcome, TailMethod } from '@duality/mixed-model';
 import type { PredictionInterval, QualityMetrics } from './metrics.js';
 import type { FixedEffectColumn, InitialOutputCheck } from './fixed-effects.js';
 import type { KernelDrift } from './kernel-drift.js';
+import type { LinearModelSection } from './linear-model.js';
+import type { LinearPart } from './linear-part.js';
 import type { LowRankSummary } from './kernel-fit.js';
 import type { StageTwoRule, StoppingTimes } from './stopping-rules.js';
 
@@ -135,6 +137,13 @@ export interface TwoStageReport {
   classification?: ClassificationSection;
   /** When the network trained: how far its NTK moved from θ0 to the stop, the premise of the statistics above. */
   kernelDrift?: KernelDrift;
+  /**
+   * With fixed effects 'linear' (math.md §7.3): the linear part x*ᵀβ̂(t̂) of the predictor, on the standardised
+   * features; the network predicts the rest, so a saved model predicts intercept + Σ coefficients·x + f(x).
+   */
+  linearPart?: LinearPart;
+  /** The linear model beside the network: the same engine on the linear kernel, the same rule, its test RMSE. */
+  linearModel?: LinearModelSection;
   /**
    * Numbers in the target's own units: RMSE, MAE, R² (regression) or accuracy, log-loss, confusion (classes), for the
    * network trained to the rule's stop and for the kernel model (the linearised prediction) at the same stop.

@@ -5,6 +5,7 @@ import { checkedClasses, classificationSection, type ClassTargets } from './clas
 import { analyzeTwoStage, checkedTargets, DEFAULT_ALPHA, DEFAULT_MAX_STEPS, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
 import { kernelCurves, type KernelCurves } from './kernel-curves.js';
 import { kernelDrift } from './kernel-drift.js';
+import { withLinearPart } from './linear-part.js';
 import { checkedLevel, checkedScaling, predictionInterval, qualityMetrics, type TargetScaling } from './metrics.js';
 import type { CurvePoint, StopPoint, StoppingRule, TwoStageReport } from './report.js';
 import { assembleReport } from './report-assembly.js';
@@ -143,7 +144,7 @@ export async function trainTwoStage(
   const tfjs = await initTensorflow();
   // Before the kernel, which at large n takes minutes.
   checkedTargetScale(checkedTargets(yInput, toMatrix64(xInput).rows, 'y'));
-  const analysis = await analyzeTwoStage(network, xInput, yInput, options);
+  const analysis = withLinearPart(await analyzeTwoStage(network, xInput, yInput, options), options);
   const { decision, learningRate, stopping } = analysis;
   const ruleSteps = decision.train ? stopping.rules[analysis.rule].stopSteps : 0;
   const kernel = kernelCurves(analysis);

@@ -1,0 +1,76 @@
+import { Matrix64, thinQr } from '@duality/linalg-core';
+import { TrainerInputError } from './time.js';
+
+/*
+ * Fixed effects 'linear' (math.md §7.3): an intercept and every feature column, so that the test of t = 0 asks
+ * whether the network's kernel explains what a linear model leaves, and the trained predictor is the linear part
+ * x*ᵀβ̂(t̂) plus the network trained on the rest.
+ */
+
+/** The design [1, x] less the feature columns the intercept and earlier features span. */
+export interface LinearDesign {
+  /** [1, x_kept] (n×p), p = 1 + kept features. */
+  design: Matrix64;
+  /** Indices (into x's columns) of the features kept, ascending. */
+  kept: number[];
+  /** Indices of the features dropped: each is (numerically) a combination of the intercept and earlier features. */
+  dropped: number[];
+}
+
+/**
+ * The fewest residual degrees of freedom m = n − p the beyond-linear test accepts: m ≥ max(MIN_RESIDUAL_DF, p).
+ * Why m ≥ p: the test sees only the m directions the linear model leaves; when they are fewer than the p it spends,
+ * the linear model has interpolated half the rows or more and the null weights (eigenvalues of QᵀΘQ) come from a
+ * kernel squeezed into a space smaller than the one removed, so a rejection says little about the network. Why
+ * m ≥ 50: the test's power grows with m (its null spread is of order √(2/ν), ν = (tr M)²/tr M² ≤ m), and below
+ * 50 directions a network-sized signal is rarely detectable at α = 0.05 however real.
+ */
+export const MIN_RESIDUAL_DF = 50;
+
+/** Relative size of R_jj below which a column is taken as spanned by the ones before it (fitSpectral's rule). */
+const DEPENDENT_COLUMN = 1e-10;
+
+/** [1, x restricted to `columns`] (rows × (1 + columns.length)). */
+export function interceptAndColumns(x: Matrix64, columns: readonly number[]): Matrix64 {
+  const p = columns.length + 1;
+  const out = new Matrix64(x.rows, p);
+  for (let i = 0; i < x.rows; i++) {
+    out.data[i * p] = 1;
+    columns.forEach((j, c) => (out.data[i * p + c + 1] = x.data[i * x.cols + j]!));
+  }
+  return out;
+}
+
+/**
+ * The linear design of the training inputs: one thin QR of [1, x] (O(n d²), LAPACK's dgeqrf) finds the columns that
+ * the intercept and earlier features span (one-hot levels that sum to the intercept, duplicated columns), which are
+ * dropped; then the residual degrees of freedom are checked (`MIN_RESIDUAL_DF`). Throws a {@link TrainerInputError}
+ * naming n, p and the fix when too few are left.
+ */
+export function linearDesign(x: Matrix64): LinearDesign {
+  const n = x.rows;
+  const d = x.cols;
+  // A thin QR needs rows ≥ columns; a design that wide leaves no residual degrees of freedom anyway.
+  if (d + 1 >= n) refuse(n, d + 1, 0);
+  const p = d + 1;
+  const full = interceptAndColumns(x, Array.from({ length: d }, (_, j) => j));
+  const r = thinQr(full).r;
+  let largest = 0;
+  for (let j = 0; j < p; j++) largest = Math.max(largest, Math.abs(r.data[j * p + j]!));
+  const kept: number[] = [];
+  const dropped: number[] = [];
+  for (let j = 1; j < p; j++) (Math.abs(r.data[j * p + j]!) > DEPENDENT_COLUMN * largest ? kept : dropped).push(j - 1);
+  if (n - (kept.length + 1) < Math.max(MIN_RESIDUAL_DF, kept.length + 1)) refuse(n, kept.length + 1, dropped.length);
+  return { design: dropped.length === 0 ? full : interceptAndColumns(x, kept), kept, dropped };
+}
+
+function refuse(n: number, p: number, dropped: number): never {
+  const m = n - p;
+  const needed = Math.max(MIN_RESIDUAL_DF, p);
+  const spanned = dropped > 0 ? ` (${dropped} more feature${dropped === 1 ? '' : 's'} dropped as combinations of the others)` : '';
+  throw new TrainerInputError(
+    `fixed effects linear: n = ${n} training rows and p = ${p} columns (an intercept and ${p - 1} features${spanned}) leave ` +
+      `m = n − p = ${m} residual degrees of freedom; the beyond-linear test needs m ≥ max(${MIN_RESIDUAL_DF}, p) = ${needed}. ` +
+      'Use fewer features (--features) or --fixed-effects intercept',
+  );
+}
