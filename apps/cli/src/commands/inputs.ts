@@ -135,7 +135,7 @@ export function addDecisionOptions(command: Command): Command {
   addKernelSizeOptions(command);
   return command
     .addOption(new Option('--kernel <source>', 'the network’s own NTK at initialisation, or its infinite-width limit').choices(['empirical', 'analytic']).default('empirical'))
-    .option('--fixed-effects <x>', "auto (an intercept when the targets are centred, as after standardising, plus f0 when the initial output is not negligible), none, intercept, f0, or comma-separated feature columns (with an intercept)", 'auto')
+    .option('--fixed-effects <x>', "auto (an intercept when the targets are centred, as after standardising, plus f0 when the initial output is not negligible), none, intercept, f0, linear (an intercept and every feature: does the network add anything beyond a linear model? train fits the network to what the linear part leaves), or comma-separated feature columns (with an intercept)", 'auto')
     .option('--alpha <a>', 'level of the score test of t = 0', '0.05')
     .option('--learning-rate <eta>', "learning rate η, or 'auto' (1/λ1 rounded down)", 'auto')
     .addOption(
@@ -334,12 +334,12 @@ export async function networkFromOptions(design: Design, options: NetworkOptions
 
 /** --fixed-effects as the trainer takes it: a keyword, or an intercept plus the named (standardised) feature columns. */
 export function fixedEffects(value: string, design: Design): FixedEffects {
-  if (value === 'auto' || value === 'none' || value === 'intercept' || value === 'f0') return value;
+  if (value === 'auto' || value === 'none' || value === 'intercept' || value === 'f0' || value === 'linear') return value;
   const columns = value.split(',').map((c) => c.trim());
   const indices = columns.map((c) => {
     const j = design.featureNames.indexOf(c);
     if (j < 0) {
-      throw new UsageError(`--fixed-effects: '${c}' is not a feature column; choose from ${design.featureNames.join(', ')} (or auto, none, intercept, f0)`);
+      throw new UsageError(`--fixed-effects: '${c}' is not a feature column; choose from ${design.featureNames.join(', ')} (or auto, none, intercept, f0, linear)`);
     }
     return j;
   });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { initTensorflow } from '@duality/ntk';
-import { COMPARATORS, saveNetwork, trainTwoStage, type Comparator, type TwoStageReport } from '@duality/trainer';
+import { COMPARATORS, linearModelLine, saveNetwork, trainTwoStage, type Comparator, type TwoStageReport } from '@duality/trainer';
 import { bundledDatasetNames } from '@duality/tabular';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -74,6 +74,7 @@ function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds:
     ['p-value', `${formatPValue(report.test.p, report.test.logP)} exact (${report.test.method}); Satterthwaite ${formatPValue(report.test.satterthwaiteP)}`],
     ['REML t̂', `${formatNumber(report.reml.time)} = ${counted(report.reml.steps, 'step')} at η = ${formatNumber(report.learningRate)}; edf ${formatNumber(report.reml.edf)}, σ̂² ${formatNumber(report.reml.noiseVariance)}`],
     ['losses', `train ${formatNumber(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${formatNumber(report.training.finalTestLoss)}`} (half MSE${lossUnits(data.design, standardized)})`],
+    ...(report.linearModel ? [['linear model', linearModelLine(report.linearModel, standardized ? data.design.targetScaling.sd : 1)] as [string, string]] : []),
     ...(report.classification ? [['accuracy', accuracyLabel(report.classification)] as [string, string]] : []),
     ...(report.kernelDrift ? [['kernel drift', report.kernelDrift.note] as [string, string]] : []),
     ['stops', stops],
@@ -107,6 +108,7 @@ async function trainInto(source: { file: string } | { dataset: string }, options
       landmarks: options.landmarks,
       remainder: options.remainder,
       fixedEffects: fixedEffects(options.fixedEffects, design),
+      featureNames: design.featureNames,
       alpha: parseAlpha(options.alpha),
       learningRate: parseLearningRate(options.learningRate),
       convention: options.convention,

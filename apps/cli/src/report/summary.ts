@@ -61,7 +61,7 @@ export function lowRankLabel(low: NonNullable<TwoStageReport['kernel']['lowRank'
 
 /** The fixed effects projected out of the test, and why each is there. */
 export function fixedEffectsLabel(columns: TwoStageReport['fixedEffects']): string {
-  const why = { intercept: 'intercept (the targets were centred)', f0: 'f0 (the initial output)', covariates: 'intercept and the named covariates' };
+  const why = { intercept: 'intercept (the targets were centred)', f0: 'f0 (the initial output)', covariates: 'intercept and the named covariates', features: 'an intercept and every feature (linear: what the network adds beyond a linear model)' };
   return columns.length === 0 ? 'none (the exact duality)' : columns.map((c) => why[c]).join(', ');
 }
 
