@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TabularInputError } from './errors.js';
-import { queryTable, sqlString } from './read.js';
+import { sqlString } from './duckdb.js';
+import { queryTable } from './read.js';
 import type { Table } from './table.js';
 
 /** A real regression dataset shipped by the `vega-datasets` npm package, with its default task. */

@@ -1,5 +1,6 @@
 export { TabularInputError, TableReaderUnavailableError } from './errors.js';
-export { readTable, readerInfo, TABLE_FORMATS, type ReadOptions, type TableFormat } from './read.js';
+export { readerInfo } from './duckdb.js';
+export { readTable, TABLE_FORMATS, type ReadOptions, type TableFormat } from './read.js';
 export { tableFromColumns, type CellValue, type NumericColumn, type Table, type TableColumn, type TextColumn } from './table.js';
 export {
   DEFAULT_IMPUTE,

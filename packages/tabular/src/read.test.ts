@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readerInfo, readTable } from './read.js';
+import { readerInfo } from './duckdb.js';
+import { readTable } from './read.js';
 import { tableFromColumns, type Table } from './table.js';
 import { csv, readText, tempFile } from './test-utils.js';
 
@@ -84,5 +85,14 @@ describe('readTable on a header or rows the reader would otherwise change', () =
     await expect(readText('a\tb\ta\n1\t2\t3\n', 'data.tsv')).rejects.toThrow(/'a' twice \(columns 1 and 3\)/);
     await expect(readText('a,,y\n1,2,3\n')).rejects.toThrow('data.csv: column 2 of the header has no name; name it, or delete the column');
     await expect(readText('a,b\n1,2\n3\n5,6\n', 'ragged.csv')).rejects.toThrow(/ragged\.csv: .*a ragged row/);
+  });
+});
+
+describe('readTable past the sniffer’s sample', () => {
+  it('reads a column again as text when a cell beyond the first 20,480 rows is not a number', async () => {
+    const rows = Array.from({ length: 30_001 }, (_, i) => [i === 30_000 ? 'abc' : i, i % 7, 2 * i]);
+    const table = await readText(csv(['a', 'b', 'y'], rows));
+    expect(table.columns.map((c) => c.kind)).toEqual(['text', 'number', 'number']);
+    expect(table.rows).toBe(30_001);
   });
 });

@@ -1,0 +1,67 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlString } from './duckdb.js';
+import { TabularInputError } from './errors.js';
+
+/** Cells read as missing in a CSV/TSV, besides the empty cell (what R, pandas and spreadsheets write). */
+const CSV_MISSING = ['', 'NA', 'N/A', 'na', 'n/a', 'NaN', 'nan', 'null', 'NULL', 'None', '?'];
+export const CSV_NULLS = `nullstr = [${CSV_MISSING.map(sqlString).join(', ')}]`;
+
+/** A CSV file's dialect and column types, sniffed once, so that the reads after it skip the sniffer. */
+export interface CsvLayout {
+  /** read_csv options fixing the dialect (auto_detect off). */
+  dialect: string;
+  names: string[];
+  types: string[];
+}
+
+const sniffed = (value: unknown, fallback: string) => (value === null || value === '(empty)' ? fallback : String(value));
+
+/**
+ * Sniff once (DuckDB's sniffer reads a sample: on a 2,924-column file each sniff costs seconds), then check the
+ * header as written: DuckDB would rename a repeated name to `a_1` and an empty one to `column1`, so a user's column
+ * could change name unseen.
+ */
+export async function csvLayout(connection: DuckDBConnection, path: string, tab: boolean): Promise<CsvLayout> {
+  const delimiter = tab ? ", delim = '\\t'" : '';
+  const reader = await connection.runAndReadAll(
+    `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns FROM sniff_csv(${sqlString(path)}, header = true, ${CSV_NULLS}${delimiter})`,
+  );
+  const row = reader.getRowObjectsJS()[0]!;
+  // A file with no quote in the sample may still quote a cell later: standard CSV quoting is the safe default.
+  const dialect = [
+    `auto_detect = false`,
+    `delim = ${sqlString(String(row.Delimiter))}`,
+    `quote = ${sqlString(sniffed(row.Quote, '"'))}`,
+    `escape = ${sqlString(sniffed(row.Escape, '"'))}`,
+    `new_line = ${sqlString(String(row.NewLineDelimiter))}`,
+    `skip = ${Number(row.SkipRows)}`,
+    ...(sniffed(row.Comment, '') ? [`comment = ${sqlString(String(row.Comment))}`] : []),
+  ].join(', ');
+  const columns = row.Columns as { name: string; type: string }[];
+  const layout = { dialect, names: columns.map((c) => c.name), types: columns.map((c) => c.type) };
+  if (layout.names.length === 1 && /[,;\t|]/.test(layout.names[0]!)) {
+    throw new TabularInputError(`${path}: the header '${layout.names[0]}' could not be split into columns; check that every row has as many cells as the header (a ragged row)`);
+  }
+  checkHeader(await headerAsWritten(connection, path, layout), path);
+  return layout;
+}
+
+async function headerAsWritten(connection: DuckDBConnection, path: string, layout: CsvLayout): Promise<string[]> {
+  const text = `{${layout.names.map((_, j) => `'c${j}': 'VARCHAR'`).join(', ')}}`;
+  const reader = await connection.runAndReadAll(`SELECT * FROM read_csv(${sqlString(path)}, ${layout.dialect}, header = false, columns = ${text}) LIMIT 1`);
+  return (reader.getRows()[0] ?? []).map((cell) => (cell === null ? '' : String(cell)));
+}
+
+function checkHeader(names: string[], path: string): void {
+  names.forEach((name, j) => {
+    if (name.trim() === '') throw new TabularInputError(`${path}: column ${j + 1} of the header has no name; name it, or delete the column`);
+    const first = names.indexOf(name);
+    if (first < j) throw new TabularInputError(`${path} has the column name '${name}' twice (columns ${first + 1} and ${j + 1}); rename one`);
+  });
+}
+
+/** The read_csv call with the sniffed layout, numbers widened to DOUBLE (an integer column may hold a decimal later). */
+export function csvRelation(path: string, layout: CsvLayout, numeric: (type: string) => boolean): string {
+  const columns = layout.names.map((name, j) => `${sqlString(name)}: ${sqlString(numeric(layout.types[j]!) ? 'DOUBLE' : layout.types[j]!)}`);
+  return `read_csv(${sqlString(path)}, ${layout.dialect}, header = true, ${CSV_NULLS}, columns = {${columns.join(', ')}})`;
+}
