@@ -13,8 +13,11 @@ import { stepSuite } from './step.js';
 import { scaleSuite } from './scale.js';
 import { repeatedInputsSuite } from './repeated-inputs.js';
 import { relineariseSuite } from './relinearise.js';
+import { intervalCoverageSuite } from './interval-coverage.js';
+import { driftStopSuite } from './drift-stop.js';
 import { minibatchSuite } from './minibatch.js';
 import { scaleWideSuite } from './scale-wide.js';
+import { beyondLinearSuite } from './beyond-linear.js';
 
 /** Every suite, in the order `bench` runs them. Each suite registers itself here. */
-export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite, scaleSuite, repeatedInputsSuite, relineariseSuite, minibatchSuite, scaleWideSuite];
+export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite, scaleSuite, repeatedInputsSuite, relineariseSuite, intervalCoverageSuite, driftStopSuite, minibatchSuite, scaleWideSuite, beyondLinearSuite];
