@@ -36,6 +36,10 @@ export interface ScoreTest {
   relativeErrorEstimate: number;
   /** Satterthwaite scaled-χ² p-value (published toolkit's; anti-conservative in the tail). */
   satterthwaiteP: number;
+  /** Satterthwaite's scale κ = tr M²/(2 tr M): T = S/2 ≈ κ·χ²_ν under H0 (math.md §3). */
+  satterthwaiteScale: number;
+  /** Satterthwaite's degrees of freedom ν = (tr M)²/tr M², per output (k outputs: χ²_{kν} for k·T/κ). */
+  satterthwaiteDegrees: number;
   /** μ: eigenvalues of M = QᵀΘQ (the null weights are μ − S/m). */
   nullEigenvalues: Float64Array;
 }
@@ -96,8 +100,10 @@ export function scoreTest(fit: SpectralFit, options: ScoreTestOptions = {}): Sco
     { degreesOfFreedom: k, method: options.tail?.method, relativeTolerance: options.tail?.relativeTolerance },
   );
   // Satterthwaite (math.md §3): T = S/2, κ = tr M²/(2 tr M), ν = (tr M)²/tr M², p ≈ P(χ²_ν ≥ T/κ), per output.
+  const kappa = trace2 / (2 * trace);
   const nu = (trace * trace) / trace2;
-  const satterthwaiteP = gammainc((k * statistic * trace) / trace2 / 2, (k * nu) / 2, true, true);
+  // P(χ²_{kν} ≥ k·T/κ) = Q(kν/2, k·T/(2κ)), the regularised upper incomplete gamma function.
+  const satterthwaiteP = gammainc((k * statistic) / (4 * kappa), (k * nu) / 2, true, true);
   return {
     statistic,
     m,
@@ -109,6 +115,8 @@ export function scoreTest(fit: SpectralFit, options: ScoreTestOptions = {}): Sco
     method: tail.method,
     relativeErrorEstimate: tail.relativeErrorEstimate,
     satterthwaiteP,
+    satterthwaiteScale: kappa,
+    satterthwaiteDegrees: nu,
     nullEigenvalues: mu,
   };
 }
