@@ -46,9 +46,12 @@ export async function empiricalCrossKernel(
   xColumns: MatrixLike,
   options: EmpiricalCrossOptions = {},
 ): Promise<EmpiricalCross> {
+  return crossKernelOfInputs(network, inputMatrix(x, network.inputDim, 'x'), inputMatrix(xColumns, network.inputDim, 'xColumns'), options);
+}
+
+/** `empiricalCrossKernel` on inputs already checked by `inputMatrix` (a pass over n·d entries saved at biobank width). */
+export async function crossKernelOfInputs(network: DenseNetwork, input: Matrix64, columnInputs: Matrix64, options: EmpiricalCrossOptions): Promise<EmpiricalCross> {
   const backend = await initTensorflow();
-  const input = inputMatrix(x, network.inputDim, 'x');
-  const columnInputs = inputMatrix(xColumns, network.inputDim, 'xColumns');
   const outputs = selectedOutputs(network, options.output);
   const size = trainingSize(options.n, input.rows, 'empiricalCrossKernel');
   const step = passRows(network, options.rowsPerPass);

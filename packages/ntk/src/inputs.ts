@@ -8,11 +8,17 @@ import { KernelInputError } from './errors.js';
  */
 export const MAX_INPUT_MAGNITUDE = 1e15;
 
+/** Index of the first entry that is not a number within ±limit, or −1: a plain loop (n·d entries at biobank width). */
+function firstBeyond(data: Float64Array, limit: number): number {
+  for (let k = 0; k < data.length; k++) if (!(Math.abs(data[k]!) <= limit)) return k;
+  return -1;
+}
+
 /** Input points as a float64 matrix: at least one row, every entry finite and within MAX_INPUT_MAGNITUDE. */
 export function finiteInputs(x: MatrixLike, name: string): Matrix64 {
   const m = toMatrix64(x);
   if (m.rows === 0) throw new KernelInputError(`${name} has no rows; give at least one input point`);
-  const bad = m.data.findIndex((v) => !(Math.abs(v) <= MAX_INPUT_MAGNITUDE));
+  const bad = firstBeyond(m.data, MAX_INPUT_MAGNITUDE);
   if (bad >= 0) {
     const v = m.data[bad]!;
     const where = `${name}[${Math.floor(bad / m.cols)}][${bad % m.cols}] is ${v}`;

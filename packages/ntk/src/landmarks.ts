@@ -86,7 +86,11 @@ function checkSeed(seed: number): void {
  */
 export function selectLandmarks(x: MatrixLike, count: number, method: LandmarkMethod = 'uniform', seed = 0): number[] {
   // k-means++ weighs rows by squared distances: a NaN or huge row would poison every draw.
-  const input = finiteInputs(x, 'x');
+  return landmarksOfFinite(finiteInputs(x, 'x'), count, method, seed);
+}
+
+/** `selectLandmarks` on inputs already checked by `finiteInputs` (one pass over n·d entries saved). */
+export function landmarksOfFinite(input: Matrix64, count: number, method: LandmarkMethod, seed: number): number[] {
   const n = input.rows;
   if (!Number.isInteger(count) || count < 1 || count > n) {
     throw new KernelInputError(`landmark count must be an integer from 1 to the ${n} rows of x, got ${count}; use at most one landmark per row`);

@@ -149,7 +149,8 @@ function cloneLayers(layers: DenseParameters[]): DenseParameters[] {
 }
 
 export function float32Tensor(m: Matrix64): tf.Tensor2D {
-  return tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols], 'float32');
+  // The typed-array constructor converts natively; Float32Array.from iterates (seconds at 40,000 × 2,923).
+  return tf.tensor2d(new Float32Array(m.data), [m.rows, m.cols], 'float32');
 }
 
 export interface BuildOptions {

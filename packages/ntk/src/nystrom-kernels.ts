@@ -1,9 +1,9 @@
 import { Matrix64, type MatrixLike } from '@duality/linalg-core';
 import { analyticCrossKernel, analyticDiagonal, plansOf } from './analytic.js';
-import { empiricalCrossKernel } from './empirical-cross.js';
+import { crossKernelOfInputs } from './empirical-cross.js';
 import { KernelInputError } from './errors.js';
 import { inputMatrix } from './inputs.js';
-import { checkedLandmarks, selectLandmarks, type LandmarkMethod } from './landmarks.js';
+import { checkedLandmarks, landmarksOfFinite, type LandmarkMethod } from './landmarks.js';
 import type { DenseNetwork } from './network.js';
 import { nystromFactor, type NystromFactor } from './nystrom.js';
 import type { LayerPlan, MlpSpec } from './spec.js';
@@ -40,9 +40,10 @@ function checkOptions(options: unknown, extraKeys: readonly string[], caller: st
   }
 }
 
+/** Landmarks of inputs already checked finite (by `inputMatrix`). */
 function landmarksOf(x: Matrix64, options: NystromOptions): number[] {
   const { landmarks } = options;
-  if (typeof landmarks === 'number') return selectLandmarks(x, landmarks, options.method ?? 'kmeans++', options.seed ?? 0);
+  if (typeof landmarks === 'number') return landmarksOfFinite(x, landmarks, options.method ?? 'kmeans++', options.seed ?? 0);
   return checkedLandmarks(landmarks, x.rows);
 }
 
@@ -142,8 +143,8 @@ export async function empiricalNystrom(
   const landmarks = landmarksOf(train, options);
   const landmarkRows = rowsOf(train, landmarks);
   const passOptions = { output: options.output, rowsPerPass: options.rowsPerPass };
-  const cross = await empiricalCrossKernel(network, train, landmarkRows, passOptions);
-  const test = options.xTest === undefined ? undefined : await empiricalCrossKernel(network, options.xTest, landmarkRows, passOptions);
+  const cross = await crossKernelOfInputs(network, train, landmarkRows, passOptions);
+  const test = options.xTest === undefined ? undefined : await crossKernelOfInputs(network, inputMatrix(options.xTest, network.inputDim, 'xTest'), landmarkRows, passOptions);
   const parts = { kind: 'ntk' as const, cross: cross.ntk.matrix, landmarks, diagonal: cross.diagonal, testCross: test?.ntk.matrix };
   return { ntk: nystromFactor(parts, options.tolerance), f0: cross.f0, backend: cross.backend };
 }
