@@ -18,6 +18,7 @@ import { driftStopSuite } from './drift-stop.js';
 import { minibatchSuite } from './minibatch.js';
 import { scaleWideSuite } from './scale-wide.js';
 import { beyondLinearSuite } from './beyond-linear.js';
+import { lowRankScaleSuite } from './low-rank-scale.js';
 
 /** Every suite, in the order `bench` runs them. Each suite registers itself here. */
-export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite, scaleSuite, repeatedInputsSuite, relineariseSuite, intervalCoverageSuite, driftStopSuite, minibatchSuite, scaleWideSuite, beyondLinearSuite];
+export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite, scaleSuite, repeatedInputsSuite, relineariseSuite, intervalCoverageSuite, driftStopSuite, minibatchSuite, scaleWideSuite, beyondLinearSuite, lowRankScaleSuite];
