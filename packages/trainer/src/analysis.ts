@@ -7,10 +7,9 @@ import type { LinearPart } from './linear-part.js';
 import type { KernelSource, NetworkKernel } from './kernel.js';
 import type { KernelRank } from './kernel-factor.js';
 import { computeKernel, fitKernel, REMAINDERS, type ComputedKernel, type LowRankSummary, type Remainder } from './kernel-fit.js';
-import { gradientDescentTime } from './kernel-curves.js';
 import { checkedRule, DEFAULT_STOPPING_RULE, stoppingTimes, type StageTwoRule, type StoppingTimes } from './stopping-rules.js';
 import type { TrainingProgress } from './progress.js';
-import { TrainerInputError } from './time.js';
+import { gradientDescentTime, TrainerInputError } from './time.js';
 
 /** The level of the score test when the caller names none. */
 export const DEFAULT_ALPHA = 0.05;

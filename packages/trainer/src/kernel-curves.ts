@@ -1,6 +1,7 @@
 import type { Matrix64 } from '@duality/linalg-core';
 import { pathAt, predictAt, type TrainingTime } from '@duality/mixed-model';
 import type { TwoStageAnalysis } from './analysis.js';
+import { gradientDescentTime } from './time.js';
 
 /** (1/2n)‖A − B‖²_F. */
 function halfMeanSquared(a: Matrix64, b: Matrix64): number {
@@ -18,16 +19,6 @@ export interface KernelCurves {
   testPredictions(steps: number): Matrix64 | undefined;
   /** With test data. */
   testLoss(steps: number): number | undefined;
-}
-
-/**
- * The kernel model's time after `steps` steps of gradient descent: exactly (1 − ηλ)^k where mixed-model's discrete
- * time is defined (ηλ1 < 1); between 1/λ1 and 2/λ1 GD oscillates on the top modes and continuous time t = η·k stands in.
- */
-export function gradientDescentTime(learningRate: number, largestEigenvalue: number) {
-  const discrete = learningRate * largestEigenvalue < 1;
-  const time = (steps: number): TrainingTime => (discrete ? { learningRate, steps } : steps * learningRate);
-  return { discrete, learningRate, time };
 }
 
 /** f memoised by its argument: the stops' steps are also curve points, and a prediction costs n*×n. */

@@ -3,7 +3,7 @@ import { pathAt, predictAt } from '@duality/mixed-model';
 import { buildNetwork, initTensorflow } from '@duality/ntk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeTwoStage, defaultNetworkSpec, interceptAndColumns, kernelCurves, linearDesign, linearModelSection, resolveFixedEffects, TrainerInputError, withLinearPart } from './index.js';
-import { gradientDescentTime } from './kernel-curves.js';
+import { gradientDescentTime } from './time.js';
 
 /*
  * Fixed effects 'linear' (math.md §7.3): the design, its refusal, and training what was tested: in the kernel regime

@@ -1,9 +1,8 @@
 import { gemm, Matrix64 } from '@duality/linalg-core';
 import { fitLessFixedPart, pathAt } from '@duality/mixed-model';
 import type { TwoStageAnalysis } from './analysis.js';
-import { gradientDescentTime } from './kernel-curves.js';
 import { interceptAndColumns } from './linear-design.js';
-import { TrainerInputError } from './time.js';
+import { gradientDescentTime, TrainerInputError } from './time.js';
 
 /**
  * The linear part of the predictor with fixed effects 'linear' (math.md §2.2, §7.3): x*ᵀβ̂(t̂) on the standardised

@@ -2,7 +2,7 @@ import { backendInfo } from '@duality/linalg-core';
 import { pathAt } from '@duality/mixed-model';
 import { parameterCount, type DenseNetwork, type TfBackendInfo } from '@duality/ntk';
 import type { TwoStageAnalysis } from './analysis.js';
-import { gradientDescentTime } from './kernel-curves.js';
+import { gradientDescentTime } from './time.js';
 import { linearSections } from './linear-model.js';
 import { formatPValue } from './p-value-text.js';
 import type { CurvePoint, StopPoint, TwoStageReport } from './report.js';

@@ -1,4 +1,5 @@
 import { DualityError } from '@duality/linalg-core';
+import type { TrainingTime } from '@duality/mixed-model';
 
 /** Raised for training settings that cannot work; the message names the setting and the fix. */
 export class TrainerInputError extends DualityError {
@@ -31,4 +32,14 @@ export function timeForSteps(steps: number, learningRate: number): number {
     throw new TrainerInputError(`steps must be a non-negative integer, got ${steps}`);
   }
   return steps * learningRate;
+}
+
+/**
+ * The kernel model's time after `steps` steps of gradient descent: exactly (1 − ηλ)^k where mixed-model's discrete
+ * time is defined (ηλ1 < 1); between 1/λ1 and 2/λ1 GD oscillates on the top modes and continuous time t = η·k stands in.
+ */
+export function gradientDescentTime(learningRate: number, largestEigenvalue: number) {
+  const discrete = learningRate * largestEigenvalue < 1;
+  const time = (steps: number): TrainingTime => (discrete ? { learningRate, steps } : steps * learningRate);
+  return { discrete, learningRate, time };
 }
