@@ -51,4 +51,6 @@ export interface LinalgBackend {
    * columns, R cols×cols upper triangular.
    */
   thinQr(a: Float64Array, rows: number, cols: number): { q: Float64Array; r: Float64Array };
+  /** R of the same QR without forming Q (half the work: callers that need only RᵀR = AᵀA and its triangle). */
+  qrTriangle(a: Float64Array, rows: number, cols: number): Float64Array;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LinalgInputError, Matrix64, thinQr } from './index.js';
+import { LinalgInputError, Matrix64, qrTriangle, thinQr } from './index.js';
+import { qrTriangle as tsQrTriangle, thinQr as tsThinQr } from './ts/qr.js';
 import { frobenius, gaussianMatrix, maxAbsDifference, naiveProduct, orthogonalityDefect } from './test-utils.js';
 
 /** Q R = A, QᵀQ = I and R upper triangular, to tolerances of order rows·‖A‖·ε. */
@@ -35,5 +36,21 @@ describe('thinQr', () => {
     expect(() => thinQr(gaussianMatrix(2, 3, 1))).toThrow(LinalgInputError);
     expect(() => thinQr(gaussianMatrix(2, 3, 1))).toThrow(/rows ≥ cols/);
     expect(() => thinQr(Matrix64.from([[1], [NaN]]))).toThrow(/non-finite entry NaN at \(1, 0\)/);
+  });
+});
+
+describe('qrTriangle', () => {
+  it.each([
+    [40, 7],
+    [300, 40],
+    [9, 9],
+  ])('is thinQr’s R, signs included, on the active backend and the TypeScript one (%i×%i)', (rows, cols) => {
+    const a = gaussianMatrix(rows, cols, 7 * rows + cols);
+    expect(Array.from(qrTriangle(a).data)).toEqual(Array.from(thinQr(a).r.data));
+    expect(Array.from(tsQrTriangle(a.data, rows, cols))).toEqual(Array.from(tsThinQr(a.data, rows, cols).r));
+  });
+
+  it('refuses a wide matrix', () => {
+    expect(() => qrTriangle(gaussianMatrix(3, 5, 1))).toThrow(/qrTriangle: A is 3×5, wider than tall/);
   });
 });

@@ -26,3 +26,15 @@ export function thinQr(a: MatrixLike): ThinQr {
   const { q, r } = getBackend().thinQr(A.data, A.rows, A.cols);
   return { q: new Matrix64(A.rows, A.cols, q), r: new Matrix64(A.cols, A.cols, r) };
 }
+
+/**
+ * R of {@link thinQr} alone (the same R, signs included), without forming Q: about half the work, for callers that
+ * need only RᵀR = AᵀA (log-determinants, least squares through an augmented column block).
+ */
+export function qrTriangle(a: MatrixLike): Matrix64 {
+  const A = toMatrix64(a);
+  assertNonEmpty(A, 'qrTriangle: A');
+  if (A.rows < A.cols) throw new LinalgInputError(`qrTriangle: A is ${A.rows}×${A.cols}, wider than tall; a thin QR needs rows ≥ cols (factor Aᵀ instead)`);
+  assertFinite(A, 'qrTriangle: A');
+  return new Matrix64(A.cols, A.cols, getBackend().qrTriangle(A.data, A.rows, A.cols));
+}

@@ -85,7 +85,7 @@ function prepareTime(fit: SpectralFit, time: TrainingTime, z: Matrix64 | undefin
   const logWeights = logScaledDecays(fit.eigenvalues, time);
   const weights = logWeights.map(Math.exp);
   if (!z) return { weights, residual: fit.residualProjections.data };
-  const wp = weightedProjection(z, fit.residualProjections, logWeights);
+  const wp = weightedProjection(z, fit.residualProjections, logWeights, false);
   const p = z.cols;
   const pivots = Array.from({ length: p }, (_, j) => Math.abs(wp.gramFactor[j * p + j]!));
   const largest = Math.max(...pivots);

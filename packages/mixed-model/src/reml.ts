@@ -105,7 +105,7 @@ export function profileEvaluator(fit: SpectralFit, useDesign: boolean): (t: numb
   }
   const p = z.cols;
   const m = n - p;
-  const logDetZtZ = weightedProjection(z, c, new Float64Array(n)).logDetGram;
+  const logDetZtZ = weightedProjection(z, c, new Float64Array(n), false).logDetGram;
   const constant = -((m * k) / 2) * (Math.log((2 * Math.PI) / (m * k)) + 1) + (k / 2) * logDetZtZ;
   return (t) => {
     const logDecay = lambda.map((l) => -t * l);

@@ -1,4 +1,4 @@
-import { Matrix64, thinQr } from '@duality/linalg-core';
+import { Matrix64, qrTriangle, thinQr } from '@duality/linalg-core';
 
 /** Generalised least squares of c on Z with weights d_i = e^{logDecay_i} (math.md §2.2), in the eigenbasis. */
 export interface WeightedProjection {
@@ -10,7 +10,7 @@ export interface WeightedProjection {
   logWeightedRss: number;
   /** log |ZᵀDZ|. */
   logDetGram: number;
-  /** h_i = d_i z_iᵀ(ZᵀDZ)⁻¹z_i (they sum to p). */
+  /** h_i = d_i z_iᵀ(ZᵀDZ)⁻¹z_i (they sum to p); all 0 when not asked for. */
   leverages: Float64Array;
   /** R11 (p×p, upper triangular, row-major) with R11ᵀR11 = ZᵀD̃Z, D̃ = D / max d. */
   gramFactor: Float64Array;
@@ -19,10 +19,10 @@ export interface WeightedProjection {
 /**
  * One thin QR of √D̃[Z | c] (D̃ = D / max d, so large t does not underflow every row) through the backend (LAPACK's
  * dgeqrf where available): R11 gives log|ZᵀDZ| and β̂ = R11⁻¹R12, ‖R22‖² the weighted residual sum of squares, and
- * the rows of Q's first p columns the leverages. Only rows where [Z | c] is nonzero enter (r + b on a low-rank fit).
- * O(n(p+k)²).
+ * the rows of Q's first p columns the leverages (without them, R alone: dgeqrf without dorgqr, about half the work).
+ * Only rows where [Z | c] is nonzero enter (r + b on a low-rank fit). O(n(p+k)²).
  */
-export function weightedProjection(z: Matrix64, c: Matrix64, logDecay: Float64Array): WeightedProjection {
+export function weightedProjection(z: Matrix64, c: Matrix64, logDecay: Float64Array, withLeverages = true): WeightedProjection {
   const n = z.rows;
   const p = z.cols;
   const k = c.cols;
@@ -40,7 +40,7 @@ export function weightedProjection(z: Matrix64, c: Matrix64, logDecay: Float64Ar
     for (let j = 0; j < p; j++) a.data[row * q + j] = root * z.data[i * p + j]!;
     for (let j = 0; j < k; j++) a.data[row * q + p + j] = root * c.data[i * k + j]!;
   });
-  const { q: basis, r: upper } = thinQr(a);
+  const { q: basis, r: upper } = withLeverages ? thinQr(a) : { q: undefined, r: qrTriangle(a) };
   const r = upper.data;
   let logDetGram = p * maxLog;
   for (let j = 0; j < p; j++) logDetGram += 2 * Math.log(Math.abs(r[j * q + j]!));
@@ -57,11 +57,13 @@ export function weightedProjection(z: Matrix64, c: Matrix64, logDecay: Float64Ar
   });
   // Leverages: squared row norms of √D̃ Z R11⁻¹, the first p columns of Q.
   const leverages = new Float64Array(n);
-  rows.forEach((i, row) => {
-    let h = 0;
-    for (let j = 0; j < p; j++) h += basis.data[row * q + j]! ** 2;
-    leverages[i] = h;
-  });
+  if (basis) {
+    rows.forEach((i, row) => {
+      let h = 0;
+      for (let j = 0; j < p; j++) h += basis.data[row * q + j]! ** 2;
+      leverages[i] = h;
+    });
+  }
   const gramFactor = new Float64Array(p * p);
   for (let i = 0; i < p; i++) gramFactor.set(r.subarray(i * q + i, i * q + p), i * p + i);
   return { beta, residual, logWeightedRss: maxLog + Math.log(rss), logDetGram, leverages, gramFactor };

@@ -2,7 +2,7 @@ import type { LinalgBackend } from '../backend-types.js';
 import { eigenAll, eigenProjections } from './eigen.js';
 import { mirrorLowerToUpper } from './layout.js';
 import { loadNativeLapack, type NativeLapack } from './native.js';
-import { lapackThinQr } from './qr.js';
+import { lapackQrTriangle, lapackThinQr } from './qr.js';
 
 function lapackBackend(lapack: NativeLapack): LinalgBackend {
   return {
@@ -48,6 +48,7 @@ function lapackBackend(lapack: NativeLapack): LinalgBackend {
     },
 
     thinQr: (a, rows, cols) => lapackThinQr(lapack, a, rows, cols),
+    qrTriangle: (a, rows, cols) => lapackQrTriangle(lapack, a, rows, cols),
   };
 }
 

@@ -6,14 +6,25 @@ import type { NativeLapack } from './native.js';
  * LAPACK's layout first and Q transposed back; R is read off the upper triangle of the factored array.
  */
 export function lapackThinQr(lapack: NativeLapack, a: Float64Array, rows: number, cols: number): { q: Float64Array; r: Float64Array } {
+  if (cols === 0) return { q: new Float64Array(0), r: new Float64Array(0) };
+  const { work, tau, r } = factored(lapack, a, rows, cols);
+  lapack.dorgqr(rows, cols, work, tau);
+  return { q: transpose(work, cols, rows), r };
+}
+
+/** R alone: dgeqrf without dorgqr. */
+export function lapackQrTriangle(lapack: NativeLapack, a: Float64Array, rows: number, cols: number): Float64Array {
+  return cols === 0 ? new Float64Array(0) : factored(lapack, a, rows, cols).r;
+}
+
+/** dgeqrf of A in LAPACK's layout (reflectors and τ kept for dorgqr), and R read off its upper triangle. */
+function factored(lapack: NativeLapack, a: Float64Array, rows: number, cols: number) {
   const r = new Float64Array(cols * cols);
-  if (cols === 0) return { q: new Float64Array(0), r };
   const work = transpose(a, rows, cols); // column-major rows×cols
   const tau = new Float64Array(cols);
   lapack.dgeqrf(rows, cols, work, tau);
   for (let k = 0; k < cols; k++) {
     for (let i = 0; i <= k; i++) r[i * cols + k] = work[k * rows + i]!;
   }
-  lapack.dorgqr(rows, cols, work, tau);
-  return { q: transpose(work, cols, rows), r };
+  return { work, tau, r };
 }

@@ -1,7 +1,7 @@
 import type { LinalgBackend } from '../backend-types.js';
 import { cholesky, choleskySolve, gemm, syrk } from './dense.js';
 import { eigSym } from './eigen.js';
-import { thinQr } from './qr.js';
+import { qrTriangle, thinQr } from './qr.js';
 
 /** Pure TypeScript kernels: no native code, any platform Node runs on. */
-export const tsBackend: LinalgBackend = { name: 'ts', eigSym, cholesky, choleskySolve, gemm, syrk, thinQr };
+export const tsBackend: LinalgBackend = { name: 'ts', eigSym, cholesky, choleskySolve, gemm, syrk, thinQr, qrTriangle };

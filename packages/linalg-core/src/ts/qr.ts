@@ -6,6 +6,17 @@
 
 /** A = QR for A rows×cols (rows ≥ cols): Q rows×cols with orthonormal columns, R cols×cols upper triangular. */
 export function thinQr(a: Float64Array, rows: number, cols: number): { q: Float64Array; r: Float64Array } {
+  const { w, tau, dots, r } = factored(a, rows, cols);
+  return { q: formQ(w, tau, rows, cols, dots), r };
+}
+
+/** R alone (the reflectors are not turned into Q). */
+export function qrTriangle(a: Float64Array, rows: number, cols: number): Float64Array {
+  return factored(a, rows, cols).r;
+}
+
+/** The reflectors (in w below the diagonal) and τ, and R read off w's upper triangle. */
+function factored(a: Float64Array, rows: number, cols: number) {
   const w = a.slice();
   const tau = new Float64Array(cols);
   const dots = new Float64Array(cols);
@@ -15,7 +26,7 @@ export function thinQr(a: Float64Array, rows: number, cols: number): { q: Float6
   }
   const r = new Float64Array(cols * cols);
   for (let i = 0; i < cols; i++) r.set(w.subarray(i * cols + i, (i + 1) * cols), i * cols + i);
-  return { q: formQ(w, tau, rows, cols, dots), r };
+  return { w, tau, dots, r };
 }
 
 /**
