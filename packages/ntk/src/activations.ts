@@ -110,7 +110,3 @@ function logisticDensity(x: tf.Tensor): tf.Tensor {
   const e = tf.exp(tf.neg(tf.abs(x)));
   return tf.div(e, tf.square(tf.add(1, e)));
 }
-
-export function activationLabel(activation: Activation): string {
-  return activation.name === 'leaky_relu' ? `leaky_relu(slope ${activation.slope})` : activation.name;
-}
