@@ -81,7 +81,7 @@ function decisionSection(analysis: TwoStageAnalysis, outcome: RunOutcome): TwoSt
     steps: outcome.ruleSteps,
     reason: decision.train
       ? `the score test rejects t = 0 (p = ${p} < α = ${alpha}); ${ruleStopText(analysis)}`
-      : `the score test does not reject t = 0 (p = ${p} ≥ α = ${alpha}): the targets look like noise to this kernel, so the initial network is kept`,
+      : `the score test does not reject t = 0 (p = ${p} ≥ α = ${alpha}): ${analysis.linearPart ? 'what the linear model leaves looks like noise to this kernel, so do not train the network: the linear part predicts alone' : 'the targets look like noise to this kernel, so the initial network is kept'}`,
     ...(decision.train && stopping.rules[rule].capped ? { cappedAt: maxSteps } : {}),
   };
 }
