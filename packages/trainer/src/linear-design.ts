@@ -1,4 +1,4 @@
-import { Matrix64, thinQr } from '@duality/linalg-core';
+import { Matrix64, qrTriangle } from '@duality/linalg-core';
 import { TrainerInputError } from './time.js';
 
 /*
@@ -42,7 +42,7 @@ export function interceptAndColumns(x: Matrix64, columns: readonly number[]): Ma
 }
 
 /**
- * The linear design of the training inputs: one thin QR of [1, x] (O(n d²), LAPACK's dgeqrf) finds the columns that
+ * The linear design of the training inputs: R of one thin QR of [1, x] (O(n d²), LAPACK's dgeqrf) finds the columns that
  * the intercept and earlier features span (one-hot levels that sum to the intercept, duplicated columns), which are
  * dropped; then the residual degrees of freedom are checked (`MIN_RESIDUAL_DF`). Throws a {@link TrainerInputError}
  * naming n, p and the fix when too few are left.
@@ -54,7 +54,7 @@ export function linearDesign(x: Matrix64): LinearDesign {
   if (d + 1 >= n) refuse(n, d + 1, 0);
   const p = d + 1;
   const full = interceptAndColumns(x, Array.from({ length: d }, (_, j) => j));
-  const r = thinQr(full).r;
+  const r = qrTriangle(full);
   let largest = 0;
   for (let j = 0; j < p; j++) largest = Math.max(largest, Math.abs(r.data[j * p + j]!));
   const kept: number[] = [];
