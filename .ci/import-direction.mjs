@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const PACKAGES = Object.freeze(
-  ['linalg-core', 'linear-dynamics', 'mixed-model', 'ntk', 'tabular', 'trainer'].map((name) => `@duality/${name}`),
+  ['linalg-core', 'linear-dynamics', 'mixed-model', 'ntk', 'predictor', 'tabular', 'trainer'].map((name) => `@duality/${name}`),
 );
 
 /**
@@ -24,6 +24,8 @@ export const LAYERING = {
   // layer 2: what combines them
   '@duality/linear-dynamics': ['@duality/linalg-core', '@duality/ntk'],
   '@duality/trainer': ['@duality/linalg-core', '@duality/mixed-model', '@duality/ntk'],
+  // layer 3: a trained model with its preprocessing, from a raw row to the answer
+  '@duality/predictor': ['@duality/linalg-core', '@duality/ntk', '@duality/tabular', '@duality/trainer'],
   // apps: any package, no app
   '@duality/cli': PACKAGES,
   '@duality/bench': PACKAGES,

@@ -5,6 +5,7 @@ import { registerDynamics } from './commands/dynamics.js';
 import { registerExplain } from './commands/explain.js';
 import { registerInfo } from './commands/info.js';
 import { registerKernel } from './commands/kernel.js';
+import { registerPredict } from './commands/predict.js';
 import { registerTrain } from './commands/train.js';
 import { stdoutOutput, type Output } from './output.js';
 
@@ -22,6 +23,7 @@ export function createProgram(output: Output = stdoutOutput): Command {
   registerInfo(program, output);
   registerAnalyze(program, output);
   registerTrain(program, output);
+  registerPredict(program, output);
   registerKernel(program, output);
   registerDynamics(program, output);
   registerExplain(program, output);

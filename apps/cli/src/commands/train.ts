@@ -1,14 +1,16 @@
 import { join } from 'node:path';
 import { initTensorflow } from '@duality/ntk';
-import { COMPARATORS, linearModelLine, saveNetwork, trainTwoStage, type Comparator, type TwoStageReport } from '@duality/trainer';
+import { BATCH_DEFAULTS, COMPARATORS, linearModelLine, trainTwoStage, type BatchSize, type Comparator, type TwoStageReport } from '@duality/trainer';
+import { describeModel, saveModel } from '@duality/predictor';
 import { bundledDatasetNames } from '@duality/tabular';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { inOutputFolder, TRAIN_OUTPUTS, writeReport } from '../report/index.js';
-import { counted, formatCount, formatNumber, formatPValue, formatSeconds } from '../report/format.js';
+import { counted, formatCount, formatNumber, formatPValue, formatSeconds, stopStepsLabel } from '../report/format.js';
 import { accuracyLabel, fixedEffectsLabel, initialOutputLabel, stageTwoLabel } from '../report/summary.js';
+import { alternativesLabel, chosenRuleLabel, intervalLabel, metricsRows } from '../report/numbers.js';
 import { table } from './format.js';
 import {
   addDataOptions,
@@ -26,6 +28,7 @@ import {
   type DataOptions,
   type DecisionOptions,
   dataLabel,
+  dataRows,
   type LoadedData,
   type NetworkOptions,
   userInputs,
@@ -42,7 +45,14 @@ type TrainOptions = DataOptions &
     validationFraction: string;
     compareSteps?: string;
     quiet?: boolean;
+    batchSize: string;
   };
+
+/** --batch-size: auto, full, or a positive whole number of rows per step. */
+function parseBatchSize(value: string): BatchSize {
+  if (value === 'auto' || value === 'full') return value;
+  return parseNumber(value, '--batch-size', (x) => Number.isInteger(x) && x >= 1, 'auto, full or a positive integer');
+}
 
 /** --compare: comma-separated real-network comparators, or 'none'. */
 function parseComparators(value: string): Comparator[] {
@@ -59,21 +69,36 @@ function lossUnits(design: LoadedData['design'], standardized: boolean): string 
   return standardized ? ', standardised units' : '';
 }
 
+/** One stop for the terminal: its steps ("≥ N (the cap)" when capped) and which model each test loss is of. */
+function stopText(s: TwoStageReport['stops'][number]): string {
+  const steps = s.capped ? `≥ ${formatCount(s.steps)} (the cap)` : formatCount(s.steps);
+  const losses = [
+    ...(s.testLoss === undefined ? [] : [`network ${formatNumber(s.testLoss)}`]),
+    ...(s.kernelTestLoss === undefined ? [] : [`kernel model ${formatNumber(s.kernelTestLoss)}`]),
+  ];
+  return `${s.rule} ${steps}${losses.length === 0 ? '' : ` (test half MSE: ${losses.join(', ')})`}`;
+}
+
 /** The rule's outcome and every stop, as the table `train` prints. */
 function summary(report: TwoStageReport, data: LoadedData, dir: string, seconds: number, standardized: boolean): string {
-  const testOf = (s: TwoStageReport['stops'][number]) =>
-    s.testLoss !== undefined ? ` (test ${formatNumber(s.testLoss)})` : s.kernelTestLoss !== undefined ? ` (test ${formatNumber(s.kernelTestLoss)} predicted)` : '';
-  const stops = report.stops.map((s) => `${s.rule} ${formatCount(s.steps)}${testOf(s)}`).join(', ');
+  const stops = report.stops.map(stopText).join('; ');
+  const interval = intervalLabel(report);
   return table([
     ['data', dataLabel(data)],
+    ...dataRows(data),
     ['initial output', initialOutputLabel(report.initialOutput)],
     ['fixed effects', fixedEffectsLabel(report.fixedEffects)],
-    ['decision', report.decision.train ? `trained ${counted(report.decision.steps, 'step')}${report.decision.cappedAt ? ' (capped)' : ''}` : 'not trained'],
+    ['decision', report.decision.train ? `trained ${stopStepsLabel(report.decision.steps, report.decision.cappedAt !== undefined)}` : 'not trained'],
     ['why', report.decision.reason],
-    ['stage-2 rule', stageTwoLabel(report.decision.rule, report.stoppingRules)],
+    ['stage-2 rule', chosenRuleLabel(report)],
+    ['alternatives', alternativesLabel(report)],
+    ['every stop', stageTwoLabel(report.decision.rule, report.stoppingRules)],
     ['p-value', `${formatPValue(report.test.p, report.test.logP)} exact (${report.test.method}); Satterthwaite ${formatPValue(report.test.satterthwaiteP)}`],
     ['REML t̂', `${formatNumber(report.reml.time)} = ${counted(report.reml.steps, 'step')} at η = ${formatNumber(report.learningRate)}; edf ${formatNumber(report.reml.edf)}, σ̂² ${formatNumber(report.reml.noiseVariance)}`],
-    ['losses', `train ${formatNumber(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${formatNumber(report.training.finalTestLoss)}`} (half MSE${lossUnits(data.design, standardized)})`],
+    ['batch', report.training.batchRule ?? 'full batch'],
+    ...metricsRows(report).map(([label, value]): [string, string] => [label.toLowerCase(), value]),
+    ...(interval ? [['prediction interval', interval] as [string, string]] : []),
+    ['network losses', `train ${formatNumber(report.training.finalTrainLoss)}${report.training.finalTestLoss === undefined ? '' : `, test ${formatNumber(report.training.finalTestLoss)}`} (half MSE${lossUnits(data.design, standardized)}, the network at the stop)`],
     ...(report.linearModel ? [['linear model', linearModelLine(report.linearModel, standardized ? data.design.targetScaling.sd : 1)] as [string, string]] : []),
     ...(report.classification ? [['accuracy', accuracyLabel(report.classification)] as [string, string]] : []),
     ...(report.kernelDrift ? [['kernel drift', report.kernelDrift.note] as [string, string]] : []),
@@ -92,7 +117,7 @@ function train(source: { file: string } | { dataset: string }, options: TrainOpt
 
 async function trainInto(source: { file: string } | { dataset: string }, options: TrainOptions, given: (key: string) => boolean, output: Output): Promise<void> {
   const started = performance.now();
-  const data = loadData(source, options);
+  const data = await loadData(source, options);
   const { design } = data;
   if (design.test.x.rows === 0 && options.testFraction !== '0') throw new UsageError('the test split is empty: use a larger --test-fraction');
   const seed = parseSeed(options.seed);
@@ -120,11 +145,13 @@ async function trainInto(source: { file: string } | { dataset: string }, options
         ? options.compareSteps.split(',').map((s) => parseNumber(s, '--compare-steps', (x) => Number.isInteger(x) && x >= 1, 'positive integers'))
         : [],
       seed,
+      batchSize: parseBatchSize(options.batchSize),
       classes: design.classes,
+      ...(design.classes ? {} : { targetScaling: design.targetScaling }),
       onProgress: (p) => bar.update(p),
     });
     bar.stop();
-    await saveNetwork(trained, join(options.out, 'model'));
+    await saveModel(join(options.out, 'model'), trained, describeModel(design.preprocessing, report));
     trained.dispose();
     const seconds = (performance.now() - started) / 1000;
     const paths = await writeReport(options.out, report, {
@@ -151,6 +178,11 @@ function addTrainOptions(command: Command, defaults: { out?: string; maxSteps: s
       `real-network comparators, comma-separated: validation (early stopping on held-out rows), horizon (train on past the stop); or none. Without them the network trains to the rule's stop only and the curves past it are the kernel's prediction`,
       defaults.compare ?? 'none',
     )
+    .option(
+      '--batch-size <rows>',
+      `rows per training step (mini-batch SGD reaches the same time t = η·steps): auto (full batch while the run's estimated time fits ${BATCH_DEFAULTS.budgetSeconds} s, else the largest power of two whose run fits), full, or a number`,
+      'auto',
+    )
     .option('--validation-fraction <f>', 'rows held out by the validation comparator', '0.2')
     .option('--quiet', 'no progress (bars in a terminal, a line at most every 10 s otherwise, on stderr)')
     .option('--compare-steps <k>', 'fixed step counts to compare with, comma-separated (e.g. 50000)');
@@ -164,14 +196,14 @@ export function registerTrain(program: Command, output: Output): void {
   const trainCommand = program
     .command('train')
     .description('train with the two-stage rule, save the network (TF.js format) and write the report')
-    .argument('<file>', 'a CSV/TSV file with a header, or a JSON array of records');
+    .argument('<file>', 'a table: CSV/TSV with a header, JSON or NDJSON records, or Parquet (.gz allowed)');
   addTrainOptions(trainCommand, { maxSteps: '100000' }).action((file: string, options: TrainOptions, command: Command) =>
     train({ file }, options, command, output),
   );
 
   const demo = program
     .command('demo')
-    .description(`train on a bundled real dataset (default cars: Miles_per_Gallon from the numeric columns)`)
+    .description(`train on a bundled real dataset (default cars: Miles_per_Gallon from the other columns)`)
     .option('--dataset <name>', `one of ${bundledDatasetNames.join(', ')}`, 'cars');
   // The demo exists to show the comparators; a small network and a bounded budget keep it short on two CPU cores.
   addTrainOptions(demo, { out: 'duality-demo', maxSteps: '3000', hidden: '64,64', compare: 'validation,horizon' }).action(

@@ -65,7 +65,7 @@ export interface OutputPlan {
 
 const REPORT_FILES = ['report.json', 'curves.csv', 'stops.csv', 'report.html'] as const;
 /** `train`'s and `demo`'s outputs: the report and the trained model. */
-export const TRAIN_OUTPUTS = [...REPORT_FILES, 'model/model.json', 'model/weights.bin'] as const;
+export const TRAIN_OUTPUTS = [...REPORT_FILES, 'model/model.json', 'model/weights.bin', 'model/duality-model.json'] as const;
 
 async function statOrUndefined(path: string) {
   return stat(path).catch((err: NodeJS.ErrnoException) => {

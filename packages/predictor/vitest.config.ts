@@ -1,0 +1,3 @@
+import { packageTestConfig } from '@duality/vitest-config';
+
+export default packageTestConfig('@duality/predictor');
