@@ -85,6 +85,19 @@ describe('duality train', () => {
     expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
   });
 
+  it('prints which model each number is of, in the target’s units, with the interval and a capped stop marked', async () => {
+    const dir = tempDir();
+    const csv = writeCsv(dir, 40);
+    const text = await run(['train', csv, '--target', 'y', '--hidden', '16', '--max-steps', '3', '--out', join(dir, 'out'), '--quiet']);
+    expect(text).toMatch(/network \(trained to the rule’s stop\)\s+test RMSE [\d.e-]+, MAE [\d.e-]+, R² [−\d.e-]+; train RMSE .*\(target units\)/);
+    expect(text).toMatch(/kernel model \(the linearised prediction\)\s+test RMSE /);
+    expect(text).toMatch(/prediction interval\s+90\.0%: network prediction ± [\d.]+ \(target units\), covers [\d.]+% of 8 test rows/);
+    expect(text).toMatch(/decision\s+trained ≥ 3 steps, the cap/);
+    expect(text).toMatch(/loo ≥ 3 \(the cap\) \(test half MSE: network [\d.e-]+, kernel model [\d.e-]+\)/);
+    const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8'));
+    expect(report.interval).toMatchObject({ level: 0.9, testRows: 8 });
+  });
+
   it('leaves nothing behind when a run fails', async () => {
     const dir = tempDir();
     const csv = writeCsv(dir, 40);
@@ -167,7 +180,9 @@ describe('duality kernel size', () => {
 describe('duality explain', () => {
   it('explains every quantity the commands print, in two lines each', async () => {
     const text = await run(['explain']);
-    for (const term of ['p-value (exact)', 'REML t̂', 'outcome', 'loo', 'gcv', 'oracle', 'edf(t̂)', 'σ̂²(t̂)', 'initial output', 'fixed effects', 'kernel drift']) {
+    const terms = ['p-value (exact)', 'REML t̂', 'outcome', 'loo', 'gcv', 'oracle', 'edf(t̂)', 'σ̂²(t̂)', 'initial output', 'fixed effects', 'kernel drift'];
+    const numbers = ['alternatives', '≥ N steps, the cap', 'network, kernel model', 'RMSE, MAE', 'R²', 'accuracy, log-loss', 'confusion table', 'prediction interval', 'coverage'];
+    for (const term of [...terms, ...numbers]) {
       expect(text).toContain(`${term}\n  `);
     }
     for (const block of text.split('\n\n')) expect(block.split('\n')).toHaveLength(3);

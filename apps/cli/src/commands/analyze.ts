@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { progressReporter } from '../progress.js';
-import { counted, formatNumber, formatPValue, formatSeconds } from '../report/format.js';
+import { counted, formatNumber, formatPValue, formatSeconds, stopStepsLabel } from '../report/format.js';
 import { fixedEffectsLabel, initialOutputLabel, lowRankLabel, stageTwoLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
@@ -57,12 +57,17 @@ export async function runAnalysis(data: LoadedData, options: AnalyzeOptions, giv
   }
 }
 
-/** The kernel model's test loss (half MSE) at each rule's stop, with held-out rows: what training that long predicts. */
+/** The kernel model's test loss (half MSE) at each rule's (capped) stop, with held-out rows: what training that long predicts. */
 function predictedTestLosses(analysis: TwoStageAnalysis): Record<StageTwoRule, number> | undefined {
   if (!analysis.test) return undefined;
   const curves = kernelCurves(analysis);
-  const finite = (steps: number) => (Number.isFinite(steps) ? steps : Number.MAX_SAFE_INTEGER);
-  return Object.fromEntries(STOPPING_RULES.map((rule) => [rule, curves.testLoss(finite(analysis.stopping.rules[rule].steps))!])) as Record<StageTwoRule, number>;
+  return Object.fromEntries(STOPPING_RULES.map((rule) => [rule, curves.testLoss(analysis.stopping.rules[rule].stopSteps)!])) as Record<StageTwoRule, number>;
+}
+
+/** The rule in use: where training would stop ("≥ N steps, the cap" when its own stop lies past it), t̂ and outcome. */
+function ruleStopLabel(analysis: TwoStageAnalysis): string {
+  const chosen = analysis.stopping.rules[analysis.rule];
+  return `${analysis.rule}: ${stopStepsLabel(chosen.stopSteps, chosen.capped)} (t̂ = ${formatNumber(chosen.time)}, ${chosen.outcome}) at η = ${formatNumber(analysis.learningRate)}`;
 }
 
 /** The decision as plain JSON-able data. */
@@ -148,7 +153,8 @@ export function registerAnalyze(program: Command, output: Output): void {
         ['score test', `S = ${formatNumber(s.test.statistic)} (null mean ${formatNumber(s.test.nullMean)}, sd ${formatNumber(s.test.nullSd)})`],
         ['p-value', `${formatPValue(s.test.p, s.test.logP)} exact (${s.test.method}, relative error ≤ ${formatNumber(s.test.relativeErrorEstimate)}); Satterthwaite ${formatPValue(s.test.satterthwaiteP)}`],
         ['decision', s.decision.train ? `train (p < α = ${options.alpha})` : `do not train (p ≥ α = ${options.alpha}): the targets look like noise to this kernel`],
-        ['stage-2 rule', stageTwoLabel(analysis.rule, analysis.stopping)],
+        ['stage-2 rule', ruleStopLabel(analysis)],
+        ['every stop', stageTwoLabel(analysis.rule, analysis.stopping)],
         ['REML t̂', `${formatNumber(analysis.decision.reml.time)} (${s.reml.outcome}) = ${counted(s.reml.steps ?? Infinity, 'step')} at η = ${formatNumber(s.reml.learningRate)}`],
         ['edf(t̂)', formatNumber(s.reml.edf)],
         ['σ̂²(t̂)', formatNumber(s.reml.noiseVariance)],

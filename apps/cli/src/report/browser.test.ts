@@ -15,7 +15,7 @@ import { writeReport } from './index.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const runBrowser = existsSync(chromiumPath) || Boolean(process.env.CI);
-const figureIds = ['loss-curves', 'reml', 'spectrum', 'spectral-losses'];
+const figureIds = ['rule', 'loss-curves', 'reml', 'spectrum', 'spectral-losses'];
 
 describe.skipIf(!runBrowser)('report.html in headless Chromium', () => {
   let browser: Browser;
@@ -45,11 +45,11 @@ describe.skipIf(!runBrowser)('report.html in headless Chromium', () => {
 
   it.each<[FixtureScenario, string[]]>([
     ['train', figureIds],
-    ['infinite-time', figureIds.filter((id) => id !== 'spectral-losses')],
+    ['capped', figureIds],
   ])(
     'loads without errors or requests and draws its plots (%s)',
     async (scenario, plotted) => {
-      const paths = await writeReport(join(root, scenario), fixtureReport(scenario), { title: `Fixture: ${scenario}` });
+      const paths = await writeReport(join(root, scenario), await fixtureReport(scenario), { title: `Fixture: ${scenario}` });
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
       const problems: string[] = [];
       page.on('console', (message) => {

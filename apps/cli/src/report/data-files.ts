@@ -25,10 +25,13 @@ function csv(header: string[], rows: string[][]): string {
   return [header, ...rows].map((row) => row.join(',')).join('\n') + '\n';
 }
 
-/** One row per curve point; the test columns are empty without test data (the header never changes). */
+/**
+ * One row per curve point; the network's columns are empty past the trained extent and the test columns without
+ * test data (the header never changes). looLoss: ½·LOO(t), the leave-one-out estimate of the out-of-sample loss.
+ */
 export function curvesCsv(report: TwoStageReport): string {
   return csv(
-    ['step', 'time', 'trainLoss', 'testLoss', 'kernelTrainLoss', 'kernelTestLoss'],
+    ['step', 'time', 'trainLoss', 'testLoss', 'kernelTrainLoss', 'kernelTestLoss', 'looLoss'],
     report.curves.map((point) => [
       csvNumber(point.step),
       csvNumber(point.time),
@@ -36,17 +39,19 @@ export function curvesCsv(report: TwoStageReport): string {
       csvNumber(point.testLoss),
       csvNumber(point.kernelTrainLoss),
       csvNumber(point.kernelTestLoss),
+      csvNumber(point.looLoss),
     ]),
   );
 }
 
-/** One row per stopping rule's stop. */
+/** One row per stopping rule's stop; capped: the rule's own stop lies past the step cap, `steps` is the cap. */
 export function stopsCsv(report: TwoStageReport): string {
   return csv(
-    ['rule', 'steps', 'time', 'testLoss', 'kernelTestLoss', 'note'],
+    ['rule', 'steps', 'capped', 'time', 'testLoss', 'kernelTestLoss', 'note'],
     report.stops.map((stop) => [
       stop.rule,
       csvNumber(stop.steps),
+      stop.capped ? 'true' : 'false',
       csvNumber(stop.time),
       csvNumber(stop.testLoss),
       csvNumber(stop.kernelTestLoss),

@@ -42,7 +42,7 @@ describe('chart axis formats', () => {
   });
 
   it('give every quantitative axis of the report an explicit format (no axis left to d3’s mixed default)', async () => {
-    const report = fixtureReport();
+    const report = await fixtureReport();
     const axes: unknown[] = [];
     const visit = (node: unknown): void => {
       if (Array.isArray(node)) node.forEach(visit);

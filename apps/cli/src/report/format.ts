@@ -53,3 +53,8 @@ export function axisNumberFormat(values: readonly number[]): string {
   const plain = magnitudes.every((m) => m >= 1e-3 && m < 1e6);
   return plain ? '~g' : '~e';
 }
+
+/** A stop's steps, a capped one as "≥ N steps, the cap" (the rule's own stop lies past --max-steps): one convention everywhere. */
+export function stopStepsLabel(steps: number, capped = false): string {
+  return capped ? `≥ ${counted(steps, 'step')}, the cap` : counted(steps, 'step');
+}

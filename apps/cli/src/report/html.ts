@@ -50,7 +50,7 @@ function renderSummary(summary: ReportSummary): string {
     renderTable(undefined, summary.rows, 'summary') +
     `<h2>Where each rule stops</h2>` +
     renderTable(summary.stopsHeader, summary.stops, 'stops') +
-    (summary.confusion ? `<h2>${escapeHtml(summary.confusion.caption)}</h2>` + renderTable(summary.confusion.header, summary.confusion.rows, 'stops') : '')
+    summary.confusion.map((table) => `<h2>${escapeHtml(table.caption)}</h2>` + renderTable(table.header, table.rows, 'stops')).join('')
   );
 }
 
@@ -82,7 +82,11 @@ export interface ReportHtmlOptions {
 export async function renderReportHtml(report: TwoStageReport, options: ReportHtmlOptions = {}): Promise<string> {
   const title = options.title ?? 'Duality report';
   const summary = reportSummary(report, options.run);
-  const [curves, reml, ...pair] = await Promise.all(reportCharts(report).map(renderFigure));
+  const charts = reportCharts(report);
+  const figures = await Promise.all(charts.map(renderFigure));
+  // The rule's story, the loss curves and REML full width; the spectrum and the spectral losses side by side.
+  const pair = figures.slice(-2);
+  const wide = figures.slice(0, -2);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -90,8 +94,7 @@ export async function renderReportHtml(report: TwoStageReport, options: ReportHt
 <body><h1>${escapeHtml(title)}</h1>
 <p class="subtitle">${escapeHtml(summary.subtitle)}</p>
 ${renderSummary(summary)}
-${curves ?? ''}
-${reml ?? ''}
+${wide.join('\n')}
 <div class="pair">${pair.join('\n')}</div>
 <footer>Written by duality. The numbers behind this page: report.json (an infinite t̂ is written as null), curves.csv, stops.csv.</footer>
 </body></html>

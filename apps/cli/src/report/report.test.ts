@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spectrumChart } from './charts.js';
-import { fixtureReport, type FixtureScenario } from './test-fixture.js';
+import { FIXTURE_MAX_STEPS_CAPPED, fixtureReport, type FixtureScenario } from './test-fixture.js';
 import { curvesCsv, renderReportHtml, stopsCsv, writeReport } from './index.js';
 
 let root: string;
@@ -41,17 +41,26 @@ function parseCsv(text: string): string[][] {
     });
 }
 
+/** The parts of report.json these tests read. */
+interface TwoStageReportJson {
+  stoppingRules: { rules: Record<string, { capped: boolean; stopSteps: number; steps: number }> };
+  decision: Record<string, unknown>;
+  stops: { rule: string; steps: number; capped?: boolean }[];
+  metrics: { units: string; network: { label: string }; kernel: { label: string } };
+  interval: { level: number; halfWidth: number; halfWidthStandardised: number; testRows: number };
+}
+
 /** The first "NaN"/"Infinity"/"undefined" in the page with some context (undefined when there is none). */
 function nonFiniteText(html: string): string | undefined {
   return /.{0,120}(?:NaN|Infinity|undefined).{0,60}/.exec(html)?.[0];
 }
 
-const scenarios: FixtureScenario[] = ['train', 'no-test', 'do-not-train', 'infinite-time'];
+const scenarios: FixtureScenario[] = ['train', 'no-test', 'do-not-train', 'capped', 'classes'];
 
 describe('writeReport', () => {
   it('writes report.json, curves.csv, stops.csv and report.html into a new folder', async () => {
     const dir = join(root, 'new', 'nested');
-    const report = fixtureReport('train');
+    const report = await fixtureReport('train');
     const paths = await writeReport(dir, report, { title: 'Cars', extra: { target: 'Miles_per_Gallon', seed: 1 } });
     expect(Object.values(paths).map((p) => p.slice(dir.length + 1)).sort()).toEqual([
       'curves.csv',
@@ -68,19 +77,34 @@ describe('writeReport', () => {
     expect(html).toContain('Miles_per_Gallon');
   });
 
-  it('writes t̂ = ∞ as null in report.json, beside the outcome that says so', async () => {
-    const report = fixtureReport('infinite-time');
-    expect(report.reml.time).toBe(Infinity);
-    const paths = await writeReport(join(root, 'infinite'), report);
-    const json = JSON.parse(await readFile(paths.json, 'utf8')) as { reml: { time: unknown; steps: unknown; outcome: string } };
-    expect(json.reml).toMatchObject({ time: null, steps: null, outcome: 'infinite' });
+  it('writes a capped stop as the cap, marked, with the rule’s own stop beside it; non-finite numbers as null', async () => {
+    const report = await fixtureReport('capped');
+    const paths = await writeReport(join(root, 'capped'), report);
+    const json = JSON.parse(await readFile(paths.json, 'utf8')) as TwoStageReportJson;
+    const loo = json.stoppingRules.rules.loo!;
+    expect(loo).toMatchObject({ capped: true, stopSteps: FIXTURE_MAX_STEPS_CAPPED });
+    expect(loo.steps).toBeGreaterThan(FIXTURE_MAX_STEPS_CAPPED);
+    expect(json.decision).toMatchObject({ steps: FIXTURE_MAX_STEPS_CAPPED, cappedAt: FIXTURE_MAX_STEPS_CAPPED });
+    expect(json.stops.find((s) => s.rule === 'loo')).toMatchObject({ steps: FIXTURE_MAX_STEPS_CAPPED, capped: true });
+    const infinite = { ...report, reml: { ...report.reml, time: Infinity, steps: Infinity } };
+    expect(JSON.parse(await readFile((await writeReport(join(root, 'infinite'), infinite)).json, 'utf8')).reml).toMatchObject({ time: null, steps: null });
+  });
+
+  it('stores the numbers in target units and the interval the saved model needs', async () => {
+    const report = await fixtureReport('train');
+    const json = JSON.parse(await readFile((await writeReport(join(root, 'numbers'), report)).json, 'utf8')) as TwoStageReportJson;
+    expect(json.metrics.units).toBe('target units');
+    expect(json.metrics.network.label).toBe('network (trained to the rule’s stop)');
+    expect(json.metrics.kernel.label).toBe('kernel model (the linearised prediction)');
+    expect(json.interval).toMatchObject({ level: 0.9, testRows: report.data.nTest });
+    expect(json.interval.halfWidth).toBeCloseTo(5 * json.interval.halfWidthStandardised, 12);
   });
 
   it('refuses a folder with files in it unless forced, and never touches the files that are not its own', async () => {
     const dir = join(root, 'occupied');
     await mkdir(dir);
     await writeFile(join(dir, 'notes.txt'), 'mine');
-    const refusal = writeReport(dir, fixtureReport('train'));
+    const refusal = writeReport(dir, await fixtureReport('train'));
     await expect(refusal).rejects.toMatchObject({ name: 'UsageError' });
     const message = await refusal.catch((err: Error) => err.message);
     expect(message).toContain(dir);
@@ -88,8 +112,8 @@ describe('writeReport', () => {
     expect(message).not.toContain('\n');
     await expect(readFile(join(dir, 'report.json'))).rejects.toThrow();
 
-    const paths = await writeReport(dir, fixtureReport('train'), { force: true });
-    await writeReport(dir, fixtureReport('no-test'), { force: true });
+    const paths = await writeReport(dir, await fixtureReport('train'), { force: true });
+    await writeReport(dir, await fixtureReport('no-test'), { force: true });
     expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
     expect(JSON.parse(await readFile(paths.json, 'utf8'))).toMatchObject({ data: { nTest: 0 } });
   });
@@ -97,81 +121,99 @@ describe('writeReport', () => {
   it('accepts an existing empty folder and refuses a path that is a file', async () => {
     const empty = join(root, 'empty');
     await mkdir(empty);
-    await expect(writeReport(empty, fixtureReport('train'))).resolves.toBeDefined();
+    await expect(writeReport(empty, await fixtureReport('train'))).resolves.toBeDefined();
     const file = join(root, 'a-file');
     await writeFile(file, '');
-    await expect(writeReport(file, fixtureReport('train'), { force: true })).rejects.toMatchObject({ name: 'UsageError' });
+    await expect(writeReport(file, await fixtureReport('train'), { force: true })).rejects.toMatchObject({ name: 'UsageError' });
   });
 });
 
 describe('curves.csv and stops.csv', () => {
-  it('have one row per curve point with the values of the report, and a fixed header', () => {
-    const report = fixtureReport('train');
+  it('have one row per curve point with the values of the report, and a fixed header', async () => {
+    const report = await fixtureReport('train');
     const rows = parseCsv(curvesCsv(report));
-    expect(rows[0]).toEqual(['step', 'time', 'trainLoss', 'testLoss', 'kernelTrainLoss', 'kernelTestLoss']);
+    expect(rows[0]).toEqual(['step', 'time', 'trainLoss', 'testLoss', 'kernelTrainLoss', 'kernelTestLoss', 'looLoss']);
     expect(rows.length).toBe(report.curves.length + 1);
+    const cell = (x: number | undefined) => (x === undefined ? '' : String(x));
     report.curves.forEach((point, i) => {
-      expect(rows[i + 1]!.map(Number)).toEqual([
-        point.step,
-        point.time,
-        point.trainLoss,
-        point.testLoss,
-        point.kernelTrainLoss,
-        point.kernelTestLoss,
-      ]);
+      expect(rows[i + 1]).toEqual([point.step, point.time, point.trainLoss, point.testLoss, point.kernelTrainLoss, point.kernelTestLoss, point.looLoss].map(cell));
     });
+    // The network is measured up to its stop only; the kernel model's curves go on.
+    expect(rows.slice(1).some((row) => row[2] === '' && row[4] !== '')).toBe(true);
   });
 
-  it('leave the test cells empty without test data', () => {
-    const rows = parseCsv(curvesCsv(fixtureReport('no-test')));
-    expect(rows[0]!.length).toBe(6);
+  it('leave the test cells empty without test data', async () => {
+    const rows = parseCsv(curvesCsv(await fixtureReport('no-test')));
+    expect(rows[0]!.length).toBe(7);
     for (const row of rows.slice(1)) {
-      expect(row.length).toBe(6);
+      expect(row.length).toBe(7);
       expect([row[3], row[5]]).toEqual(['', '']);
-      expect(Number(row[2])).toBeGreaterThan(0);
+      expect(Number(row[4])).toBeGreaterThan(0);
     }
   });
 
-  it('quote notes that hold commas, one row per stop', () => {
-    const report = fixtureReport('train');
+  it('quote notes that hold commas, one row per stop', async () => {
+    const report = await fixtureReport('train');
     report.stops[0]!.note = 'he said "stop, now"';
     const rows = parseCsv(stopsCsv(report));
-    expect(rows[0]).toEqual(['rule', 'steps', 'time', 'testLoss', 'kernelTestLoss', 'note']);
-    expect(rows.slice(1).map((row) => [row[0], Number(row[1]), row[5]])).toEqual(
+    expect(rows[0]).toEqual(['rule', 'steps', 'capped', 'time', 'testLoss', 'kernelTestLoss', 'note']);
+    expect(rows.slice(1).map((row) => [row[0], Number(row[1]), row[6]])).toEqual(
       report.stops.map((stop) => [stop.rule, stop.steps, stop.note]),
     );
   });
 });
 
 describe('report.html', () => {
-  it.each(scenarios)('is self-contained and NaN-free, with the four figures (%s)', async (scenario) => {
-    const report = fixtureReport(scenario);
+  it.each(scenarios)('is self-contained and NaN-free, with the rule’s story first (%s)', async (scenario) => {
+    const report = await fixtureReport(scenario);
     const html = await renderReportHtml(report);
     expect(nonFiniteText(html)).toBeUndefined();
     expect(html).not.toMatch(/<script|<link|<img|\ssrc=|href="http|url\(http|@import/i);
-    for (const id of ['loss-curves', 'reml', 'spectrum', 'spectral-losses']) expect(html).toContain(`<figure id="${id}">`);
+    const figures = [...html.matchAll(/<figure id="([^"]+)">/g)].map((m) => m[1]);
+    expect(figures).toEqual(['rule', 'loss-curves', 'reml', 'spectrum', 'spectral-losses']);
     const ids = [...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
     expect(html).toContain(report.decision.train ? 'Train: ' : 'Do not train');
+    expect(html).toContain('Where leave-one-out (LOO) stops');
   });
 
   it('says which stops and test curves are missing without test data', async () => {
-    const html = await renderReportHtml(fixtureReport('no-test'));
+    const html = await renderReportHtml(await fixtureReport('no-test'));
     expect(html).toContain('No test data');
     expect(html).not.toContain('oracle (test set)');
     expect(html).not.toContain('Test loss (network)');
+    expect(html).toContain('no test rows to measure its coverage');
   });
 
-  it('explains t̂ = 0 and t̂ = ∞ instead of plotting them', async () => {
-    expect(await renderReportHtml(fixtureReport('do-not-train'))).toContain('t̂ = 0: the likelihood is largest at t = 0');
-    const infinite = await renderReportHtml(fixtureReport('infinite-time'));
-    expect(infinite).toContain('t̂ = ∞ (capped at 20,000 steps)');
-    // Every spectral loss is 0 at t̂ = ∞: no plot, a sentence instead.
-    expect(infinite).toMatch(/<figure id="spectral-losses">(?:(?!<svg)[\s\S])*?<\/figure>/);
+  it('marks a capped stop as the cap wherever it appears', async () => {
+    const html = await renderReportHtml(await fixtureReport('capped'));
+    expect(html).toContain(`Train: ≥ ${FIXTURE_MAX_STEPS_CAPPED} steps, the cap`);
+    expect(html).toContain(`Where leave-one-out (LOO) stops: ≥ ${FIXTURE_MAX_STEPS_CAPPED} steps, the cap`);
+    expect(html).toContain(`≥ ${FIXTURE_MAX_STEPS_CAPPED} (the cap)`);
+  });
+
+  it('labels each model’s numbers, in the target’s units, with the interval and its coverage', async () => {
+    const report = await fixtureReport('train');
+    const html = await renderReportHtml(report);
+    const rmse = (report.metrics!.network.test as { rmse: number }).rmse;
+    expect(html).toMatch(new RegExp(`Network \\(trained to the rule’s stop\\)</th><td>test RMSE ${rmse.toPrecision(4).replace('.', '\\.')}`));
+    expect(html).toContain('Kernel model (the linearised prediction)</th><td>test RMSE');
+    expect(html).toContain('(target units)');
+    expect(html).toMatch(/Prediction interval<\/th><td>90\.0%: network prediction ± [0-9.]+ \(target units\), covers [0-9.]+% of 40 test rows/);
+    expect(html).toMatch(/Alternatives<\/th><td>REML .*\([+−±][0-9.]+%\)/);
+  });
+
+  it('gives a class target accuracy, log-loss and both models’ confusion tables', async () => {
+    const html = await renderReportHtml(await fixtureReport('classes'));
+    expect(html).toContain('test accuracy');
+    expect(html).toContain('log-loss');
+    expect(html).toContain('Confusion table: test rows, the network (trained to the rule’s stop)');
+    expect(html).toContain('Confusion table: test rows, the kernel model (the linearised prediction)');
+    expect(html).not.toContain('Prediction interval');
   });
 
   it('drops non-finite and non-positive values from log axes and says how many', async () => {
-    const report = fixtureReport('train');
+    const report = await fixtureReport('train');
     report.curves[3]!.trainLoss = Number.NaN;
     report.curves[4]!.kernelTrainLoss = 0;
     report.decorrelation[0]!.psi = Infinity;
@@ -182,7 +224,7 @@ describe('report.html', () => {
   });
 
   it('survives a report with no curves and no profile', async () => {
-    const report = { ...fixtureReport('do-not-train'), curves: [], decorrelation: [] };
+    const report = { ...await fixtureReport('do-not-train'), curves: [], decorrelation: [] };
     report.reml = { ...report.reml, profile: [] };
     const html = await renderReportHtml(report);
     expect(html).toContain('No loss curves were recorded.');
@@ -192,10 +234,12 @@ describe('report.html', () => {
 });
 
 describe('spectrum chart', () => {
-  it('draws the stability line 2/η only when it is near the spectrum', () => {
-    const report = fixtureReport('train');
+  it('draws the stability line 2/η only when it is near the spectrum', async () => {
+    const report = await fixtureReport('train');
+    const lambda1 = report.kernel.eigenvalues[0]!;
+    report.learningRate = 0.01 / lambda1;
     expect(JSON.stringify(spectrumChart(report).spec)).not.toContain('2/η');
-    report.learningRate = 1;
-    expect(JSON.stringify(spectrumChart(report).spec)).toContain('2/η = 2: GD diverges above');
+    report.learningRate = 1 / lambda1;
+    expect(JSON.stringify(spectrumChart(report).spec)).toContain('GD diverges above');
   });
 });

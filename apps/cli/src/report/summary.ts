@@ -1,7 +1,9 @@
 /** The report's text: the decision in words, the key numbers, and each rule's stop, formatted for reading. */
 import type { StoppingRule, TwoStageReport } from './contract.js';
 import { stopTimeLabel } from './charts.js';
-import { formatCount, formatNumber, formatPValue, formatSeconds } from './format.js';
+import { formatCount, formatNumber, formatPValue, formatSeconds, stopStepsLabel } from './format.js';
+import { alternativesLabel, chosenRuleLabel, intervalLabel, metricsRows, percent } from './numbers.js';
+import { costText, estimatedCost, ruleTitles } from './rule-chart.js';
 
 export type RunDetails = Record<string, string | number | boolean>;
 
@@ -16,8 +18,8 @@ export interface ReportSummary {
   rows: [label: string, value: string][];
   stopsHeader: string[];
   stops: string[][];
-  /** A class target's confusion table (the network at the stop; test rows when there are any). */
-  confusion?: { caption: string; header: string[]; rows: string[][] };
+  /** A class target's confusion tables (the network at the stop, then the kernel model; test rows when there are any). */
+  confusion: { caption: string; header: string[]; rows: string[][] }[];
 }
 
 const ruleNames: Record<StoppingRule, string> = {
@@ -41,16 +43,19 @@ export function initialOutputLabel(initial: TwoStageReport['initialOutput']): st
   return initial.note ? `${start}; ${initial.note}` : start;
 }
 
-/** The rule in use, every rule's stop, and the note when LOO disagrees with REML (or agrees far later, on a flat curve). */
+/**
+ * The rule in use, every rule's stop (a capped one as "≥ N (the cap)"), and the note when LOO disagrees with REML (or
+ * agrees far later, on a flat curve).
+ */
 export function stageTwoLabel(rule: TwoStageReport['decision']['rule'], stopping: TwoStageReport['stoppingRules']): string {
   const { rules } = stopping;
   const note = stopping.misspecification ?? stopping.flatCurve;
-  const stops = (Object.keys(rules) as (keyof typeof rules)[]).map((r) => `${r} ${formatSteps(rules[r].steps)}`).join(', ');
+  const stops = (Object.keys(rules) as (keyof typeof rules)[]).map((r) => `${r} ${stepsText(rules[r])}`).join(', ');
   return `${rule} (steps: ${stops})${note ? `. ${note}` : ''}`;
 }
 
-function formatSteps(steps: number): string {
-  return Number.isFinite(steps) ? formatCount(steps) : '∞';
+function stepsText(rule: TwoStageReport['stoppingRules']['rules']['loo']): string {
+  return rule.capped ? `≥ ${formatCount(rule.stopSteps)} (the cap)` : formatCount(rule.steps);
 }
 
 /** A low-rank kernel in words: rank, landmarks, the share of the trace it holds, the remainder. */
@@ -65,11 +70,6 @@ export function fixedEffectsLabel(columns: TwoStageReport['fixedEffects']): stri
   return columns.length === 0 ? 'none (the exact duality)' : columns.map((c) => why[c]).join(', ');
 }
 
-/** An accuracy as a percentage with one decimal. */
-function percent(share: number): string {
-  return `${(100 * share).toFixed(1)}%`;
-}
-
 /** The network's accuracy at the stop, against always guessing the most frequent class. */
 export function accuracyLabel(c: NonNullable<TwoStageReport['classification']>): string {
   const judged = c.test ?? c.train;
@@ -79,16 +79,31 @@ export function accuracyLabel(c: NonNullable<TwoStageReport['classification']>):
   );
 }
 
-function confusionTable(c: NonNullable<TwoStageReport['classification']>): NonNullable<ReportSummary['confusion']> {
-  const judged = c.test ?? c.train;
-  return {
-    caption: `Confusion table: ${c.test ? 'test' : 'training'} rows, the network at the stop (rows: true class; columns: predicted)`,
-    header: ['True \\ predicted', ...c.classes],
-    rows: judged.confusion.map((row, k) => [c.classes[k]!, ...row.map(formatCount)]),
-  };
+/** Confusion tables of the network at the stop and of the kernel model, on the test rows (else the training rows). */
+function confusionTables(report: TwoStageReport): ReportSummary['confusion'] {
+  const m = report.metrics;
+  if (m?.kind !== 'classification' || !m.classes) return [];
+  const classes = m.classes;
+  return [m.network, m.kernel].flatMap((model) => {
+    const judged = model.test ?? model.train;
+    if (!judged || !('confusion' in judged)) return [];
+    return [
+      {
+        caption: `Confusion table: ${model.test ? 'test' : 'training'} rows, the ${model.label} (rows: true class; columns: predicted)`,
+        header: ['True \\ predicted', ...classes],
+        rows: judged.confusion.map((row, k) => [classes[k]!, ...row.map(formatCount)]),
+      },
+    ];
+  });
 }
 
-/** The stops table: each rule's steps, time, test losses (and the kernel model's test accuracy for a class target). */
+/** The estimated extra out-of-sample loss (LOO) of a stage-2 rule's stop against the chosen rule's ('—' for the others). */
+function costCell(report: TwoStageReport, rule: StoppingRule): string {
+  if (rule !== 'loo' && rule !== 'reml' && rule !== 'gcv') return '—';
+  return rule === report.decision.rule ? 'the rule used' : costText(estimatedCost(report, rule));
+}
+
+/** The stops table: each rule's steps (capped marked), time, estimated cost, test losses (and kernel test accuracy). */
 function stopsTable(report: TwoStageReport): Pick<ReportSummary, 'stopsHeader' | 'stops'> {
   const withTest = report.stops.some((stop) => stop.testLoss !== undefined || stop.kernelTestLoss !== undefined);
   const accuracies = report.classification?.stops;
@@ -97,16 +112,18 @@ function stopsTable(report: TwoStageReport): Pick<ReportSummary, 'stopsHeader' |
     'Rule',
     'Steps',
     'Time t',
-    ...(withTest ? ['Test loss (network)', 'Test loss (kernel)'] : []),
-    ...(withAccuracy ? ['Test accuracy (kernel)'] : []),
+    'Estimated loss vs the rule used (LOO)',
+    ...(withTest ? ['Test loss (network)', 'Test loss (kernel model)'] : []),
+    ...(withAccuracy ? ['Test accuracy (kernel model)'] : []),
     'How',
   ];
   const stops = report.stops.map((stop, i) => {
     const accuracy = accuracies?.[i]?.kernelTestAccuracy;
     return [
       ruleNames[stop.rule],
-      formatCount(stop.steps),
+      stop.capped ? `≥ ${formatCount(stop.steps)} (the cap)` : formatCount(stop.steps),
       formatNumber(stop.time),
+      costCell(report, stop.rule),
       ...(withTest ? [formatNumber(stop.testLoss), formatNumber(stop.kernelTestLoss)] : []),
       ...(withAccuracy ? [accuracy === undefined ? '—' : percent(accuracy)] : []),
       stop.note,
@@ -115,21 +132,40 @@ function stopsTable(report: TwoStageReport): Pick<ReportSummary, 'stopsHeader' |
   return { stopsHeader, stops };
 }
 
-export function reportSummary(report: TwoStageReport, run: RunDetails = {}): ReportSummary {
-  const { data, network, kernel, test, reml, decision, training } = report;
+/** What to do, in one line: train to the chosen rule's stop (or the cap), or keep the network. */
+function headlineOf(report: TwoStageReport): string {
+  const { decision } = report;
+  if (!decision.train) return 'Do not train: keep the network at initialisation';
   const chosen = report.stoppingRules.rules[decision.rule];
-  const headline = decision.train
-    ? `Train: ${formatCount(decision.steps)} steps of gradient descent` +
-      (chosen.outcome === 'infinite' ? ' (t̂ = ∞, capped)' : `, to t̂ = ${formatNumber(chosen.time)} (${ruleNames[decision.rule]})`)
-    : 'Do not train: keep the network at initialisation';
+  const steps = stopStepsLabel(decision.steps, chosen.capped);
+  return `Train: ${steps} of gradient descent, to ${ruleTitles[decision.rule]}'s stop` + (chosen.capped ? ' (its own stop lies past the cap)' : ` at t̂ = ${formatNumber(chosen.time)}`);
+}
+
+function subtitleOf({ data, network }: TwoStageReport): string {
   const widths = network.hiddenWidths.length === 0 ? 'no hidden layer' : `hidden ${network.hiddenWidths.join('×')}`;
-  const subtitle =
+  return (
     `${formatCount(data.nTrain)} training and ${formatCount(data.nTest)} test rows, ${data.inputDim} inputs, ` +
     `${data.outputs} output${data.outputs === 1 ? '' : 's'} · ${network.activation} MLP, ${widths}, ` +
-    `${network.parameterisation} parameterisation, ${formatCount(network.parameters)} parameters`;
+    `${network.parameterisation} parameterisation, ${formatCount(network.parameters)} parameters`
+  );
+}
 
+/** The rule, its stop and the alternatives first, then the numbers a user reads, then the statistics behind them. */
+function storyRows(report: TwoStageReport): [string, string][] {
+  const interval = intervalLabel(report);
+  return [
+    ['Stage-2 rule used', chosenRuleLabel(report)],
+    ['Alternatives', alternativesLabel(report)],
+    ...metricsRows(report),
+    ...(interval ? [['Prediction interval', interval] as [string, string]] : []),
+    ...(report.kernelDrift ? [['Kernel drift to the stop', report.kernelDrift.note] as [string, string]] : []),
+  ];
+}
+
+function statisticsRows(report: TwoStageReport): [string, string][] {
+  const { data, test, reml } = report;
   const errorNote = test.method === 'degenerate' ? 'exact' : `relative error ≈ ${formatNumber(test.relativeErrorEstimate, 2)}`;
-  const rows: [string, string][] = [
+  return [
     [
       'Score test of H₀: t = 0',
       `p = ${formatPValue(test.p, test.logP)} (${test.method}, ${errorNote}) at α = ${formatNumber(test.alpha)}; ` +
@@ -142,23 +178,28 @@ export function reportSummary(report: TwoStageReport, run: RunDetails = {}): Rep
     ],
     ['Initial output', initialOutputLabel(report.initialOutput)],
     ['Fixed effects (test and REML)', fixedEffectsLabel(report.fixedEffects)],
-    ['Stage-2 rule', stageTwoLabel(report.decision.rule, report.stoppingRules)],
-    ['REML stopping time', `${stopTimeLabel(report)}; outcome ${reml.outcome}`],
-    ['Effective degrees of freedom', `${formatNumber(reml.edf)} of n = ${formatCount(data.nTrain)}`],
-    ['Noise variance σ̂²', formatNumber(reml.noiseVariance)],
+    ['Every rule’s stop', stageTwoLabel(report.decision.rule, report.stoppingRules)],
+    ['REML (the paper’s rule)', `${stopTimeLabel(report)}; outcome ${reml.outcome}`],
+    ['Effective degrees of freedom (REML)', `${formatNumber(reml.edf)} of n = ${formatCount(data.nTrain)}`],
+    ['Noise variance σ̂² (REML)', formatNumber(reml.noiseVariance)],
     [
       'Learning rate',
       `η = ${formatNumber(report.learningRate)}; largest stable 2/λ₁ = ${formatNumber(report.maxStableLearningRate)} ` +
         `(η is ${formatNumber((100 * report.learningRate) / report.maxStableLearningRate, 3)}% of it)`,
     ],
+  ];
+}
+
+function runRows(report: TwoStageReport, run: RunDetails): [string, string][] {
+  const { kernel, training } = report;
+  return [
     [
       'Training',
-      `${formatCount(training.steps)} steps; final loss train ` +
-        `${formatNumber(training.finalTrainLoss)}` +
-        (training.finalTestLoss === undefined ? '' : `, test ${formatNumber(training.finalTestLoss)}`),
+      `${formatCount(training.steps)} steps; final half MSE train ${formatNumber(training.finalTrainLoss)}` +
+        (training.finalTestLoss === undefined ? '' : `, test ${formatNumber(training.finalTestLoss)}`) +
+        ' (standardised units)',
     ],
     ...(report.classification ? [['Accuracy (network at the stop)', accuracyLabel(report.classification)] as [string, string]] : []),
-    ...(report.kernelDrift ? [['Kernel drift to the stop', report.kernelDrift.note] as [string, string]] : []),
     [
       'Kernel',
       `${kernel.source}, ${formatCount(kernel.eigenvalues.length)} eigenvalues in ${formatSeconds(kernel.seconds)}` +
@@ -169,14 +210,16 @@ export function reportSummary(report: TwoStageReport, run: RunDetails = {}): Rep
     ['Backends', `TensorFlow.js ${training.tfjsBackend}; linear algebra ${training.linalgBackend}`],
     ...Object.entries(run).map(([label, value]): [string, string] => [label, String(value)]),
   ];
+}
 
+export function reportSummary(report: TwoStageReport, run: RunDetails = {}): ReportSummary {
   return {
-    headline,
-    train: decision.train,
-    reason: decision.reason,
-    subtitle,
-    rows,
+    headline: headlineOf(report),
+    train: report.decision.train,
+    reason: report.decision.reason,
+    subtitle: subtitleOf(report),
+    rows: [...storyRows(report), ...statisticsRows(report), ...runRows(report, run)],
     ...stopsTable(report),
-    ...(report.classification ? { confusion: confusionTable(report.classification) } : {}),
+    confusion: confusionTables(report),
   };
 }
