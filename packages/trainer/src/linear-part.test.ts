@@ -2,7 +2,7 @@ import { gemm, Matrix64, normalGenerator } from '@duality/linalg-core';
 import { pathAt, predictAt } from '@duality/mixed-model';
 import { buildNetwork, initTensorflow } from '@duality/ntk';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzeTwoStage, defaultNetworkSpec, interceptAndColumns, kernelCurves, linearDesign, linearModelSection, resolveFixedEffects, TrainerInputError, withLinearPart } from './index.js';
+import { analyzeTwoStage, defaultNetworkSpec, interceptAndColumns, kernelCurves, linearDesign, linearModelSection, resolveFixedEffects, TrainerInputError, trainTwoStage, withLinearPart } from './index.js';
 import { gradientDescentTime } from './time.js';
 
 /*
@@ -109,5 +109,36 @@ describe('the linear model beside the network', () => {
     const worse = linearModelSection(sine.train.x, sine.train.y, sine.test, 'loo', 0.5 * 0.3 ** 2);
     expect(worse.testRmse!).toBeGreaterThan(0.6);
     expect(worse.verdict).toMatch(/^the network beats the linear model on the test rows: its RMSE is \d+\.\d% lower$/);
+  });
+});
+
+describe("trainTwoStage with fixed effects 'linear'", () => {
+  it('trains the network on what the linear part leaves: the measured test loss is the whole predictor’s, near the kernel model’s', async () => {
+    const { train, test } = table(150, 60, 3, 1.5, 21);
+    const network = buildNetwork(defaultNetworkSpec(3), { seed: 4 });
+    const { report, network: trained } = await trainTwoStage(network, train.x, train.y, { fixedEffects: 'linear', test, maxSteps: 2000 });
+    trained.dispose();
+    network.dispose();
+    expect(report.fixedEffects).toEqual(['features']);
+    expect(report.decision.train).toBe(true);
+    const part = report.linearPart!;
+    expect(part.coefficients.length).toBe(3);
+    expect(part.steps).toBe(report.decision.steps);
+    // The network trained on y − Xβ̂ and measured against test.y − X*β̂: its loss is that of x*ᵀβ̂ + f, which the
+    // kernel model predicts (a finite network in float32 drifts a little from it).
+    const atStop = report.stops.find((s) => s.rule === report.decision.rule)!;
+    expect(Math.abs(report.training.finalTestLoss! / atStop.kernelTestLoss! - 1)).toBeLessThan(0.1);
+    expect(report.linearModel!.testRmse).toBeGreaterThan(0);
+    expect(report.linearModel!.networkTestRmse).toBeCloseTo(Math.sqrt(2 * report.training.finalTestLoss!), 12);
+  });
+
+  it('refuses a class target (the accuracy tables read the network alone)', async () => {
+    const { train } = table(120, 0, 3, 0, 22);
+    const network = buildNetwork({ ...defaultNetworkSpec(3), outputDim: 2 }, { seed: 1 });
+    const y = new Matrix64(120, 2, Float64Array.from({ length: 240 }, (_, q) => (q % 2 === (train.y.data[q >> 1]! > 0.5 ? 0 : 1) ? 0.5 : -0.5)));
+    await expect(trainTwoStage(network, train.x, y, { fixedEffects: 'linear', classes: { names: ['a', 'b'], offsets: [0.5, 0.5] } })).rejects.toThrow(
+      /fixed effects linear with a class target/,
+    );
+    network.dispose();
   });
 });
