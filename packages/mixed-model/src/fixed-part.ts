@@ -1,4 +1,4 @@
-import { gemm, Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
+import { gemm, toMatrix64, type Matrix64, type MatrixLike } from '@duality/linalg-core';
 import { MixedModelInputError } from './errors.js';
 import type { SpectralFit } from './spectral-fit.js';
 

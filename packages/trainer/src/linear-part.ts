@@ -1,4 +1,4 @@
-import { gemm, Matrix64 } from '@duality/linalg-core';
+import { gemm, type Matrix64 } from '@duality/linalg-core';
 import { fitLessFixedPart, pathAt } from '@duality/mixed-model';
 import type { TwoStageAnalysis } from './analysis.js';
 import { interceptAndColumns } from './linear-design.js';
