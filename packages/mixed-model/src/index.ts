@@ -9,13 +9,8 @@
 export { MixedModelInputError, MixedModelNumericalError } from './errors.js';
 
 /** The spectral fit: validation, one eigendecomposition, projections of u, f0, X and the cross-kernel. */
-export {
-  fitSpectral,
-  type KernelSpectrum,
-  type SpectralFit,
-  type SpectralFitInput,
-  type Targets,
-} from './spectral-fit.js';
+export { fitSpectral, type SpectralFit } from './spectral-fit.js';
+export type { KernelSpectrum, SpectralFitInput, Targets } from './fit-inputs.js';
 
 /**
  * A low-rank spectrum for `fitSpectral({ lowRank })` (math.md §6): r eigenpairs of Θ (e.g. `lowRankSpectrum(F)` of a

@@ -1,7 +1,8 @@
 import { Matrix64 } from '@duality/linalg-core';
 import { MixedModelInputError } from './errors.js';
 import { timeScales } from './reml.js';
-import { asColumns, type SpectralFit, type Targets } from './spectral-fit.js';
+import { asColumns, type Targets } from './fit-inputs.js';
+import type { SpectralFit } from './spectral-fit.js';
 import { minimiseOnTimeGrid, pointwise, type BatchCriterion, type GridMinimum, type GridOutcome } from './time-grid.js';
 import { filterFactors, logDecayFactors, type TrainingTime } from './training-time.js';
 import { weightedProjection } from './weighted-projection.js';
