@@ -51,7 +51,7 @@ export function chooseBatchSize(
   budgetSeconds: number = BATCH_DEFAULTS.budgetSeconds,
 ): BatchChoice {
   const { n, steps } = run;
-  if (request === 'full' || n <= BATCH_DEFAULTS.minimum) return { size: n, full: true, rule: request === 'full' ? 'full batch (asked for)' : `full batch (${n} rows)` };
+  if (request === 'full' || n <= BATCH_DEFAULTS.minimum) return { size: n, full: true, rule: request === 'full' ? 'full batch (asked for)' : `full batch (${n} rows, no more than the smallest mini-batch)` };
   if (typeof request === 'number') {
     const size = Math.min(request, n);
     return { size, full: size === n, rule: size === n ? `full batch (asked for ${request} rows per step)` : `${size} rows per step (asked for)` };
