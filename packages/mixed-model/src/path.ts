@@ -1,6 +1,6 @@
 import { Matrix64 } from '@duality/linalg-core';
 import { MixedModelInputError } from './errors.js';
-import { timeScales } from './reml.js';
+import { timeScales } from './time-grid.js';
 import { asColumns, type Targets } from './fit-inputs.js';
 import type { SpectralFit } from './spectral-fit.js';
 import { minimiseOnTimeGrid, pointwise, type BatchCriterion, type GridMinimum, type GridOutcome } from './time-grid.js';

@@ -1,7 +1,7 @@
 import { MixedModelInputError, MixedModelNumericalError } from './errors.js';
 import { increasingRoot } from './roots.js';
 import type { SpectralFit } from './spectral-fit.js';
-import { minimiseOnTimeGrid, pointwise } from './time-grid.js';
+import { minimiseOnTimeGrid, pointwise, timeScales, type TimeScales } from './time-grid.js';
 import { weightedProjection } from './weighted-projection.js';
 
 /** Where the restricted likelihood peaks. */
@@ -146,20 +146,6 @@ export function spectralWeights(fit: SpectralFit): Float64Array {
   const a = new Float64Array(n);
   for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) a[i]! += c[i * k + j]! ** 2;
   return a;
-}
-
-/** Positive time scales of the spectrum: [1/λ1, 1/λ_small] with λ_small ≥ 1e-8·λ1. */
-export interface TimeScales {
-  shortest: number;
-  longest: number;
-}
-
-export function timeScales(fit: SpectralFit): TimeScales {
-  let top = 0;
-  for (const v of fit.eigenvalues) top = Math.max(top, v);
-  let small = top;
-  for (const v of fit.eigenvalues) if (v >= 1e-8 * top) small = Math.min(small, v);
-  return { shortest: 1 / top, longest: 1 / small };
 }
 
 function logSpaced(from: number, to: number, count: number): Float64Array {

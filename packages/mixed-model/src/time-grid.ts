@@ -1,5 +1,4 @@
 import { MixedModelNumericalError } from './errors.js';
-import { timeScales, type TimeScales } from './reml.js';
 import type { SpectralFit } from './spectral-fit.js';
 import type { TrainingTime } from './training-time.js';
 
@@ -80,6 +79,20 @@ function logSpaced(from: number, to: number, count: number): number[] {
 
 function gridCount(from: number, to: number): number {
   return Math.max(16, Math.ceil((to - from) * POINTS_PER_E_FOLD));
+}
+
+/** Positive time scales of the spectrum: [1/λ1, 1/λ_small] with λ_small ≥ 1e-8·λ1. */
+export interface TimeScales {
+  shortest: number;
+  longest: number;
+}
+
+export function timeScales(fit: SpectralFit): TimeScales {
+  let top = 0;
+  for (const v of fit.eigenvalues) top = Math.max(top, v);
+  let small = top;
+  for (const v of fit.eigenvalues) if (v >= 1e-8 * top) small = Math.min(small, v);
+  return { shortest: 1 / top, longest: 1 / small };
 }
 
 /** The planned grid up to `limit` (a prefix of it, so every rule shares its points), ending at `limit` when cut. */
