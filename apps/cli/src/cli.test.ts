@@ -91,7 +91,7 @@ describe('duality train', () => {
     const text = await run(['train', csv, '--target', 'y', '--hidden', '16', '--max-steps', '3', '--out', join(dir, 'out'), '--quiet']);
     expect(text).toMatch(/network \(trained to the rule’s stop\)\s+test RMSE [\d.e-]+, MAE [\d.e-]+, R² [−\d.e-]+; train RMSE .*\(target units\)/);
     expect(text).toMatch(/kernel model \(the linearised prediction\)\s+test RMSE /);
-    expect(text).toMatch(/prediction interval\s+90\.0%: network prediction ± [\d.]+ \(target units\), covers [\d.]+% of 8 test rows/);
+    expect(text).toMatch(/prediction interval\s+90%: network prediction ± [\d.]+ \(target units\), covers [\d.]+% of 8 test rows/);
     expect(text).toMatch(/decision\s+trained ≥ 3 steps, the cap/);
     expect(text).toMatch(/loo ≥ 3 \(the cap\) \(test half MSE: network [\d.e-]+, kernel model [\d.e-]+\)/);
     const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8'));

@@ -45,9 +45,10 @@ export function intervalLabel(report: TwoStageReport): string | undefined {
   if (!i) return undefined;
   const units = report.metrics?.units ?? 'standardised units';
   const width = `network prediction ± ${formatNumber(i.halfWidth)} (${units})`;
-  if (i.coverage === undefined) return `${percent(i.level)}: ${width}; no test rows to measure its coverage`;
+  const level = `${formatNumber(100 * i.level)}%`;
+  if (i.coverage === undefined) return `${level}: ${width}; no test rows to measure its coverage`;
   const kernel = i.kernelCoverage === undefined ? '' : `; around the kernel model: ${percent(i.kernelCoverage)}`;
-  return `${percent(i.level)}: ${width}, covers ${percent(i.coverage)} of ${i.testRows} test rows${kernel}`;
+  return `${level}: ${width}, covers ${percent(i.coverage)} of ${i.testRows} test rows${kernel}`;
 }
 
 /** The chosen rule's stop: its steps ("≥ N steps, the cap" when capped), t̂ and outcome. */

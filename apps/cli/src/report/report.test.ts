@@ -199,7 +199,7 @@ describe('report.html', () => {
     expect(html).toMatch(new RegExp(`Network \\(trained to the rule’s stop\\)</th><td>test RMSE ${rmse.toPrecision(4).replace('.', '\\.')}`));
     expect(html).toContain('Kernel model (the linearised prediction)</th><td>test RMSE');
     expect(html).toContain('(target units)');
-    expect(html).toMatch(/Prediction interval<\/th><td>90\.0%: network prediction ± [0-9.]+ \(target units\), covers [0-9.]+% of 40 test rows/);
+    expect(html).toMatch(/Prediction interval<\/th><td>90%: network prediction ± [0-9.]+ \(target units\), covers [0-9.]+% of 40 test rows/);
     expect(html).toMatch(/Alternatives<\/th><td>REML .*\([+−±][0-9.]+%\)/);
   });
 

@@ -68,8 +68,9 @@ function criterionLayer(points: CriterionPoint[], rule: RuleName, lastStep: numb
         scale: rule === 'reml' ? { zero: false } : { type: 'log', nice: false, padding: 8 },
         axis: { tickCount: 6, format: axisNumberFormat(points.map((p) => p.value)) },
       },
-      color: { field: 'series', type: 'nominal', title: null, scale: { domain, range: domain.map(colourOf) } },
-      strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain, range: domain.map((s) => (s.includes('kernel') ? [6, 4] : [1, 0])) } },
+      color: { field: 'series', type: 'nominal', title: null, scale: { domain, range: domain.map(colourOf) }, legend: { labelLimit: 400 } },
+      // One legend: the dashes follow the series the colour legend already names.
+      strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { domain, range: domain.map((s) => (s.includes('kernel') ? [6, 4] : [1, 0])) } },
     },
   };
 }
