@@ -53,8 +53,8 @@ describe('describeFailure', () => {
 
   it('decides by kind alone, not by class name or message', () => {
     // A plain DualityError carries no telling name; one named like an input error but of kind 'internal' is a bug.
-    expect(describeFailure(new DualityError('environment', 'libfoo.so missing')).code).toBe(2);
-    const misnamed = new DualityError('internal', 'bad input: a column');
+    expect(describeFailure(new DualityError('libfoo.so missing', { kind: 'environment' })).code).toBe(2);
+    const misnamed = new DualityError('bad input: a column'); // 'internal' by default
     misnamed.name = 'TabularInputError';
     expect(describeFailure(misnamed).code).toBe(1);
     const lookalike = new Error('x');
@@ -70,7 +70,7 @@ describe('describeFailure', () => {
     const failures: unknown[] = [
       new LinalgNumericalError('eigSym did not converge'),
       new MixedModelNumericalError('did not converge'),
-      new DualityError('internal', 'a bug'),
+      new DualityError('a bug'),
       new TypeError('x is undefined'),
       'a thrown string',
     ];

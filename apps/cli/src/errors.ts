@@ -3,9 +3,7 @@ import { DualityError } from '@duality/linalg-core';
 /** A problem with what the user gave (file, column, flag): printed as one line, exit code 2. */
 export class UsageError extends DualityError {
   override name = 'UsageError';
-  constructor(message: string, options?: ErrorOptions) {
-    super('input', message, options);
-  }
+  override readonly kind = 'input';
 }
 
 /**

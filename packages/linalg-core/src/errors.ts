@@ -9,25 +9,22 @@ export type ErrorKind = 'input' | 'environment' | 'numerical' | 'internal';
 
 /**
  * The base of every Duality error class. Handlers (the CLI's exit codes, a service's status codes) decide by
- * `kind`, never by class name or message text.
+ * `kind`, never by class name or message text. Each subclass fixes its kind in one field
+ * (`override readonly kind = 'input'`); a plain DualityError is 'internal' unless `options.kind` says otherwise.
  */
 export class DualityError extends Error {
   override name = 'DualityError';
-  constructor(
-    readonly kind: ErrorKind,
-    message: string,
-    options?: ErrorOptions,
-  ) {
+  readonly kind: ErrorKind;
+  constructor(message: string, options?: ErrorOptions & { kind?: ErrorKind }) {
     super(message, options);
+    this.kind = options?.kind ?? 'internal';
   }
 }
 
 /** Raised for input the linear algebra refuses: the message names the problem and the fix. */
 export class LinalgInputError extends DualityError {
   override name = 'LinalgInputError';
-  constructor(message: string, options?: ErrorOptions) {
-    super('input', message, options);
-  }
+  override readonly kind = 'input';
 }
 
 /** Raised when a matrix that must be positive definite is not (Cholesky hit a non-positive pivot). */
@@ -47,17 +44,13 @@ export class NotPositiveDefiniteError extends LinalgInputError {
 /** Raised when an eigen or LAPACK routine did not converge: the input is typically badly scaled. */
 export class LinalgNumericalError extends DualityError {
   override name = 'LinalgNumericalError';
-  constructor(message: string, options?: ErrorOptions) {
-    super('numerical', message, options);
-  }
+  override readonly kind = 'numerical';
 }
 
 /** Raised when a backend asked for by name cannot be used here (a native library or addon that will not load). */
 export class BackendUnavailableError extends DualityError {
   override name = 'BackendUnavailableError';
-  constructor(message: string, options?: ErrorOptions) {
-    super('environment', message, options);
-  }
+  override readonly kind = 'environment';
 }
 
 /**
@@ -66,12 +59,13 @@ export class BackendUnavailableError extends DualityError {
  */
 export class EnvironmentVariableError extends DualityError {
   override name = 'EnvironmentVariableError';
+  override readonly kind = 'input';
   constructor(
     readonly variable: string,
     readonly value: string,
     readonly allowed: readonly string[],
   ) {
-    super('input', `${variable}=${value} is not valid; use one of ${allowed.join('|')}, or unset it for the default`);
+    super(`${variable}=${value} is not valid; use one of ${allowed.join('|')}, or unset it for the default`);
   }
 }
 

@@ -3,9 +3,7 @@ import { DualityError } from '@duality/linalg-core';
 /** Bad input to a linear-dynamics function: the message names the problem and the fix. */
 export class LinearDynamicsInputError extends DualityError {
   override readonly name = 'LinearDynamicsInputError';
-  constructor(message: string, options?: ErrorOptions) {
-    super('input', message, options);
-  }
+  override readonly kind = 'input';
 }
 
 export function requirePositive(value: number, what: string, allowInfinity = false): void {

@@ -6,15 +6,11 @@ import { DualityError } from '@duality/linalg-core';
  */
 export class MixedModelInputError extends DualityError {
   override name = 'MixedModelInputError';
-  constructor(message: string, options?: ErrorOptions) {
-    super('input', message, options);
-  }
+  override readonly kind = 'input';
 }
 
 /** Raised when a numerical routine could not reach the accuracy it promises (never a silent wrong number). */
 export class MixedModelNumericalError extends DualityError {
   override name = 'MixedModelNumericalError';
-  constructor(message: string, options?: ErrorOptions) {
-    super('numerical', message, options);
-  }
+  override readonly kind = 'numerical';
 }

@@ -3,9 +3,10 @@ import { DualityError } from '@duality/linalg-core';
 /** A spec field is missing or wrong. `field` is its path (e.g. `hiddenWidths[1]`). */
 export class SpecError extends DualityError {
   override name = 'SpecError';
+  override readonly kind = 'input';
   readonly field: string;
   constructor(field: string, problem: string, fix: string) {
-    super('input', `spec.${field}: ${problem}; ${fix}`);
+    super(`spec.${field}: ${problem}; ${fix}`);
     this.field = field;
   }
 }
@@ -13,15 +14,11 @@ export class SpecError extends DualityError {
 /** A TF.js model holds a layer, activation or initialiser that this package cannot turn into a kernel. */
 export class UnsupportedLayerError extends DualityError {
   override name = 'UnsupportedLayerError';
-  constructor(message: string, options?: ErrorOptions) {
-    super('input', message, options);
-  }
+  override readonly kind = 'input';
 }
 
 /** Bad arguments to a kernel function (shapes, non-finite inputs). */
 export class KernelInputError extends DualityError {
   override name = 'KernelInputError';
-  constructor(message: string, options?: ErrorOptions) {
-    super('input', message, options);
-  }
+  override readonly kind = 'input';
 }

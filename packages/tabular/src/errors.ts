@@ -3,15 +3,11 @@ import { DualityError } from '@duality/linalg-core';
 /** Raised for a table that cannot become a design: the message names the file, column or row, and the fix. */
 export class TabularInputError extends DualityError {
   override name = 'TabularInputError';
-  constructor(message: string, options?: ErrorOptions) {
-    super('input', message, options);
-  }
+  override readonly kind = 'input';
 }
 
 /** Raised when the table reader (DuckDB's native binding) cannot load on this machine. */
 export class TableReaderUnavailableError extends DualityError {
   override name = 'TableReaderUnavailableError';
-  constructor(message: string, options?: ErrorOptions) {
-    super('environment', message, options);
-  }
+  override readonly kind = 'environment';
 }

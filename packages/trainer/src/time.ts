@@ -4,9 +4,7 @@ import type { TrainingTime } from '@duality/mixed-model';
 /** Raised for training settings that cannot work; the message names the setting and the fix. */
 export class TrainerInputError extends DualityError {
   override name = 'TrainerInputError';
-  constructor(message: string, options?: ErrorOptions) {
-    super('input', message, options);
-  }
+  override readonly kind = 'input';
 }
 
 function assertLearningRate(learningRate: number): void {
