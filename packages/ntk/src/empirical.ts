@@ -38,7 +38,7 @@ export function selectedOutputs(network: DenseNetwork, output: number | 'mean' |
 }
 
 async function float64Of(t: tf.Tensor): Promise<Float64Array> {
-  return new Float64Array((await t.data()) as Float32Array); // native conversion (`from` iterates)
+  return Float64Array.from(await t.data());
 }
 
 async function matrixOf(t: tf.Tensor2D): Promise<Matrix64> {

@@ -149,8 +149,7 @@ function cloneLayers(layers: DenseParameters[]): DenseParameters[] {
 }
 
 export function float32Tensor(m: Matrix64): tf.Tensor2D {
-  // The typed-array constructor converts natively; Float32Array.from iterates (seconds at 40,000 × 2,923).
-  return tf.tensor2d(new Float32Array(m.data), [m.rows, m.cols], 'float32');
+  return tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols], 'float32');
 }
 
 export interface BuildOptions {

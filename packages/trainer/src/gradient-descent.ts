@@ -5,9 +5,8 @@ import { denseLossGradients } from './dense-backprop.js';
 import type { BatchSampler, StepCost } from './minibatch.js';
 import { TrainerInputError } from './time.js';
 
-/** The typed-array constructor converts natively (Float32Array.from iterates: seconds at 40,000 × 2,923). */
 function tensorOf(m: Matrix64): tf.Tensor2D {
-  return tf.tensor2d(new Float32Array(m.data), [m.rows, m.cols], 'float32');
+  return tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols], 'float32');
 }
 
 /** (1/2n)·‖f − y‖²_F: the loss of math.md §0 (half the mean squared error, summed over outputs). */
