@@ -45,8 +45,8 @@ function checkLength(name: string, array: Float32Array, needed: number): void {
 
 /**
  * The system BLAS's single-precision product (cblas_sgemm, loaded the way the lapack backend loads its libraries),
- * for float32 callers such as TF.js kernels. Independent of `DUALITY_LINALG`. Throws an Error saying what is
- * missing when no BLAS loads.
+ * for float32 callers such as TF.js kernels. Independent of `DUALITY_LINALG`. Throws a BackendUnavailableError
+ * saying what is missing when no BLAS loads.
  */
 export function loadFloat32Gemm(): NativeFloat32Gemm {
   const native = loadNativeLapack();

@@ -1,5 +1,5 @@
 import { findBackendFactory, getKernelsForBackend, registerBackend, registerKernel } from '@tensorflow/tfjs-core';
-import { loadFloat32Gemm } from '@duality/linalg-core';
+import { BackendUnavailableError, loadFloat32Gemm } from '@duality/linalg-core';
 import { copyKernels, type CopyKernels } from './tfjs-blas-copies.js';
 import { productKernels, type ProductKernels } from './tfjs-blas-products.js';
 
@@ -24,7 +24,7 @@ async function register(): Promise<BlasBackendInfo> {
   await import('@tensorflow/tfjs-backend-wasm');
   const { sgemm, libraries } = loadFloat32Gemm();
   const wasmFactory = findBackendFactory('wasm');
-  if (!wasmFactory) throw new Error('the wasm backend did not register');
+  if (!wasmFactory) throw new BackendUnavailableError('the wasm backend did not register');
   const replaced: ReplacedKernels = { ...productKernels(sgemm), ...copyKernels() };
   for (const config of getKernelsForBackend('wasm')) {
     const { kernelName } = config;
@@ -43,7 +43,7 @@ async function register(): Promise<BlasBackendInfo> {
  * (`BatchMatMul`, `_FusedMatMul`, which Dense layers and their gradients use) and sums over leading or trailing
  * axes (bias gradients) run through the system BLAS's `cblas_sgemm` on the wasm heap, without copies; identities
  * and same-dtype casts share data and `GatherV2` (model.fit's batches) copies rows instead of the wasm kernels'
- * slow copies. Rejects with an Error saying what is missing when no BLAS loads
+ * slow copies. Rejects with a BackendUnavailableError saying what is missing when no BLAS loads
  * (the plain wasm backend is registered either way). Registers once per process.
  */
 export function registerBlasBackend(): Promise<BlasBackendInfo> {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import type * as Koffi from 'koffi';
-import { LinalgInputError, LinalgNumericalError } from '../errors.js';
+import { BackendUnavailableError, LinalgInputError, LinalgNumericalError } from '../errors.js';
 
 /**
  * Thin, typed wrappers around the system LAPACK (Fortran ABI) and CBLAS, loaded through koffi.
@@ -283,7 +283,7 @@ function bind(koffi: typeof Koffi, lapackName: string, blasName: string): Native
 
 let loaded: NativeLapack | Error | undefined;
 
-/** Load and bind the system LAPACK/BLAS once per process; throws an Error saying what is missing. */
+/** Load and bind the system LAPACK/BLAS once per process; throws a BackendUnavailableError saying what is missing. */
 export function loadNativeLapack(): NativeLapack {
   loaded ??= tryLoad();
   if (loaded instanceof Error) throw loaded;
@@ -295,7 +295,7 @@ function tryLoad(): NativeLapack | Error {
   try {
     koffi = createRequire(import.meta.url)('koffi') as typeof Koffi;
   } catch (err) {
-    return new Error(`the FFI package koffi could not be loaded (${(err as Error).message})`);
+    return new BackendUnavailableError(`the FFI package koffi could not be loaded (${(err as Error).message})`);
   }
   const failures: string[] = [];
   for (const { lapack, blas } of CANDIDATES) {
@@ -305,5 +305,5 @@ function tryLoad(): NativeLapack | Error {
       failures.push(`${lapack}${blas === lapack ? '' : ` + ${blas}`}: ${(err as Error).message}`);
     }
   }
-  return new Error(`no usable LAPACK/BLAS shared library (${failures.join('; ')})`);
+  return new BackendUnavailableError(`no usable LAPACK/BLAS shared library (${failures.join('; ')})`);
 }
