@@ -34,7 +34,7 @@ function writeCsv(dir: string, rows = 50): string {
 async function run(args: string[]): Promise<string> {
   const lines: string[] = [];
   try {
-    await createProgram({ write: (t) => lines.push(t) }).parseAsync(['node', 'duality', ...args]);
+    await (await createProgram({ write: (t) => lines.push(t) })).parseAsync(['node', 'duality', ...args]);
   } catch (err) {
     // --help and --version end through commander's exit override with code 0, after writing their text.
     if (!(err instanceof CommanderError && err.exitCode === 0)) throw err;

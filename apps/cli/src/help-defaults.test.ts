@@ -21,8 +21,10 @@ const REQUIRED = ['--rule', '--rank', '--kernel', '--fixed-effects', '--test-fra
 /** The commands that take the decision options. */
 const DECISION_COMMANDS = ['analyze', 'train', 'demo'];
 
+const program = await createProgram({ write: () => {} });
+
 function command(name: string): Command {
-  const found = createProgram({ write: () => {} }).commands.find((c) => c.name() === name);
+  const found = program.commands.find((c) => c.name() === name);
   if (!found) throw new Error(`no command ${name}`);
   return found;
 }

@@ -10,7 +10,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 async function info(args: string[]): Promise<string> {
   const lines: string[] = [];
-  await createProgram({ write: (t) => lines.push(t) }).parseAsync(['node', 'duality', 'info', ...args]);
+  await (await createProgram({ write: (t) => lines.push(t) })).parseAsync(['node', 'duality', 'info', ...args]);
   return lines.join('\n');
 }
 
@@ -43,7 +43,9 @@ describe('duality info', () => {
       `node            ${report.node}`,
       `linear algebra  ${report.linalg.name}: ${report.linalg.reason}`,
       `tensorflow.js   ${report.tensorflow.backend}: ${report.tensorflow.reason}`,
+      `table reader    ${report.reader.name} ${report.reader.version}`,
     ]);
+    expect(report.reader.version).toMatch(/^v?\d+\.\d+\.\d+/);
   });
 
   it('refuses a bogus DUALITY_TFJS or DUALITY_LINALG with one line naming the valid values, exit code 2', async () => {

@@ -10,7 +10,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 try {
-  await createProgram().parseAsync(process.argv);
+  await (await createProgram(undefined, process.argv.slice(2))).parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
     // Commander has already printed its message (unknown option, --help, --version).

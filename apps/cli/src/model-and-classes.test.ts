@@ -13,7 +13,7 @@ function tempDir(): string {
 
 async function run(args: string[]): Promise<string> {
   const lines: string[] = [];
-  await createProgram({ write: (t) => lines.push(t) }).parseAsync(['node', 'duality', ...args]);
+  await (await createProgram({ write: (t) => lines.push(t) })).parseAsync(['node', 'duality', ...args]);
   return lines.join('\n');
 }
 

@@ -27,6 +27,7 @@ import {
   type LoadedData,
   type NetworkOptions,
 } from './inputs.js';
+import { describe } from '../catalogue.js';
 
 export type AnalyzeOptions = DataOptions & NetworkOptions & DecisionOptions & { json?: boolean; quiet?: boolean };
 
@@ -123,7 +124,7 @@ export function analysisSummary(data: LoadedData, analysis: TwoStageAnalysis) {
 export function registerAnalyze(program: Command, output: Output): void {
   const command = program
     .command('analyze')
-    .description('the two-stage decision only: should the network train (exact score test), and for how long (the stage-2 rule, --rule)?')
+    .description(describe('analyze'))
     .argument('[file]', 'a table: CSV/TSV with a header, JSON or NDJSON records, or Parquet (.gz allowed)')
     .option('--dataset <name>', `a bundled dataset instead of a file: ${bundledDatasetNames.join(', ')}`)
     .option('--json', 'print JSON instead of a table')

@@ -12,7 +12,7 @@ import { logSpacedSteps } from './dynamics.js';
 
 async function run(args: string[]): Promise<string> {
   const lines: string[] = [];
-  await createProgram({ write: (t) => lines.push(t) }).parseAsync(['node', 'duality', 'dynamics', ...args]);
+  await (await createProgram({ write: (t) => lines.push(t) })).parseAsync(['node', 'duality', 'dynamics', ...args]);
   return lines.join('\n');
 }
 

@@ -17,6 +17,7 @@ import type { Output } from '../output.js';
 import { inOutputFolder, renderChartsPage, type ReportChart } from '../report/index.js';
 import { formatNumber } from '../report/format.js';
 import { parseNumber, parseSeed } from './inputs.js';
+import { describe } from '../catalogue.js';
 
 interface DynamicsOptions {
   depth: string;
@@ -273,7 +274,7 @@ async function dynamicsRun(config: DynamicsConfig, options: DynamicsOptions, out
 export function registerDynamics(program: Command, output: Output): void {
   program
     .command('dynamics')
-    .description('a deep linear network’s loss curves: DMFT theory against simulated finite networks (mean ± s.e. over seeds)')
+    .description(describe('dynamics'))
     .option('--depth <L>', 'hidden layers (or residual blocks)', '2')
     .option('--width-ratio <nu>', 'ν = N/D', '1')
     .option('--samples-per-dim <alpha>', 'α = P/D (repeated data) or B/D (online batches)', '2')

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Output } from '../output.js';
+import { describe } from '../catalogue.js';
 
 /** What each quantity the commands print means: two lines each, in the order a report shows them. */
 export const EXPLANATIONS: [term: string, meaning: string][] = [
@@ -36,7 +37,7 @@ export const EXPLANATIONS: [term: string, meaning: string][] = [
 export function registerExplain(program: Command, output: Output): void {
   program
     .command('explain')
-    .description('what each printed quantity means (p-value, rules, t̂, outcome, edf, σ̂², oracle, …), two lines each')
+    .description(describe('explain'))
     .action(() => {
       output.write(EXPLANATIONS.map(([term, meaning]) => `${term}\n  ${meaning.replace('\n', '\n  ')}`).join('\n\n'));
     });

@@ -27,13 +27,14 @@ import {
   type NetworkOptions,
   userInputs,
 } from './inputs.js';
+import { describe } from '../catalogue.js';
 
 type KernelOptions = DataOptions & NetworkOptions & KernelSizeOptions & { kernel: 'empirical' | 'analytic'; out: string; force?: boolean };
 
 export function registerKernel(program: Command, output: Output): void {
   const command = program
     .command('kernel')
-    .description('write the NTK of the training rows (Θ = J Jᵀ/n, kernel.csv; a low-rank kernel as its factor F, factor.csv) and its spectrum (spectrum.csv)')
+    .description(describe('kernel'))
     .argument('<file>', 'a table: CSV/TSV with a header, JSON or NDJSON records, or Parquet (.gz allowed)')
     .requiredOption('--out <dir>', 'folder to write into (must be new or empty)')
     .option('--force', 'write into a folder that already has files (ours are overwritten), and a kernel.csv over 1 GB')

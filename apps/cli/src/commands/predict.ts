@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { counted, formatCount } from '../report/format.js';
 import { parseNumber } from './inputs.js';
+import { describe } from '../catalogue.js';
 
 interface PredictOptions {
   out?: string;
@@ -105,7 +106,7 @@ async function predict(model: string, file: string, options: PredictOptions & { 
 export function registerPredict(program: Command, output: Output): void {
   program
     .command('predict')
-    .description('answer new rows with a trained model folder: a prediction per row in the target’s units (regression, with its interval) or a label and class probabilities')
+    .description(describe('predict'))
     .argument('<model>', 'the model/ folder `duality train` wrote (model.json with duality-model.json beside it)')
     .argument('<file>', 'rows to answer: CSV/TSV with a header, JSON or NDJSON records, or Parquet (.gz allowed); the target column may be absent, blank cells are filled as in training')
     .option('--out <file>', 'write the predictions CSV here (default: stdout)')

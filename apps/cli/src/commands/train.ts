@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initTensorflow } from '@duality/ntk';
 import { BATCH_DEFAULTS, COMPARATORS, linearModelLine, trainTwoStage, type BatchSize, type Comparator, type TwoStageReport } from '@duality/trainer';
@@ -33,6 +34,7 @@ import {
   type NetworkOptions,
   userInputs,
 } from './inputs.js';
+import { describe } from '../catalogue.js';
 
 type TrainOptions = DataOptions &
   NetworkOptions &
@@ -115,6 +117,29 @@ function train(source: { file: string } | { dataset: string }, options: TrainOpt
   return inOutputFolder(options.out, options.force ?? false, plan, () => trainInto(source, options, typedFlags(command), output));
 }
 
+/** Whether a folder holds nothing but what `train` writes (an earlier demo's output), so replacing it loses nothing. */
+function onlyTrainOutputs(dir: string): boolean {
+  const ours = new Set(TRAIN_OUTPUTS.map((path) => path.split('/')[0]!));
+  const model = new Set(TRAIN_OUTPUTS.filter((path) => path.startsWith('model/')).map((path) => path.slice('model/'.length)));
+  return readdirSync(dir).every((entry) => ours.has(entry) && (entry !== 'model' || readdirSync(join(dir, entry)).every((file) => model.has(file))));
+}
+
+/**
+ * The demo run again: its own earlier output in the default folder is replaced; a default folder holding anything
+ * else is left alone and the next free name (duality-demo-2, …) is used. Said on stderr either way.
+ */
+function demoOptions(options: TrainOptions, command: Command): TrainOptions {
+  if (typedFlags(command)('out') || options.force || !existsSync(options.out) || readdirSync(options.out).length === 0) return options;
+  if (statSync(options.out).isDirectory() && onlyTrainOutputs(options.out)) {
+    process.stderr.write(`replacing the previous demo's output in ${options.out}\n`);
+    return { ...options, force: true };
+  }
+  let k = 2;
+  while (existsSync(`${options.out}-${k}`)) k++;
+  process.stderr.write(`${options.out} holds other files; writing this demo to ${options.out}-${k}\n`);
+  return { ...options, out: `${options.out}-${k}` };
+}
+
 async function trainInto(source: { file: string } | { dataset: string }, options: TrainOptions, given: (key: string) => boolean, output: Output): Promise<void> {
   const started = performance.now();
   const data = await loadData(source, options);
@@ -180,7 +205,7 @@ function addTrainOptions(command: Command, defaults: { out?: string; maxSteps: s
     )
     .option(
       '--batch-size <rows>',
-      `rows per training step (mini-batch SGD reaches the same time t = η·steps): auto (full batch while the run's estimated time fits ${BATCH_DEFAULTS.budgetSeconds} s, else the largest power of two whose run fits), full, or a number`,
+      `rows per training step (mini-batch SGD reaches the same time t = η·steps): auto (full batch while the run's estimated time fits ${BATCH_DEFAULTS.budgetSeconds} s, else the largest power of two, at least ${BATCH_DEFAULTS.minimum}, whose run fits), full, or a number`,
       'auto',
     )
     .option('--validation-fraction <f>', 'rows held out by the validation comparator', '0.2')
@@ -195,18 +220,20 @@ function addTrainOptions(command: Command, defaults: { out?: string; maxSteps: s
 export function registerTrain(program: Command, output: Output): void {
   const trainCommand = program
     .command('train')
-    .description('train with the two-stage rule, save the network (TF.js format) and write the report')
+    .description(describe('train'))
     .argument('<file>', 'a table: CSV/TSV with a header, JSON or NDJSON records, or Parquet (.gz allowed)');
   addTrainOptions(trainCommand, { maxSteps: '100000' }).action((file: string, options: TrainOptions, command: Command) =>
     train({ file }, options, command, output),
   );
+}
 
+export function registerDemo(program: Command, output: Output): void {
   const demo = program
     .command('demo')
-    .description(`train on a bundled real dataset (default cars: Miles_per_Gallon from the other columns)`)
+    .description(describe('demo'))
     .option('--dataset <name>', `one of ${bundledDatasetNames.join(', ')}`, 'cars');
   // The demo exists to show the comparators; a small network and a bounded budget keep it short on two CPU cores.
   addTrainOptions(demo, { out: 'duality-demo', maxSteps: '3000', hidden: '64,64', compare: 'validation,horizon' }).action(
-    (options: TrainOptions & { dataset: string }, command: Command) => train({ dataset: options.dataset }, options, command, output),
+    (options: TrainOptions & { dataset: string }, command: Command) => train({ dataset: options.dataset }, demoOptions(options, command), command, output),
   );
 }
