@@ -69,10 +69,12 @@ export function linearModelSection(
   const { rows: n, cols: d } = x;
   const k = y.cols;
   const scale = 1 / Math.sqrt(d * n);
+  // The low-rank fit needs room for its r directions and the columns of [y | intercept] beside them.
+  const room = (rank: number) => rank + k + 1 <= n;
+  const noModel = (rank: number): LinearModelSection => ({ rule, time: 0, outcome: 'zero', verdict: `no linear model: its ${rank} feature directions leave no residual among n = ${n} rows` });
+  if (!room(Math.min(d, n))) return noModel(Math.min(d, n));
   const spectrum = lowRankSpectrum(new Matrix64(n, d, x.data.map((v) => v * scale)));
-  if (spectrum.rank + k + 1 > n) {
-    return { rule, time: 0, outcome: 'zero', verdict: `no linear model: its ${spectrum.rank} feature directions leave no residual among n = ${n} rows` };
-  }
+  if (!room(spectrum.rank)) return noModel(spectrum.rank);
   const crossProjections = test ? gemm(gemm(spectrum.vectors, x, { transA: true }), test.x, { transB: true }) : undefined;
   if (crossProjections) for (let q = 0; q < crossProjections.data.length; q++) crossProjections.data[q]! *= scale * scale;
   const fit = fitSpectral({ lowRank: { values: spectrum.values, vectors: spectrum.vectors, crossProjections }, y, design: ones(n) });

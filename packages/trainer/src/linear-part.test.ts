@@ -109,6 +109,8 @@ describe('the linear model beside the network', () => {
     const worse = linearModelSection(sine.train.x, sine.train.y, sine.test, 'loo', 0.5 * 0.3 ** 2);
     expect(worse.testRmse!).toBeGreaterThan(0.6);
     expect(worse.verdict).toMatch(/^the network beats the linear model on the test rows: its RMSE is \d+\.\d% lower$/);
+    const wide = table(30, 10, 40, 0, 13);
+    expect(linearModelSection(wide.train.x, wide.train.y, wide.test, 'loo', 0.1)).toEqual({ rule: 'loo', time: 0, outcome: 'zero', verdict: 'no linear model: its 30 feature directions leave no residual among n = 30 rows' });
   });
 });
 
