@@ -38,7 +38,7 @@ export { DEFAULT_RANK, gigabytes, kernelPlan, MEMORY_SHARE, networkKernelFactor,
 export { REMAINDERS, type LowRankSummary, type Remainder } from './kernel-fit.js';
 export { analyzeTwoStage, DEFAULT_ALPHA, type AnalysisOptions, type TwoStageAnalysis } from './analysis.js';
 export { kernelCurves, type KernelCurves } from './kernel-curves.js';
-export { DRIFT_ROWS, kernelDrift, type KernelDrift } from './kernel-drift.js';
+export { DRIFT_LIMIT, DRIFT_ROWS, judgedDrift, kernelDrift, type KernelDrift } from './kernel-drift.js';
 export type { TrainingProgress } from './progress.js';
 export {
   DEFAULT_STOPPING_RULE,

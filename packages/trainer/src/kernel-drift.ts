@@ -5,12 +5,36 @@ import { networkKernel, pickRows } from './kernel.js';
 /** Rows the drift is measured on: enough for a relative Frobenius change to two digits, cheap at any n. */
 export const DRIFT_ROWS = 500;
 
+/**
+ * Past this relative change the network has left the kernel regime: the report says its stop is approximate. Bench
+ * `drift-stop` (BENCHMARKS.md, 2026-12-07): the 16-wide networks of cars and gapminder drift 0.18–1.2 (5 of 6 runs
+ * above 0.25), the 64-wide 0.06–0.20, the trainer's default 0.03–0.08; the drift did not predict the gap to
+ * validation early stopping (Spearman ρ = 0.02), so the limit marks where the statistics' premise is gone, not a
+ * measured loss.
+ */
+export const DRIFT_LIMIT = 0.25;
+
 /** How far the network's NTK moved from θ0 to the stop: the premise of every statistic in the report. */
 export interface KernelDrift {
   /** ‖Θ_stop − Θ_0‖_F / ‖Θ_0‖_F on `rows` training rows (all of them up to DRIFT_ROWS, else a seeded sample). */
   relativeChange: number;
   rows: number;
+  /** relativeChange > DRIFT_LIMIT: the network left the kernel regime and the rule's stop is approximate. */
+  leftKernelRegime: boolean;
   note: string;
+}
+
+/** The drift judged: within the kernel regime, or past DRIFT_LIMIT with what to try. */
+export function judgedDrift(relativeChange: number, rows: number): KernelDrift {
+  const percent = `${(100 * relativeChange).toPrecision(2)}%`;
+  const moved = `the network's NTK moved ${percent} from θ0 to the stop (relative Frobenius change on ${rows} training rows)`;
+  const leftKernelRegime = relativeChange > DRIFT_LIMIT;
+  const note = leftKernelRegime
+    ? `${moved}, past ${100 * DRIFT_LIMIT}%: the network left the kernel regime, so the test, the stop and the interval ` +
+      `(computed for the kernel at θ0) are approximate; try a wider network (--hidden) or a smaller learning rate, and ` +
+      `check the stop with --compare validation`
+    : `${moved}: the kernel model's test, stops and curves describe this network while that stays small (below ${100 * DRIFT_LIMIT}%)`;
+  return { relativeChange, rows, leftKernelRegime, note };
 }
 
 function sampledRows(x: Matrix64, seed: number): Matrix64 {
@@ -33,11 +57,5 @@ export async function kernelDrift(initial: DenseNetwork, trained: DenseNetwork, 
     change += (after[i]! - v) ** 2;
     size += v * v;
   });
-  const relativeChange = Math.sqrt(change / size);
-  const percent = `${(100 * relativeChange).toPrecision(2)}%`;
-  return {
-    relativeChange,
-    rows: rows.rows,
-    note: `the network's NTK moved ${percent} from θ0 to the stop (relative Frobenius change on ${rows.rows} training rows): the kernel model's test, stops and curves describe this network while that stays small`,
-  };
+  return judgedDrift(Math.sqrt(change / size), rows.rows);
 }

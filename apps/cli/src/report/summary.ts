@@ -158,7 +158,7 @@ function storyRows(report: TwoStageReport): [string, string][] {
     ['Alternatives', alternativesLabel(report)],
     ...metricsRows(report),
     ...(interval ? [['Prediction interval', interval] as [string, string]] : []),
-    ...(report.kernelDrift ? [['Kernel drift to the stop', report.kernelDrift.note] as [string, string]] : []),
+    ...(report.kernelDrift ? [[report.kernelDrift.leftKernelRegime ? 'Kernel drift: the stop is approximate' : 'Kernel drift to the stop', report.kernelDrift.note] as [string, string]] : []),
   ];
 }
 
