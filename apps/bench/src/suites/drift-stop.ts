@@ -18,7 +18,7 @@ interface DriftRun {
   drift: number;
   ruleSteps: number;
   validationSteps: number;
-  /** |log(rule's steps / validation's steps)|: 0 when they agree, log 2 ≈ 0.69 at a factor of 2. */
+  /** abs log(rule's steps / validation's steps): 0 when they agree, log 2 ≈ 0.69 at a factor of 2. */
   logGap: number;
   /** Test MSE of the network at the rule's stop over validation's network's: above 1, the rule's stop costs. */
   testRatio: number;
@@ -88,15 +88,15 @@ export const driftStopSuite: BenchSuite = {
       return [`${w[0]}×${w[1]}`, group.length, medianQuartiles(group.map((r) => r.drift), 3), medianQuartiles(group.map((r) => r.logGap), 3), medianQuartiles(group.map((r) => r.testRatio), 3), medianQuartiles(group.map((r) => r.networkOverKernel), 3)];
     });
     const correlations = [
-      ['drift vs |log(rule / validation steps)|', digits(rankCorrelation(runs.map((r) => r.drift), runs.map((r) => r.logGap)))],
-      ['drift vs |network / kernel test − 1|', digits(rankCorrelation(runs.map((r) => r.drift), runs.map((r) => Math.abs(r.networkOverKernel - 1))))],
+      ['drift vs abs log(rule steps / validation steps)', digits(rankCorrelation(runs.map((r) => r.drift), runs.map((r) => r.logGap)))],
+      ['drift vs abs(network / kernel test − 1)', digits(rankCorrelation(runs.map((r) => r.drift), runs.map((r) => Math.abs(r.networkOverKernel - 1))))],
       ['drift vs test MSE rule / validation', digits(rankCorrelation(runs.map((r) => r.drift), runs.map((r) => r.testRatio)))],
     ];
     const invariants: Invariant[] = [{ name: 'finite drift and test ratios', ok: runs.every((r) => Number.isFinite(r.drift) && Number.isFinite(r.testRatio)), detail: `${runs.length} runs` }];
     return {
       tables: [
-        { title: 'Kernel drift to the rule’s stop and the gap to validation early stopping, per run', columns: ['dataset', 'width', 'seed', 'drift', 'rule steps', 'validation steps', '|log gap|', 'test MSE rule / validation', 'network / kernel test at stop'], rows },
-        { title: 'By width: median [quartiles]', columns: ['hidden', 'runs', 'drift', '|log gap|', 'test MSE rule / validation', 'network / kernel test at stop'], rows: summary },
+        { title: 'Kernel drift to the rule’s stop and the gap to validation early stopping, per run', columns: ['dataset', 'width', 'seed', 'drift', 'rule steps', 'validation steps', 'abs log gap', 'test MSE rule / validation', 'network / kernel test at stop'], rows },
+        { title: 'By width: median [quartiles]', columns: ['hidden', 'runs', 'drift', 'abs log gap', 'test MSE rule / validation', 'network / kernel test at stop'], rows: summary },
         { title: 'Spearman rank correlations over all runs', columns: ['pair', 'ρ'], rows: correlations },
       ],
       invariants,
