@@ -60,6 +60,9 @@ describe('describeFailure', () => {
     const lookalike = new Error('x');
     lookalike.name = 'LinalgInputError';
     expect(describeFailure(lookalike).code).toBe(1);
+    // An input error from another copy of the packages (its own classes): known by its kind.
+    expect(describeFailure(Object.assign(new Error('bad flag'), { kind: 'input' }))).toEqual({ code: 2, line: 'bad flag' });
+    expect(describeFailure(Object.assign(new Error('odd'), { kind: 'mystery' })).code).toBe(1);
   });
 
   it('keeps only the first line of a multi-line message', () => {

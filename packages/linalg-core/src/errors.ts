@@ -21,6 +21,18 @@ export class DualityError extends Error {
   }
 }
 
+const ERROR_KINDS: readonly string[] = ['input', 'environment', 'numerical', 'internal'] satisfies ErrorKind[];
+
+/**
+ * The kind of a Duality error, or undefined for anything else thrown. It reads the `kind` of any Error, not only
+ * of an `instanceof DualityError`: a second copy of these packages in one program (or a fresh module graph) has
+ * classes of its own, which instanceof would not recognise.
+ */
+export function errorKind(err: unknown): ErrorKind | undefined {
+  const kind = err instanceof Error ? (err as { kind?: unknown }).kind : undefined;
+  return typeof kind === 'string' && ERROR_KINDS.includes(kind) ? (kind as ErrorKind) : undefined;
+}
+
 /** Raised for input the linear algebra refuses: the message names the problem and the fix. */
 export class LinalgInputError extends DualityError {
   override name = 'LinalgInputError';

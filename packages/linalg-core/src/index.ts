@@ -7,6 +7,7 @@ export {
   BackendUnavailableError,
   EnvironmentVariableError,
   environmentChoice,
+  errorKind,
   type ErrorKind,
 } from './errors.js';
 export {
