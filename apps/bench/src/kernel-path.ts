@@ -111,7 +111,7 @@ function validationStop(task: KernelTask, learningRate: number, checkEvery: numb
 export function kernelRules(task: KernelTask): KernelRulesResult {
   const n = task.y.length;
   const fit: SpectralFit = fitSpectral({ kernel: scaled(task.rawTrain, n), y: task.y, crossKernel: scaled(task.rawCross, n) });
-  const decision = twoStageDecision(fit, { alpha: task.alpha ?? 0.05 });
+  const decision = twoStageDecision(fit, { alpha: task.alpha ?? 0.05, rule: 'reml' }); // its 'two-stage' row is REML's
   const lambda1 = fit.eigenvalues[0]!;
   const learningRate = 1 / lambda1;
   const cap = (t: number) => Math.min(t, MAX_STEPS * learningRate);

@@ -35,7 +35,7 @@ export interface RemlStopRun {
 export function remlStopRun(options: SimulationOptions): RemlStopRun {
   const problem = drawProblem(options);
   const { kernel, initialOutput, targets, rawLearningRate } = tangentKernelOf(problem, options);
-  const decision = twoStageDecision(fitSpectral({ kernel, y: targets, f0: initialOutput }));
+  const decision = twoStageDecision(fitSpectral({ kernel, y: targets, f0: initialOutput }), { rule: 'reml' });
   const { testLoss } = trainProblem(problem, options);
   const remlSteps = decision.train ? decision.time / rawLearningRate : 0;
   const chargedStep = Math.min(Math.round(remlSteps), options.steps - 1);
