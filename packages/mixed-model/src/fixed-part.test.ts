@@ -1,10 +1,11 @@
 import { eigSym, gemm, lowRankSpectrum, Matrix64, syrk, thinQr } from '@duality/linalg-core';
 import { describe, expect, it } from 'vitest';
 import { fitLessFixedPart } from './fixed-part.js';
+import { looResiduals } from './loo.js';
 import { pathAt, predictAt } from './path.js';
 import { scoreTest } from './score-test.js';
 import { fitSpectral } from './spectral-fit.js';
-import { normalGenerator } from './test-utils.js';
+import { denseSolve, normalGenerator, spectralFunction } from './test-utils.js';
 
 /*
  * "Beyond linear" (math.md §7.3): a design of an intercept and every feature. The test's null weights from a thin
@@ -120,5 +121,25 @@ describe('training what was tested (math.md §2.2): Xβ̂(t) + the design-free p
   it('refuses a design that is not the fit’s, and β of the wrong shape', () => {
     expect(() => fitLessFixedPart(fit, pb.x, new Matrix64(7, 1))).toThrow(/design is 120×6 but the fit's X is 120×7/);
     expect(() => fitLessFixedPart(fit, design, new Matrix64(6, 1))).toThrow(/β is 6×1; it must be p×k = 7×1/);
+  });
+});
+
+describe('leave-one-out with the linear design (13 columns): r_i = [Pu]_i / P_ii, P = V⁻¹ − V⁻¹X(XᵀV⁻¹X)⁻¹XᵀV⁻¹', () => {
+  it('equals the explicit n×n formula at short and long times', () => {
+    const pb = problem(90, 12, 90, 9);
+    const design = withIntercept(pb.x);
+    const kernel = syrk(pb.f);
+    const fit = fitSpectral({ kernel, y: pb.y, design });
+    const eig = eigSym(kernel);
+    for (const time of [0.5, 20]) {
+      const vInverse = spectralFunction(eig.vectors!, eig.values, (l) => Math.exp(-time * Math.max(0, l)));
+      const vx = gemm(vInverse, design);
+      const correction = gemm(vx, denseSolve(gemm(design, vx, { transA: true }), vx.transpose()));
+      const p = vInverse.clone();
+      for (let q = 0; q < p.data.length; q++) p.data[q]! -= correction.data[q]!;
+      const pu = gemm(p, Matrix64.column(pb.y));
+      const reference = Float64Array.from({ length: 90 }, (_, i) => pu.data[i]! / p.get(i, i));
+      expectClose(looResiduals(fit, time).data, reference, 1e-8);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { Matrix64 } from '@duality/linalg-core';
+import { gemm, Matrix64 } from '@duality/linalg-core';
 import { MixedModelNumericalError } from './errors.js';
 import { looBasis, type LooBasis } from './loo-basis.js';
 import type { SpectralFit } from './spectral-fit.js';
@@ -115,16 +115,42 @@ function multiplyBatch(basis: LooBasis, columns: TimeColumns[], k: number, z: Ma
   return { numerators: basis.multiply(rhs), diagonals, width, count };
 }
 
-/** g_iᵀ(ZᵀD̃Z)⁻¹g_i = ‖R11⁻ᵀg_i‖² by forward substitution (g read from `source` at `offset`). */
-function designCorrection(source: Float64Array, offset: number, factor: Float64Array, p: number, work: Float64Array): number {
-  let sum = 0;
-  for (let a = 0; a < p; a++) {
-    let s = source[offset + a]!;
-    for (let b = 0; b < a; b++) s -= factor[b * p + a]! * work[b]!;
-    work[a] = s / factor[a * p + a]!;
-    sum += work[a]! ** 2;
+/** R⁻¹ of an upper-triangular p×p R (row-major) by back substitution, column by column: O(p³/6). */
+function upperInverse(r: Float64Array, p: number): Matrix64 {
+  const inverse = new Matrix64(p, p);
+  const x = inverse.data;
+  for (let j = 0; j < p; j++) {
+    x[j * p + j] = 1 / r[j * p + j]!;
+    for (let i = j - 1; i >= 0; i--) {
+      let s = 0;
+      for (let l = i + 1; l <= j; l++) s += r[i * p + l]! * x[l * p + j]!;
+      x[i * p + j] = -s / r[i * p + i]!;
+    }
   }
-  return sum;
+  return inverse;
+}
+
+/**
+ * g_iᵀ(ZᵀD̃Z)⁻¹g_i = ‖g_iᵀR11⁻¹‖² for every point of time `tau` of a batch: one matrix product G·R11⁻¹ (BLAS)
+ * instead of n triangular solves in JavaScript (O(n p²) either way; the error of both grows as cond(R11)·ε).
+ */
+function designCorrections(products: ReturnType<typeof multiplyBatch>, tau: number, k: number, factor: Float64Array): Float64Array {
+  const { numerators, width, count } = products;
+  const n = numerators.rows;
+  const p = width - k;
+  const g = new Matrix64(n, p);
+  for (let i = 0; i < n; i++) {
+    const at = i * count * width + tau * width + k;
+    g.data.set(numerators.data.subarray(at, at + p), i * p);
+  }
+  const y = gemm(g, upperInverse(factor, p)).data;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let a = 0; a < p; a++) sum += y[i * p + a]! ** 2;
+    out[i] = sum;
+  }
+  return out;
 }
 
 function undeterminedReason(point: number, diagonal: number, denominator: number, withDesign: boolean): string {
@@ -154,13 +180,13 @@ function pointOfBatch(
   const { numerators, diagonals, width, count } = products;
   const n = numerators.rows;
   const p = width - k;
-  const work = new Float64Array(p);
+  const corrections = p > 0 ? designCorrections(products, tau, k, columns.gramFactor!) : undefined;
   const residuals = keepResiduals ? new Matrix64(n, k) : undefined;
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const at = i * count * width + tau * width;
     const diagonal = diagonals.data[i * count + tau]!;
-    const correction = p > 0 ? designCorrection(numerators.data, at + k, columns.gramFactor!, p, work) : 0;
+    const correction = corrections ? corrections[i]! : 0;
     const denominator = diagonal - correction;
     if (!(denominator > Math.max(DIAGONAL_FLOOR, CANCELLATION_FLOOR * diagonal))) {
       return { undetermined: undeterminedReason(i, diagonal, denominator, p > 0) };
