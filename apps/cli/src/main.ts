@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
-import { describeFailure } from './errors.js';
 import { createProgram } from './program.js';
 
 // A reader that stops early (`duality explain | head`) closes the pipe: that ends the output, it is not a failure.
@@ -17,6 +16,8 @@ try {
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else {
     if (process.env.DUALITY_DEBUG) console.error(err);
+    // Loaded here, not above: it reaches the libraries' error kinds, which --help and --version never need.
+    const { describeFailure } = await import('./errors.js');
     const { code, line } = describeFailure(err);
     console.error(`duality: ${line}`);
     process.exitCode = code;

@@ -3,7 +3,5 @@ import { DualityError } from '@duality/linalg-core';
 /** A model folder or a table that cannot give predictions: the message names the file, field, column or row, and the fix. */
 export class PredictorInputError extends DualityError {
   override name = 'PredictorInputError';
-  constructor(message: string, options?: ErrorOptions) {
-    super('input', message, options);
-  }
+  override readonly kind = 'input';
 }
