@@ -70,11 +70,12 @@ export class RemlStoppingCallback extends tf.Callback {
     if (initialOutput.note) (this.options.log ?? console.warn)(`duality: ${initialOutput.note}`);
     this.stopAt = decision.train ? ruleSteps : 0;
     this.stepsTaken = 0;
+    // Before the weights are copied: a callback that throws ends fit without onTrainEnd, which releases the copies.
+    this.options.onDecision?.(this.analysis, this.stopAt);
     if (this.stopAt === 0) {
       this.initialWeights = this.model.getWeights().map((w) => w.clone());
       this.model.stopTraining = true;
     }
-    this.options.onDecision?.(this.analysis, this.stopAt);
   }
 
   override async onBatchEnd(): Promise<void> {

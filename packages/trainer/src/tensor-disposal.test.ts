@@ -5,7 +5,17 @@ import * as tf from '@tensorflow/tfjs';
 import { Matrix64, normalGenerator } from '@duality/linalg-core';
 import { buildNetwork, initTensorflow, type DenseNetwork, type MlpSpec } from '@duality/ntk';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzeTwoStage, GradientDescent, loadNetwork, LossProbe, saveNetwork, trainTwoStage, type TrainingProgress } from './index.js';
+import {
+  analyzeTwoStage,
+  GradientDescent,
+  loadNetwork,
+  LossProbe,
+  RemlStoppingCallback,
+  type RemlStoppingOptions,
+  saveNetwork,
+  trainTwoStage,
+  type TrainingProgress,
+} from './index.js';
 
 // Every public entry point that touches TF.js leaves tf.memory().numTensors where it found it (less what it hands
 // back), when it returns and when it throws with its tensors alive. Tiny data and widths: the property is size-free.
@@ -106,5 +116,28 @@ describe('tensor disposal in trainer', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replaceAll('"activation":"linear"', '"activation":"softmax"'));
     await expect(loadNetwork(dir)).rejects.toThrow(/softmax/);
     expect(await tensorsLeftBy(() => loadNetwork(dir))).toBe(0);
+  });
+
+  it('RemlStoppingCallback: nothing left by a fit it stops at 0 steps, or by one whose onDecision throws', async () => {
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [2], units: 8, activation: 'tanh' }), tf.layers.dense({ units: 1 })],
+    });
+    model.compile({ optimizer: tf.train.sgd(0.01), loss: 'meanSquaredError' });
+    // Pure noise: the test does not reject, so the callback keeps a copy of the initial weights to restore.
+    const noise = Array.from({ length: 20 }, () => [g()]);
+    const [xs, ys] = [tf.tensor2d(Array.from(x.data), [20, 2]), tf.tensor2d(noise)];
+    const fit = (onDecision?: RemlStoppingOptions['onDecision']) =>
+      model.fit(xs, ys, { epochs: 5, batchSize: 20, verbose: 0, callbacks: [new RemlStoppingCallback(x, noise, { learningRate: 0.01, onDecision })] });
+    await fit(); // the optimizer's and fit's first-use tensors are not the callback's
+    const decisions: number[] = [];
+    expect(await tensorsLeftBy(() => fit((_analysis, stopAt) => void decisions.push(stopAt)))).toBe(0);
+    expect(decisions).toEqual([0]);
+    const failing = () => {
+      throw new Error('onDecision failed');
+    };
+    await expect(fit(failing)).rejects.toThrow('onDecision failed');
+    expect(await tensorsLeftBy(() => fit(failing))).toBe(0);
+    tf.dispose([xs, ys]);
+    model.dispose();
   });
 });
