@@ -19,6 +19,7 @@ import { minibatchSuite } from './minibatch.js';
 import { scaleWideSuite } from './scale-wide.js';
 import { beyondLinearSuite } from './beyond-linear.js';
 import { lowRankScaleSuite } from './low-rank-scale.js';
+import { imputeSizeSuite } from './impute-size.js';
 
 /** Every suite, in the order `bench` runs them. Each suite registers itself here. */
-export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite, scaleSuite, repeatedInputsSuite, relineariseSuite, intervalCoverageSuite, driftStopSuite, minibatchSuite, scaleWideSuite, beyondLinearSuite, lowRankScaleSuite];
+export const suites: BenchSuite[] = [linalgSuite, ntkSuite, mixedModelSuite, calibrationPathSuite, calibrationSuite, stoppingSuite, realSuite, endToEndSuite, seedsMeetSuite, transferSuite, stepSuite, scaleSuite, repeatedInputsSuite, relineariseSuite, intervalCoverageSuite, driftStopSuite, minibatchSuite, scaleWideSuite, beyondLinearSuite, lowRankScaleSuite, imputeSizeSuite];
