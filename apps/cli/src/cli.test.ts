@@ -144,8 +144,63 @@ describe('duality train', () => {
     const text = await run(['demo', '--out', out, '--hidden', '8,8', '--max-steps', '40', '--compare', 'none']);
     expect(text).toMatch(/decision/);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    expect(report.data.inputDim).toBe(5);
+    // Cylinders … Acceleration, the model year as a number, Origin one-hot (3); the name skipped with why.
+    expect(report.data.inputDim).toBe(9);
+    expect(report.table.columnsSkipped).toEqual([{ column: 'Name', reason: expect.stringMatching(/distinct values, more than the one-hot limit/) }]);
+    expect(report.table.missing.imputed).toEqual([{ column: 'Horsepower', train: expect.any(Number), test: expect.any(Number) }]);
     expect(report.test.p).toBeLessThan(0.05);
+  });
+});
+
+describe('duality train, then duality predict', () => {
+  /** The table with some feature cells blanked and, for the rows to answer, the target column dropped. */
+  function withGaps(path: string, dropTarget: boolean): string {
+    const [header, ...rows] = readFileSync(path, 'utf8').trim().split('\n');
+    const keep = (cells: string[]) => (dropTarget ? cells.slice(0, 3) : cells);
+    const lines = [keep(header!.split(',')), ...rows.map((r, i) => keep(r.split(',').map((c, j) => (j === 0 && i % 5 === 2 ? '' : c))))];
+    const out = path.replace(/\.csv$/, dropTarget ? '-new.csv' : '-gaps.csv');
+    writeFileSync(out, `${lines.map((l) => l.join(',')).join('\n')}\n`);
+    return out;
+  }
+
+  it('trains on a table with gaps, then answers new rows in the target units with the interval, keeping their order', async () => {
+    const dir = tempDir();
+    const data = writeCsv(dir, 60);
+    const text = await run(['train', withGaps(data, false), '--target', 'y', '--out', join(dir, 'run'), '--hidden', '8,8', '--max-steps', '40']);
+    expect(text).toMatch(/imputed +\d+ missing cells? filled with the training rows' median: a \d+/);
+    const description = JSON.parse(readFileSync(join(dir, 'run', 'model', 'duality-model.json'), 'utf8'));
+    expect(description.preprocessing.inputs.map((c: { name: string }) => c.name)).toEqual(['a', 'b', 'kind']);
+    await run(['predict', join(dir, 'run', 'model'), withGaps(data, true), '--out', join(dir, 'answers.csv'), '--quiet']);
+    const [header, ...rows] = readFileSync(join(dir, 'answers.csv'), 'utf8').trim().split('\n');
+    expect(header).toBe('row,y,lower,upper');
+    expect(rows.map((r) => Number(r.split(',')[0]))).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    for (const r of rows) {
+      const [, y, lower, upper] = r.split(',').map(Number);
+      expect(lower! < y! && y! < upper!).toBe(true);
+    }
+    await expect(run(['predict', join(dir, 'run', 'model'), withGaps(data, true), '--out', join(dir, 'answers.csv')])).rejects.toThrow(/exists; choose another --out, or add --force/);
+    writeFileSync(join(dir, 'no-b.csv'), 'a,kind\n1,x\n2,z\n');
+    await expect(run(['predict', join(dir, 'run', 'model'), join(dir, 'no-b.csv')])).rejects.toThrow(/has no column 'b' \(a feature the model was trained on\)/);
+    await expect(run(['predict', dir, data])).rejects.toThrow(/has no duality-model\.json/);
+    await expect(run(['predict', join(dir, 'run', 'model'), data, '--interval', '0.8'])).rejects.toThrow(/stores the 0\.9 interval/);
+  });
+
+  it('runs the demo twice: the second run replaces its own earlier output', async () => {
+    const dir = tempDir();
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const args = ['demo', '--hidden', '8,8', '--max-steps', '20', '--compare', 'none', '--quiet'];
+      await run(args);
+      await run(args);
+      expect(existsSync(join(dir, 'duality-demo', 'model', 'duality-model.json'))).toBe(true);
+      writeFileSync(join(dir, 'duality-demo', 'notes.txt'), 'mine');
+      await run(args);
+      expect(readFileSync(join(dir, 'duality-demo', 'notes.txt'), 'utf8')).toBe('mine');
+      expect(existsSync(join(dir, 'duality-demo-2', 'report.json'))).toBe(true);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
 

@@ -182,7 +182,8 @@ async function trainInto(source: { file: string } | { dataset: string }, options
     const paths = await writeReport(options.out, report, {
       force: true, // the folder was checked (empty, new, or --force) before training
       title: `Duality: ${data.label}`,
-      extra: { Data: data.label, Target: design.target, Features: design.featureNames.join(', '), Seed: seed, 'Whole command': formatSeconds(seconds) },
+      extra: { Data: data.label, Target: design.target, ...Object.fromEntries(dataRows(data).map(([k, v]) => [k[0]!.toUpperCase() + k.slice(1), v])), Features: design.featureNames.join(', '), Seed: seed, 'Whole command': formatSeconds(seconds) },
+      table: { columnsUsed: design.usedColumns, columnsSkipped: design.ignoredColumns, features: design.featureNames, missing: design.missing },
     });
     output.write(options.json ? JSON.stringify({ report: paths.json, html: paths.html, decision: report.decision, stops: report.stops }, null, 2) : summary(report, data, options.out, seconds, options.standardize));
   } finally {

@@ -6,8 +6,8 @@ import type { RunDetails } from './summary.js';
  * The report as JSON, plus the run details under `run` when given. JSON has no Infinity: non-finite numbers are
  * written as null (t̂ = ∞ reads back as `reml.time: null` beside `reml.outcome: "infinite"`).
  */
-export function reportJson(report: TwoStageReport, run?: RunDetails): string {
-  const document = run === undefined || Object.keys(run).length === 0 ? report : { ...report, run };
+export function reportJson(report: TwoStageReport, run?: RunDetails, table?: object): string {
+  const document = { ...report, ...(run === undefined || Object.keys(run).length === 0 ? {} : { run }), ...(table ? { table } : {}) };
   return `${JSON.stringify(document, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`;
 }
 

@@ -16,6 +16,8 @@ export type { RunDetails } from './summary.js';
 export interface WriteReportOptions {
   /** Write into a folder that already holds files (ours are overwritten, others left alone). */
   force?: boolean;
+  /** What became of the table (columns used and skipped, rows dropped, cells filled per column): report.json's `table`. */
+  table?: object;
   /** The page's title (default "Duality report"). */
   title?: string;
   /** Details of the run (data file, target, seed, command line…): rows of the HTML summary and `run` in report.json. */
@@ -47,7 +49,7 @@ export async function writeReport(dir: string, report: TwoStageReport, options: 
     ...(options.extra === undefined ? {} : { run: options.extra }),
   });
   const contents: [string, string][] = [
-    [paths.json, reportJson(report, options.extra)],
+    [paths.json, reportJson(report, options.extra, options.table)],
     [paths.curvesCsv, curvesCsv(report)],
     [paths.stopsCsv, stopsCsv(report)],
     [paths.html, html],
