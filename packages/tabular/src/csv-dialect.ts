@@ -14,6 +14,12 @@ export interface CsvLayout {
   types: string[];
 }
 
+/**
+ * Rows the sniffer reads: enough for the dialect and the types (numbers are widened to DOUBLE anyway, and a column
+ * with text past the sample is read again as text), without parsing a wide file's first 20,480 rows twice.
+ */
+const SNIFF_ROWS = 4096;
+
 const sniffed = (value: unknown, fallback: string) => (value === null || value === '(empty)' ? fallback : String(value));
 
 /**
@@ -24,7 +30,7 @@ const sniffed = (value: unknown, fallback: string) => (value === null || value =
 export async function csvLayout(connection: DuckDBConnection, path: string, tab: boolean): Promise<CsvLayout> {
   const delimiter = tab ? ", delim = '\\t'" : '';
   const reader = await connection.runAndReadAll(
-    `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns FROM sniff_csv(${sqlString(path)}, header = true, ${CSV_NULLS}${delimiter})`,
+    `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns FROM sniff_csv(${sqlString(path)}, header = true, sample_size = ${SNIFF_ROWS}, ${CSV_NULLS}${delimiter})`,
   );
   const row = reader.getRowObjectsJS()[0]!;
   // A file with no quote in the sample may still quote a cell later: standard CSV quoting is the safe default.
