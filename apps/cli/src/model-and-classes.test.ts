@@ -118,8 +118,12 @@ describe('a class target', () => {
     expect(report.classification.classes).toEqual(['high', 'low', 'right']);
     expect(report.classification.test.accuracy).toBeGreaterThan(report.classification.test.majorityClass);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
-    expect(html).toMatch(/Confusion table: test rows/);
-    expect(html).toMatch(/Test accuracy \(kernel\)/);
+    expect(html).toMatch(/Confusion table: test rows, the network \(trained to the rule’s stop\)/);
+    expect(html).toMatch(/Confusion table: test rows, the kernel model \(the linearised prediction\)/);
+    expect(html).toMatch(/Test accuracy \(kernel model\)/);
+    expect(report.metrics.kind).toBe('classification');
+    expect(report.metrics.network.test.accuracy).toBe(report.classification.test.accuracy);
+    expect(printed).toMatch(/network \(trained to the rule’s stop\) +test accuracy \d+\.\d%, log-loss [\d.]+/);
   });
 
   it('reads numeric codes as classes with --classes', async () => {
