@@ -177,6 +177,18 @@ describe('report.html', () => {
     expect(html).toContain('Where leave-one-out (LOO) stops');
   });
 
+  it('follows the rule used: GCV’s criterion up top, or REML’s likelihood as the first figure', async () => {
+    const report = await fixtureReport('train');
+    const gcv = await renderReportHtml({ ...report, decision: { ...report.decision, rule: 'gcv' } });
+    expect(nonFiniteText(gcv)).toBeUndefined();
+    expect(gcv).toContain('Where GCV stops');
+    expect(gcv).toMatch(/Alternatives<\/th><td>leave-one-out \(LOO\) [\d,]+ steps \([+−±][\d.]+%\), REML/);
+    const reml = await renderReportHtml({ ...report, decision: { ...report.decision, rule: 'reml' } });
+    expect(nonFiniteText(reml)).toBeUndefined();
+    expect([...reml.matchAll(/<figure id="([^"]+)">/g)].map((m) => m[1])).toEqual(['reml', 'loss-curves', 'spectrum', 'spectral-losses']);
+    expect(reml).toContain('REML, the rule used');
+  });
+
   it('says which stops and test curves are missing without test data', async () => {
     const html = await renderReportHtml(await fixtureReport('no-test'));
     expect(html).toContain('No test data');
