@@ -199,7 +199,7 @@ describe('report.html', () => {
 
   it('marks a capped stop as the cap wherever it appears', async () => {
     const html = await renderReportHtml(await fixtureReport('capped'));
-    expect(html).toContain(`Train: ≥ ${FIXTURE_MAX_STEPS_CAPPED} steps, the cap`);
+    expect(html).toContain(`Train: ≥ ${FIXTURE_MAX_STEPS_CAPPED} steps of gradient descent, the cap (leave-one-out (LOO)&#39;s own stop`);
     expect(html).toContain(`Where leave-one-out (LOO) stops: ≥ ${FIXTURE_MAX_STEPS_CAPPED} steps, the cap`);
     expect(html).toContain(`≥ ${FIXTURE_MAX_STEPS_CAPPED} (the cap)`);
   });

@@ -1,7 +1,7 @@
 /** The report's text: the decision in words, the key numbers, and each rule's stop, formatted for reading. */
 import type { StoppingRule, TwoStageReport } from './contract.js';
 import { stopTimeLabel } from './charts.js';
-import { formatCount, formatNumber, formatPValue, formatSeconds, stopStepsLabel } from './format.js';
+import { counted, formatCount, formatNumber, formatPValue, formatSeconds } from './format.js';
 import { alternativesLabel, chosenRuleLabel, intervalLabel, metricsRows, percent } from './numbers.js';
 import { costText, estimatedCost, ruleTitles } from './rule-chart.js';
 
@@ -137,8 +137,10 @@ function headlineOf(report: TwoStageReport): string {
   const { decision } = report;
   if (!decision.train) return 'Do not train: keep the network at initialisation';
   const chosen = report.stoppingRules.rules[decision.rule];
-  const steps = stopStepsLabel(decision.steps, chosen.capped);
-  return `Train: ${steps} of gradient descent, to ${ruleTitles[decision.rule]}'s stop` + (chosen.capped ? ' (its own stop lies past the cap)' : ` at t̂ = ${formatNumber(chosen.time)}`);
+  const rule = ruleTitles[decision.rule];
+  if (!chosen.capped) return `Train: ${counted(decision.steps, 'step')} of gradient descent, to ${rule}'s stop at t̂ = ${formatNumber(chosen.time)}`;
+  const own = Number.isFinite(chosen.steps) ? `${formatCount(chosen.steps)} steps` : 't̂ = ∞';
+  return `Train: ≥ ${counted(decision.steps, 'step')} of gradient descent, the cap (${rule}'s own stop, ${own}, lies past it)`;
 }
 
 function subtitleOf({ data, network }: TwoStageReport): string {
