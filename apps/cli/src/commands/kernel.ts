@@ -121,8 +121,7 @@ async function writeDense({ design }: LoadedData, options: KernelOptions, given:
   const bytes = checkKernelCsvSize(design.train.x.rows, options.force ?? false);
   await initTensorflow(); // networks are created on the chosen backend
   const network = await networkFromOptions(design, options, given);
-  const kernel = await networkKernel(network, design.train.x, undefined, options.kernel);
-  network.dispose();
+  const kernel = await networkKernel(network, design.train.x, undefined, options.kernel).finally(() => network.dispose());
   const computed = eigSym(kernel.theta, { vectors: 'none' }).values;
   // Rounding leaves tiny negative eigenvalues of a PSD kernel: report them clipped at 0, and the most negative seen.
   const values = computed.map((v) => Math.max(v, 0));
