@@ -42,13 +42,13 @@ export const lowRankScaleSuite: BenchSuite = {
     const loo = timed(() => looCurve(fit.value, times));
     const growth = process.resourceUsage().maxRSS * 1024 - peakBefore;
     const dense = n * n * 8;
-    ctx.log(`n = ${n}, r = ${r}: p = ${withDesign.value.p.toExponential(2)}, REML t̂ = ${reml.value.time.toPrecision(4)}, peak memory +${(growth / 1e6).toFixed(0)} MB`);
+    ctx.log(`n = ${n}, r = ${r}: log p = ${withDesign.value.logP.toPrecision(4)}, REML t̂ = ${reml.value.time.toPrecision(4)}, peak memory +${(growth / 1e6).toFixed(0)} MB`);
 
     const values = loo.value.values;
     const invariants: Invariant[] = [
       { name: `the factor has rank ${r}`, ok: spectrum.value.rank === r, detail: `rank ${spectrum.value.rank}` },
       { name: 'the test with an intercept has m = n − 1', ok: withDesign.value.m === n - 1, detail: `m = ${withDesign.value.m}` },
-      { name: `a strong signal on ${r} directions rejects (p < 1e-6)`, ok: withDesign.value.p < 1e-6, detail: `p = ${withDesign.value.p}` },
+      { name: `a strong signal on ${r} directions rejects (p < 1e-6)`, ok: withDesign.value.logP < Math.log(1e-6), detail: `log p = ${withDesign.value.logP.toPrecision(4)}` },
       { name: 'S exceeds its null mean without the design', ok: plain.statistic > plain.nullMean, detail: `S = ${plain.statistic}, E S = ${plain.nullMean}` },
       { name: 'REML stops inside (0, ∞) with a finite likelihood', ok: reml.value.outcome === 'interior' && Number.isFinite(reml.value.logLikelihood), detail: reml.value.outcome },
       { name: 'the LOO curve is finite and dips below its t = 0 value', ok: values.every(Number.isFinite) && Math.min(...values) < values[0]!, detail: `LOO(0) = ${values[0]}, min ${Math.min(...values)}` },
@@ -68,7 +68,7 @@ export const lowRankScaleSuite: BenchSuite = {
         notes: [`Peak resident memory grew by ${(growth / 1e6).toFixed(0)} MB; one dense n×n float64 matrix is ${(dense / 1e9).toFixed(2)} GB.`],
       }],
       invariants,
-      data: { n, r, seconds: { spectrum: spectrum.seconds, fit: fit.seconds, test: withDesign.seconds, reml: reml.seconds, loo: loo.seconds }, growth, p: withDesign.value.p },
+      data: { n, r, seconds: { spectrum: spectrum.seconds, fit: fit.seconds, test: withDesign.seconds, reml: reml.seconds, loo: loo.seconds }, growth, logP: withDesign.value.logP },
     };
   },
 };
