@@ -1,5 +1,6 @@
 import { Matrix64 } from '@duality/linalg-core';
 import type { DenseNetwork } from '@duality/ntk';
+import { probabilityWeight } from '@duality/trainer';
 import { encodeFeatures, tableFromColumns, type CellValue, type EncodingCounts, type Table } from '@duality/tabular';
 import type { ModelDescription } from './description.js';
 import { PredictorInputError } from './errors.js';
@@ -22,12 +23,6 @@ export interface Predictions {
   /** Cells filled with the training statistic, and text cells with a level training never saw, per input column. */
   counts: EncodingCounts;
 }
-
-/**
- * A probability weight per class from the network's centred indicator outputs: f_k + offset_k estimates P(class k)
- * under squared loss, clipped to [floor, 1] (the floor the report's log-loss uses) and renormalised.
- */
-export const PROBABILITY_FLOOR = 1e-3;
 
 /** A trained model folder, loaded: apply it to a table, or to columns of raw values. */
 export class Predictor {
@@ -103,7 +98,8 @@ function classAnswers(outputs: Matrix64, classLabels: string[], offsets: number[
     for (let c = 0; c < k; c++) {
       const score = outputs.data[i * k + c]! + offsets[c]!;
       if (score > outputs.data[i * k + best]! + offsets[best]!) best = c;
-      probabilities[c]![i] = Math.min(Math.max(score, PROBABILITY_FLOOR), 1);
+      // f_k + offset_k estimates P(class k) under squared loss: clipped and renormalised as the report's log-loss reads it.
+      probabilities[c]![i] = probabilityWeight(score);
       total += probabilities[c]![i]!;
     }
     for (let c = 0; c < k; c++) probabilities[c]![i]! /= total;

@@ -8,6 +8,7 @@ export {
   DEFAULT_INTERVAL_LEVEL,
   KERNEL_LABEL,
   LOG_LOSS_FLOOR,
+  probabilityWeight,
   NETWORK_LABEL,
   regressionMetrics,
   type ClassMetrics,
@@ -49,6 +50,7 @@ export {
   type StoppingTimes,
 } from './stopping-rules.js';
 export { VALIDATION_DEFAULTS, type ValidationOptions } from './validation.js';
+export { BATCH_DEFAULTS, BatchSampler, chooseBatchSize, type BatchChoice, type BatchSize, type StepCost } from './minibatch.js';
 export {
   COMPARATORS,
   DEFAULT_MAX_STEPS,

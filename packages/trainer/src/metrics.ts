@@ -106,7 +106,8 @@ export function classMetrics(predicted: Matrix64, truth: Matrix64, classes: Clas
   };
 }
 
-function probabilityWeight(output: number): number {
+/** A class score f_k + offset_k read as an unnormalised probability (the report's log-loss and `predict` both use it). */
+export function probabilityWeight(output: number): number {
   return Math.min(Math.max(output, LOG_LOSS_FLOOR), 1);
 }
 
