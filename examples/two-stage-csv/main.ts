@@ -22,13 +22,13 @@ const network = buildNetwork(
 );
 try {
   // The network's NTK and f0 at initialisation, one eigendecomposition, the score test and REML.
-  const { decision, learningRate, remlSteps } = await analyzeTwoStage(network, design.train.x, design.train.y);
+  const { decision, learningRate, rule, ruleSteps } = await analyzeTwoStage(network, design.train.x, design.train.y);
   console.log(`score test of t = 0: p = ${decision.test.p.toExponential(2)} (${decision.test.method})`);
   if (!decision.train) {
     console.log('training is not warranted: the kernel explains nothing the noise does not');
   } else {
-    console.log(`REML: ${decision.reml.outcome}, t̂ = ${decision.reml.time.toFixed(3)}`);
-    console.log(`train ${remlSteps} full-batch steps at learning rate ${learningRate} (t = η·k)`);
+    console.log(`stage 2 (${rule}, the default: exact leave-one-out): ${decision.rule.outcome}, t̂ = ${decision.rule.time.toFixed(3)}`);
+    console.log(`train ${ruleSteps} steps at learning rate ${learningRate} (t = η·k); REML, the paper's rule, would stop at t̂ = ${decision.reml.time.toFixed(3)}`);
   }
 } finally {
   network.dispose();

@@ -46,7 +46,8 @@ describe('duality analyze', () => {
   it('gives the exact test, the decision and t̂ in time and steps', async () => {
     const csv = writeCsv(tempDir());
     const s = JSON.parse(await run(['analyze', csv, '--target', 'y', '--hidden', '32', '--json', '--learning-rate', '0.001']));
-    expect(s.data.features).toEqual(['a', 'b']);
+    expect(s.data.features).toEqual(['a', 'b', 'kind=x', 'kind=z']); // text one-hot encoded by default
+    expect(s.data.columnsUsed).toEqual(['a', 'b', 'kind']);
     expect(s.test.p).toBeGreaterThanOrEqual(0);
     expect(s.test.p).toBeLessThan(1e-3);
     expect(s.decision.train).toBe(true);
