@@ -147,8 +147,8 @@ async function trainInto(source: { file: string } | { dataset: string }, options
   if (design.test.x.rows === 0 && options.testFraction !== '0') throw new UsageError('the test split is empty: use a larger --test-fraction');
   const seed = parseSeed(options.seed);
   await initTensorflow(); // networks are created on the chosen backend
-  const network = await networkFromOptions(design, options, given);
   const compare = parseComparators(options.compare);
+  const network = await networkFromOptions(design, options, given);
   const bar = progressReporter({ quiet: options.quiet });
   try {
     const { report, network: trained } = await trainTwoStage(network, design.train.x, design.train.y, {
@@ -176,8 +176,11 @@ async function trainInto(source: { file: string } | { dataset: string }, options
       onProgress: (p) => bar.update(p),
     });
     bar.stop();
-    await saveModel(join(options.out, 'model'), trained, describeModel(design.preprocessing, report));
-    trained.dispose();
+    try {
+      await saveModel(join(options.out, 'model'), trained, describeModel(design.preprocessing, report));
+    } finally {
+      trained.dispose();
+    }
     const seconds = (performance.now() - started) / 1000;
     const paths = await writeReport(options.out, report, {
       force: true, // the folder was checked (empty, new, or --force) before training
