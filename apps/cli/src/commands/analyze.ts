@@ -9,24 +9,19 @@ import { counted, formatNumber, formatPValue, formatSeconds, stopStepsLabel } fr
 import { fixedEffectsLabel, initialOutputLabel, lowRankLabel, stageTwoLabel } from '../report/summary.js';
 import { table } from './format.js';
 import {
-  addDataOptions,
   addDecisionOptions,
   announcedRank,
   parseSeed,
   addNetworkOptions,
   fixedEffects,
-  loadData,
   networkFromOptions,
   parseAlpha,
   parseLearningRate,
   typedFlags,
-  type DataOptions,
   type DecisionOptions,
-  dataLabel,
-  dataRows,
-  type LoadedData,
   type NetworkOptions,
 } from './inputs.js';
+import { addDataOptions, loadData, type DataOptions, dataLabel, dataRows, type LoadedData } from './data.js';
 import { describe } from '../catalogue.js';
 
 export type AnalyzeOptions = DataOptions & NetworkOptions & DecisionOptions & { json?: boolean; quiet?: boolean };

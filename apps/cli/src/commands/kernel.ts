@@ -13,20 +13,17 @@ import { inOutputFolder } from '../report/index.js';
 import { formatNumber } from '../report/format.js';
 import { table } from './format.js';
 import {
-  addDataOptions,
   addKernelSizeOptions,
   addNetworkOptions,
   announcedRank,
-  loadData,
   networkFromOptions,
   parseSeed,
   typedFlags,
-  type DataOptions,
   type KernelSizeOptions,
-  type LoadedData,
   type NetworkOptions,
   userInputs,
 } from './inputs.js';
+import { addDataOptions, loadData, type DataOptions, type LoadedData } from './data.js';
 import { describe } from '../catalogue.js';
 
 type KernelOptions = DataOptions & NetworkOptions & KernelSizeOptions & { kernel: 'empirical' | 'analytic'; out: string; force?: boolean };

@@ -14,26 +14,21 @@ import { accuracyLabel, fixedEffectsLabel, initialOutputLabel, stageTwoLabel } f
 import { alternativesLabel, chosenRuleLabel, intervalLabel, metricsRows } from '../report/numbers.js';
 import { table } from './format.js';
 import {
-  addDataOptions,
   addDecisionOptions,
   announcedRank,
   addNetworkOptions,
   fixedEffects,
-  loadData,
   networkFromOptions,
   parseAlpha,
   parseLearningRate,
   parseNumber,
   parseSeed,
   typedFlags,
-  type DataOptions,
   type DecisionOptions,
-  dataLabel,
-  dataRows,
-  type LoadedData,
   type NetworkOptions,
   userInputs,
 } from './inputs.js';
+import { addDataOptions, loadData, type DataOptions, dataLabel, dataRows, type LoadedData } from './data.js';
 import { describe } from '../catalogue.js';
 
 type TrainOptions = DataOptions &
