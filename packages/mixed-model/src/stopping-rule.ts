@@ -87,9 +87,11 @@ function remlAsMinimum(fit: SpectralFit, grid: TimeGridOptions, useDesign: boole
   const reml = given ?? remlStoppingTime(fit, { useDesign });
   const evaluate = profileEvaluator(fit, reml.usedDesign);
   const axis = timeAxis(fit, grid);
-  const xs = axis.grid.filter((x) => Number.isFinite(evaluate(axis.continuous(x)).logLikelihood));
+  // Each grid point evaluated once (with a design every evaluation is a GLS of O(n p²)).
+  const evaluated = axis.grid.map((x) => ({ x, logLikelihood: evaluate(axis.continuous(x)).logLikelihood })).filter((point) => Number.isFinite(point.logLikelihood));
+  const xs = evaluated.map((point) => point.x);
   const times = Float64Array.from([0, ...xs.map(axis.continuous)]);
-  const values = times.map((t) => -evaluate(t).logLikelihood);
+  const values = Float64Array.from([-evaluate(0).logLikelihood, ...evaluated.map((point) => -point.logLikelihood)]);
   const steps = grid.learningRate === undefined ? undefined : reml.time === Infinity ? Infinity : Math.round(reml.time / grid.learningRate);
   return {
     time: reml.time,
