@@ -29,7 +29,8 @@ describe('empiricalNtk (structured) against per-example gradients', () => {
     const structured = await empiricalNtk(network, x);
     const brute = await bruteForceNtk(network, x);
     expect(relativeError(structured.ntk.matrix, brute.matrix)).toBeLessThan(FLOAT32_TOLERANCE);
-    expect(maxAsymmetry(structured.ntk.matrix)).toBe(0);
+    // Symmetric up to the rounding of a threaded BLAS product (A·Aᵀ is not computed by syrk): a few ulps of the largest entry.
+    expect(maxAsymmetry(structured.ntk.matrix)).toBeLessThan(1e-14 * Math.max(...structured.ntk.matrix.data.map(Math.abs)));
     expect(smallestRelativePivot(structured.ntk.matrix)).toBeGreaterThan(0);
     network.dispose();
   });

@@ -19,8 +19,13 @@ const spec = (inputDim: number, hiddenWidths = [64, 64]): MlpSpec => ({
   parameterisation: 'ntk',
   outputDim: 1,
 });
-// Float64 algebra through an eigendecomposition of W: relative 1e-9 leaves room for W's conditioning.
-const FLOAT64_TOLERANCE = 1e-9;
+/**
+ * The kernels come from float32 networks: the dense pass and the blocked or landmark passes push different batch
+ * shapes through TF.js, and OpenBLAS sgemm (the blas backend) rounds with the block shape, so the same entry can
+ * differ by ~1e-8 relative (measured up to 1.4e-8); the float64 algebra after it (W's eigendecomposition) adds far
+ * less. An error in the construction is of order 1e-2 or more.
+ */
+const FLOAT64_TOLERANCE = 1e-7;
 
 /** F Gᵀ. */
 const outer = (f: Matrix64, g: Matrix64) => gemm(f, g, { transB: true });
@@ -157,8 +162,9 @@ describe('empiricalNystrom', () => {
     const all = Array.from({ length: 300 }, (_, i) => i);
     const { ntk, f0 } = await empiricalNystrom(network, x, { landmarks: all, rowsPerPass: 64 });
     expect(relativeError(outer(ntk.factor, ntk.factor), dense.ntk.matrix)).toBeLessThan(FLOAT64_TOLERANCE);
-    expect(Array.from(f0.data)).toEqual(Array.from(dense.f0.data));
-    expect(relativeError(new Matrix64(1, 300, ntk.diagonal), Matrix64.from([all.map((i) => dense.ntk.matrix.get(i, i))]))).toBeLessThan(1e-12);
+    // f0 through a 64-row pass against the whole batch: the same float32 network, rounded with the batch shape.
+    expect(relativeError(f0, dense.f0)).toBeLessThan(FLOAT64_TOLERANCE);
+    expect(relativeError(new Matrix64(1, 300, ntk.diagonal), Matrix64.from([all.map((i) => dense.ntk.matrix.get(i, i))]))).toBeLessThan(FLOAT64_TOLERANCE);
     network.dispose();
   });
 
@@ -185,9 +191,9 @@ describe('empiricalNystrom', () => {
     const dense = (await empiricalNtk(network, [...columns, ...rows])).ntk.matrix;
     const cross = await empiricalCrossKernel(network, rows, columns, { rowsPerPass: 15 });
     const block = Matrix64.from(Array.from({ length: 40 }, (_, i) => Array.from({ length: 6 }, (_, j) => dense.get(6 + i, j))));
-    expect(relativeError(cross.ntk.matrix, block)).toBeLessThan(1e-12);
+    expect(relativeError(cross.ntk.matrix, block)).toBeLessThan(FLOAT64_TOLERANCE);
     expect([cross.ntk.scale, cross.ntk.n]).toEqual(['raw', 40]);
-    cross.diagonal.forEach((v, i) => expect(v).toBeCloseTo(dense.get(6 + i, 6 + i), 10));
+    cross.diagonal.forEach((v, i) => expect(Math.abs(v / dense.get(6 + i, 6 + i) - 1)).toBeLessThan(FLOAT64_TOLERANCE));
     await expect(empiricalCrossKernel(network, rows, columns, { rowsPerPass: 0 })).rejects.toThrow(/rowsPerPass must be a positive integer/);
     network.dispose();
   });
