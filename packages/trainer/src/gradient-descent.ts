@@ -87,6 +87,17 @@ export class GradientDescent {
     return this.stepsTaken;
   }
 
+  /**
+   * The loss on every training row at the current weights, from the run's own tensors: g's loss against y + g_θ0(X)
+   * is f's against y (math.md §0.1), so no second copy of X is needed to measure it (0.47 GB at 40,000 × 2,923).
+   */
+  trainingLoss(): number {
+    const value = tf.tidy(() => halfMeanSquaredError(this.network.mlpForward(this.variables, this.x), this.mlpTargets));
+    const out = value.dataSync()[0]!;
+    value.dispose();
+    return out;
+  }
+
   /** Outputs at the current weights (inside the caller's tidy). */
   readonly forward = (x: tf.Tensor2D): tf.Tensor2D => this.network.forwardWith(this.variables, x);
 

@@ -56,7 +56,6 @@ export function trainAndRecord(
   const started = performance.now();
   const { x, y, test, learningRate } = analysis;
   const descent = new GradientDescent(network, x, y, learningRate);
-  const trainProbe = new LossProbe(x, y);
   const testProbe = test ? new LossProbe(test.x, test.y) : undefined;
   const marks = new Set([...plan.recordAt.filter((s) => s <= plan.lastStep), plan.keepAt, plan.lastStep]);
   const measured: MeasuredPoint[] = [];
@@ -72,7 +71,7 @@ export function trainAndRecord(
         descent.step(Math.min(chunkOf(total - from), mark - descent.steps));
         onProgress?.({ phase, step: descent.steps, totalSteps: total, trainLoss: lastLoss });
       }
-      const point: MeasuredPoint = { step: mark, trainLoss: trainProbe.loss(descent.forward) };
+      const point: MeasuredPoint = { step: mark, trainLoss: descent.trainingLoss() };
       if (testProbe) point.testLoss = testProbe.loss(descent.forward);
       measured.push(point);
       lastLoss = point.trainLoss;
@@ -84,7 +83,6 @@ export function trainAndRecord(
     throw error;
   } finally {
     descent.dispose();
-    trainProbe.dispose();
     testProbe?.dispose();
   }
   return { measured, kept: kept!, seconds: (performance.now() - started) / 1000, batch: batch! };
