@@ -2,7 +2,7 @@ import { Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
 import { checkDecisionOptions, twoStageDecision, type SpectralFit, type TwoStageDecision } from '@duality/mixed-model';
 import type { DenseNetwork, LandmarkMethod } from '@duality/ntk';
 import { resolveFixedEffects, type FixedEffectColumn, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
-import type { LinearDesign } from './linear-design.js';
+import { linearDesign, type LinearDesign } from './linear-design.js';
 import type { LinearPart } from './linear-part.js';
 import type { KernelSource, NetworkKernel } from './kernel.js';
 import type { KernelRank } from './kernel-factor.js';
@@ -174,6 +174,8 @@ export async function analyzeTwoStage(
   const testX = options.test ? toMatrix64(options.test.x) : undefined;
   if (testX && testX.cols !== x.cols) throw new TrainerInputError(`test x has ${testX.cols} columns but x has ${x.cols}; they must match`);
   const test = testX ? { x: testX, y: checkedTargets(options.test!.y, testX.rows, 'test y') } : undefined;
+  // A design too wide for the beyond-linear test is refused before the kernel, which at large n takes minutes.
+  if (options.fixedEffects === 'linear') linearDesign(x);
   options.onProgress?.({ phase: 'kernel', step: 0, totalSteps: 0 });
   const source = options.kernel ?? 'empirical';
   let computed: ComputedKernel | undefined = await computeKernel(network, x, test?.x, { source, rank: options.rank, landmarks: options.landmarks, seed: options.seed });

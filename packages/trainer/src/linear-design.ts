@@ -48,6 +48,18 @@ export function interceptAndColumns(x: Matrix64, columns: readonly number[]): Ma
  * naming n, p and the fix when too few are left.
  */
 export function linearDesign(x: Matrix64): LinearDesign {
+  let design = designs.get(x);
+  if (!design) {
+    design = uncachedLinearDesign(x);
+    designs.set(x, design);
+  }
+  return design;
+}
+
+/** One QR per input matrix: the analysis checks the design before the kernel and builds the fit with it after. */
+const designs = new WeakMap<Matrix64, LinearDesign>();
+
+function uncachedLinearDesign(x: Matrix64): LinearDesign {
   const n = x.rows;
   const d = x.cols;
   // A thin QR needs rows ≥ columns; a design that wide leaves no residual degrees of freedom anyway.
