@@ -145,12 +145,15 @@ export class GradientDescent {
     return Math.min(once(), once());
   }
 
-  /** A step's cost as fixed + perRow·rows, timed at two batch sizes (what the 'auto' batch rule extrapolates). */
+  /**
+   * A step's cost as fixed + perRow·rows, timed at 256 and 2,048 rows (what the 'auto' batch rule extrapolates); with
+   * fewer than 512 rows, one timing of them all, taken as per-row.
+   */
   stepCost(): StepCost {
     const n = this.x.shape[0];
-    const [small, large] = [Math.min(n, 256), Math.min(n, 2048)];
+    const [small, large] = [256, Math.min(n, 2048)];
+    if (large < 2 * small) return { fixed: 0, perRow: this.stepSeconds(n) / n };
     const tSmall = this.stepSeconds(small);
-    if (large === small) return { fixed: 0, perRow: tSmall / small };
     const perRow = Math.max((this.stepSeconds(large) - tSmall) / (large - small), 0);
     return { fixed: Math.max(tSmall - perRow * small, 0), perRow };
   }
