@@ -1,4 +1,4 @@
-import type { Matrix64 } from '@duality/linalg-core';
+import { Matrix64 } from '@duality/linalg-core';
 import { looIntervalHalfWidths, pathAt } from '@duality/mixed-model';
 import type { DenseNetwork } from '@duality/ntk';
 import type { TwoStageAnalysis } from './analysis.js';
@@ -126,12 +126,18 @@ export function qualityMetrics(
   kernel: KernelCurves,
   at: { steps: number; scaling?: TargetScaling; classes?: ClassTargets },
 ): QualityMetrics {
-  const { x, y, test } = analysis;
-  const judge = (predicted: Matrix64 | undefined, truth: Matrix64): Metrics | undefined =>
-    predicted === undefined ? undefined : at.classes ? classMetrics(predicted, truth, at.classes) : regressionMetrics(predicted, truth, at.scaling);
+  const { x, y, test, targets } = analysis;
+  // With a linear part the network fits y − Xβ̂: add Xβ̂ = (the targets as given) − y back, so R² is of the whole predictor.
+  const whole = (predicted: Matrix64, fitted: Matrix64, given: Matrix64 | undefined): [Matrix64, Matrix64] =>
+    given ? [new Matrix64(predicted.rows, predicted.cols, predicted.data.map((v, i) => v + given.data[i]! - fitted.data[i]!)), given] : [predicted, fitted];
+  const judge = (predicted: Matrix64 | undefined, fitted: Matrix64, given: Matrix64 | undefined): Metrics | undefined => {
+    if (predicted === undefined) return undefined;
+    const [prediction, truth] = whole(predicted, fitted, given);
+    return at.classes ? classMetrics(prediction, truth, at.classes) : regressionMetrics(prediction, truth, at.scaling);
+  };
   const sets = (train: Matrix64 | undefined, testPredictions: Matrix64 | undefined) => {
-    const onTrain = judge(train, y);
-    const onTest = test ? judge(testPredictions, test.y) : undefined;
+    const onTrain = judge(train, y, targets?.y);
+    const onTest = test ? judge(testPredictions, test.y, targets?.test?.y) : undefined;
     return { ...(onTrain ? { train: onTrain } : {}), ...(onTest ? { test: onTest } : {}) };
   };
   return {
