@@ -1,7 +1,7 @@
 import { eigSym, Matrix64, normalGenerator } from '@duality/linalg-core';
 import { fitSpectral, scoreTest } from '@duality/mixed-model';
 import { analyticKernels, toTrainingScale, type MlpSpec } from '@duality/ntk';
-import type { BenchSuite, Invariant } from '../harness.js';
+import type { BenchContext, BenchSuite, BenchTable, Invariant } from '../harness.js';
 import { binomialAcceptance } from '../statistics.js';
 
 const INPUT_DIM = 5;
@@ -90,134 +90,151 @@ function runCell(arch: Architecture, n: number, nullReplicates: number, powerRep
 
 const rate = (count: number, replicates: number) => (count / replicates).toFixed(4);
 
+/** A table with the invariants its rows check. */
+interface CheckedTable {
+  table: BenchTable;
+  invariants: Invariant[];
+}
+
+/** One cell per architecture and n, in that order. */
+function runCells(ctx: BenchContext): CellResult[] {
+  const architectures = ctx.quick
+    ? [architecture('relu', 1), architecture('erf', 2)]
+    : [architecture('relu', 1), architecture('relu', 2), architecture('relu', 4), architecture('erf', 1), architecture('erf', 3)];
+  // Null replicates per n (fewer where each test costs more); power replicates per amplitude.
+  const design: { n: number; nullReplicates: number; powerReplicates: number }[] = ctx.quick
+    ? [
+        { n: 100, nullReplicates: 4000, powerReplicates: 300 },
+        { n: 300, nullReplicates: 1000, powerReplicates: 200 },
+      ]
+    : [
+        { n: 100, nullReplicates: 20000, powerReplicates: 2000 },
+        { n: 300, nullReplicates: 10000, powerReplicates: 1000 },
+        { n: 1000, nullReplicates: 5000, powerReplicates: 500 },
+      ];
+  const cells: CellResult[] = [];
+  architectures.forEach((arch, a) => {
+    for (const { n, nullReplicates, powerReplicates } of design) {
+      const started = performance.now();
+      cells.push(runCell(arch, n, nullReplicates, powerReplicates, 1000 * (a + 1) + n));
+      ctx.log(`${arch.label}, n = ${n}: ${nullReplicates} null replicates in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+  });
+  return cells;
+}
+
+/** The null size per architecture, n and α, each checked against its family-wise interval; then finite p-values per cell. */
+function sizeTable(cells: CellResult[]): CheckedTable {
+  // A deterministic run makes one table of many cells: with C cells each checked at 99%, about C/100 would fail
+  // by chance, so the per-cell invariant uses the Bonferroni level 1 − 0.01/C (family-wise 99%); the table shows
+  // the plain per-cell 99% interval.
+  const cellCount = cells.length * ALPHAS.length;
+  const familyLevel = 1 - 0.01 / cellCount;
+  const invariants: Invariant[] = [];
+  let insidePerCell = 0;
+  const rows = cells.flatMap((cell) =>
+    ALPHAS.map((alpha, i) => {
+      const per = binomialAcceptance(cell.replicates, alpha, 0.99);
+      const family = binomialAcceptance(cell.replicates, alpha, familyLevel);
+      const exact = cell.exactRejections[i]!;
+      const inside = exact >= per.lo && exact <= per.hi;
+      if (inside) insidePerCell++;
+      invariants.push({
+        name: `exact size inside its family-wise 99% interval (${cell.architecture}, n = ${cell.n}, α = ${alpha})`,
+        ok: exact >= family.lo && exact <= family.hi,
+        detail: `${rate(exact, cell.replicates)} in [${rate(family.lo, cell.replicates)}, ${rate(family.hi, cell.replicates)}]`,
+      });
+      const interval = `[${rate(per.lo, cell.replicates)}, ${rate(per.hi, cell.replicates)}]`;
+      return [cell.architecture, cell.n, cell.replicates, alpha, rate(exact, cell.replicates), rate(cell.satterthwaiteRejections[i]!, cell.replicates), interval, inside ? 'yes' : 'NO'];
+    }),
+  );
+  for (const cell of cells) {
+    invariants.push({
+      name: `finite p-values under the null (${cell.architecture}, n = ${cell.n})`,
+      ok: cell.nonFinite === 0,
+      detail: `${cell.nonFinite} non-finite of ${cell.replicates}`,
+    });
+  }
+  const table = {
+    title: 'Null size per architecture and n: exact vs Satterthwaite',
+    columns: ['architecture', 'n', 'replicates', 'α', 'exact size', 'Satterthwaite size', '99% interval', 'exact inside'],
+    rows,
+    notes: [
+      `Exact size inside its per-cell 99% interval in ${insidePerCell} of ${cellCount} cells (about 1% may fall outside by chance).`,
+      'Intervals: exact equal-tailed Binomial(replicates, α) acceptance intervals. Inputs x ~ N(0, I5); analytic NTK, Θ = raw/n.',
+    ],
+  };
+  return { table, invariants };
+}
+
+/** Pooled over architectures and n (independent replicates): the headline size per α. */
+function pooledSizeTable(cells: CellResult[]): CheckedTable {
+  const pooledReplicates = cells.reduce((s, c) => s + c.replicates, 0);
+  const invariants: Invariant[] = [];
+  const rows = ALPHAS.map((alpha, i) => {
+    const exact = cells.reduce((s, c) => s + c.exactRejections[i]!, 0);
+    const satterthwaite = cells.reduce((s, c) => s + c.satterthwaiteRejections[i]!, 0);
+    const interval = binomialAcceptance(pooledReplicates, alpha, 0.99);
+    const inside = exact >= interval.lo && exact <= interval.hi;
+    invariants.push({
+      name: `pooled exact size at α = ${alpha} inside its 99% interval`,
+      ok: inside,
+      detail: `${rate(exact, pooledReplicates)} in [${rate(interval.lo, pooledReplicates)}, ${rate(interval.hi, pooledReplicates)}] over ${pooledReplicates}`,
+    });
+    return [
+      alpha,
+      pooledReplicates,
+      rate(exact, pooledReplicates),
+      rate(satterthwaite, pooledReplicates),
+      `[${rate(interval.lo, pooledReplicates)}, ${rate(interval.hi, pooledReplicates)}]`,
+      inside ? 'yes' : 'NO',
+      (satterthwaite / pooledReplicates / alpha).toFixed(2),
+    ];
+  });
+  const table = {
+    title: 'Null size pooled over architectures and n (u = pure noise)',
+    columns: ['α', 'replicates', 'exact size', 'Satterthwaite size', '99% interval', 'exact inside', 'Satterthwaite / α'],
+    rows,
+  };
+  return { table, invariants };
+}
+
+/** Power per cell against the signal amplitude; it must grow with the signal. */
+function powerTable(cells: CellResult[]): CheckedTable {
+  const rows = cells.map((cell) => [
+    cell.architecture,
+    cell.n,
+    cell.power[0]!.replicates,
+    ...cell.power.map((p) => `${p.exact.toFixed(3)} / ${p.satterthwaite.toFixed(3)}`),
+  ]);
+  const invariants = cells.map((cell) => {
+    const exact = cell.power.map((p) => p.exact);
+    return {
+      name: `power grows with the signal (${cell.architecture}, n = ${cell.n})`,
+      ok: exact[exact.length - 1]! > exact[0]! + 0.2,
+      detail: `power ${exact[0]!.toFixed(3)} at a = 0 → ${exact[exact.length - 1]!.toFixed(3)} at a = ${AMPLITUDES[AMPLITUDES.length - 1]}`,
+    };
+  });
+  const table = {
+    title: `Power at α = ${POWER_ALPHA} (exact / Satterthwaite) against the amplitude a of u = a·g(x) + ε`,
+    columns: ['architecture', 'n', 'replicates', ...AMPLITUDES.map((a) => `a = ${a}`)],
+    rows,
+    notes: ['g(x) = sin x₁ + 0.5·x₂, scaled to unit sample sd; ε ~ N(0, I); a is the signal-to-noise sd ratio.'],
+  };
+  return { table, invariants };
+}
+
 export const calibrationSuite: BenchSuite = {
   name: 'calibration',
   description: 'size of the exact score test under the null (analytic NTKs, several architectures) vs Satterthwaite; power',
   async run(ctx) {
-    const architectures = ctx.quick
-      ? [architecture('relu', 1), architecture('erf', 2)]
-      : [architecture('relu', 1), architecture('relu', 2), architecture('relu', 4), architecture('erf', 1), architecture('erf', 3)];
-    // Null replicates per n (fewer where each test costs more); power replicates per amplitude.
-    const design: { n: number; nullReplicates: number; powerReplicates: number }[] = ctx.quick
-      ? [
-          { n: 100, nullReplicates: 4000, powerReplicates: 300 },
-          { n: 300, nullReplicates: 1000, powerReplicates: 200 },
-        ]
-      : [
-          { n: 100, nullReplicates: 20000, powerReplicates: 2000 },
-          { n: 300, nullReplicates: 10000, powerReplicates: 1000 },
-          { n: 1000, nullReplicates: 5000, powerReplicates: 500 },
-        ];
-    const cells: CellResult[] = [];
-    architectures.forEach((arch, a) => {
-      for (const { n, nullReplicates, powerReplicates } of design) {
-        const started = performance.now();
-        cells.push(runCell(arch, n, nullReplicates, powerReplicates, 1000 * (a + 1) + n));
-        ctx.log(`${arch.label}, n = ${n}: ${nullReplicates} null replicates in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-      }
-    });
-
-    // A deterministic run makes one table of many cells: with C cells each checked at 99%, about C/100 would fail
-    // by chance, so the per-cell invariant uses the Bonferroni level 1 − 0.01/C (family-wise 99%); the table shows
-    // the plain per-cell 99% interval.
-    const cellCount = cells.length * ALPHAS.length;
-    const familyLevel = 1 - 0.01 / cellCount;
-    const invariants: Invariant[] = [];
-    let insidePerCell = 0;
-    const sizeRows = cells.flatMap((cell) =>
-      ALPHAS.map((alpha, i) => {
-        const per = binomialAcceptance(cell.replicates, alpha, 0.99);
-        const family = binomialAcceptance(cell.replicates, alpha, familyLevel);
-        const exact = cell.exactRejections[i]!;
-        const inside = exact >= per.lo && exact <= per.hi;
-        if (inside) insidePerCell++;
-        invariants.push({
-          name: `exact size inside its family-wise 99% interval (${cell.architecture}, n = ${cell.n}, α = ${alpha})`,
-          ok: exact >= family.lo && exact <= family.hi,
-          detail: `${rate(exact, cell.replicates)} in [${rate(family.lo, cell.replicates)}, ${rate(family.hi, cell.replicates)}]`,
-        });
-        return [
-          cell.architecture,
-          cell.n,
-          cell.replicates,
-          alpha,
-          rate(exact, cell.replicates),
-          rate(cell.satterthwaiteRejections[i]!, cell.replicates),
-          `[${rate(per.lo, cell.replicates)}, ${rate(per.hi, cell.replicates)}]`,
-          inside ? 'yes' : 'NO',
-        ];
-      }),
-    );
-    for (const cell of cells) {
-      invariants.push({
-        name: `finite p-values under the null (${cell.architecture}, n = ${cell.n})`,
-        ok: cell.nonFinite === 0,
-        detail: `${cell.nonFinite} non-finite of ${cell.replicates}`,
-      });
-    }
-
-    // Pooled over architectures and n (independent replicates): the headline size per α.
-    const pooledReplicates = cells.reduce((s, c) => s + c.replicates, 0);
-    const pooledRows = ALPHAS.map((alpha, i) => {
-      const exact = cells.reduce((s, c) => s + c.exactRejections[i]!, 0);
-      const satterthwaite = cells.reduce((s, c) => s + c.satterthwaiteRejections[i]!, 0);
-      const interval = binomialAcceptance(pooledReplicates, alpha, 0.99);
-      const inside = exact >= interval.lo && exact <= interval.hi;
-      invariants.push({
-        name: `pooled exact size at α = ${alpha} inside its 99% interval`,
-        ok: inside,
-        detail: `${rate(exact, pooledReplicates)} in [${rate(interval.lo, pooledReplicates)}, ${rate(interval.hi, pooledReplicates)}] over ${pooledReplicates}`,
-      });
-      return [
-        alpha,
-        pooledReplicates,
-        rate(exact, pooledReplicates),
-        rate(satterthwaite, pooledReplicates),
-        `[${rate(interval.lo, pooledReplicates)}, ${rate(interval.hi, pooledReplicates)}]`,
-        inside ? 'yes' : 'NO',
-        (satterthwaite / pooledReplicates / alpha).toFixed(2),
-      ];
-    });
-
-    const powerRows = cells.map((cell) => [
-      cell.architecture,
-      cell.n,
-      cell.power[0]!.replicates,
-      ...cell.power.map((p) => `${p.exact.toFixed(3)} / ${p.satterthwaite.toFixed(3)}`),
-    ]);
-    for (const cell of cells) {
-      const exact = cell.power.map((p) => p.exact);
-      invariants.push({
-        name: `power grows with the signal (${cell.architecture}, n = ${cell.n})`,
-        ok: exact[exact.length - 1]! > exact[0]! + 0.2,
-        detail: `power ${exact[0]!.toFixed(3)} at a = 0 → ${exact[exact.length - 1]!.toFixed(3)} at a = ${AMPLITUDES[AMPLITUDES.length - 1]}`,
-      });
-    }
-
+    const cells = runCells(ctx);
+    const size = sizeTable(cells);
+    const pooled = pooledSizeTable(cells);
+    const power = powerTable(cells);
     return {
-      tables: [
-        {
-          title: 'Null size pooled over architectures and n (u = pure noise)',
-          columns: ['α', 'replicates', 'exact size', 'Satterthwaite size', '99% interval', 'exact inside', 'Satterthwaite / α'],
-          rows: pooledRows,
-        },
-        {
-          title: 'Null size per architecture and n: exact vs Satterthwaite',
-          columns: ['architecture', 'n', 'replicates', 'α', 'exact size', 'Satterthwaite size', '99% interval', 'exact inside'],
-          rows: sizeRows,
-          notes: [
-            `Exact size inside its per-cell 99% interval in ${insidePerCell} of ${cellCount} cells (about 1% may fall outside by chance).`,
-            'Intervals: exact equal-tailed Binomial(replicates, α) acceptance intervals. Inputs x ~ N(0, I5); analytic NTK, Θ = raw/n.',
-          ],
-        },
-        {
-          title: `Power at α = ${POWER_ALPHA} (exact / Satterthwaite) against the amplitude a of u = a·g(x) + ε`,
-          columns: ['architecture', 'n', 'replicates', ...AMPLITUDES.map((a) => `a = ${a}`)],
-          rows: powerRows,
-          notes: ['g(x) = sin x₁ + 0.5·x₂, scaled to unit sample sd; ε ~ N(0, I); a is the signal-to-noise sd ratio.'],
-        },
-      ],
-      invariants,
+      tables: [pooled.table, size.table, power.table],
+      invariants: [...size.invariants, ...pooled.invariants, ...power.invariants],
       data: { alphas: ALPHAS, amplitudes: AMPLITUDES, cells },
     };
   },
