@@ -1,10 +1,11 @@
 import { analyticKernels, buildNetwork, initTensorflow, type MlpSpec } from '@duality/ntk';
 import { loadBundledDataset, prepareDesign } from '@duality/tabular';
 import { defaultNetworkSpec, trainTwoStage } from '@duality/trainer';
-import type { BenchSuite, Invariant } from '../harness.js';
+import type { BenchContext, BenchSuite, BenchTable, Invariant } from '../harness.js';
 import { kernelRules, RULES, type KernelRulesResult, type RuleName } from '../kernel-path.js';
 import { CANDIDATE_RULES, ruleChoiceTable, type RuleChoiceCell } from '../rule-choice.js';
 import { medianQuartiles } from '../statistics.js';
+import { pathRuleBeatsOracle } from './path-oracle.js';
 
 const DATASETS = ['cars', 'seattle-weather', 'gapminder'];
 
@@ -121,88 +122,115 @@ function networkTable(networks: NetworkSplit[]) {
   };
 }
 
+/** The kernel path on every dataset's random splits. */
+async function kernelSplits(ctx: BenchContext): Promise<Split[]> {
+  const seeds = ctx.quick ? 1 : 10;
+  const splits: Split[] = [];
+  for (const dataset of DATASETS) {
+    const started = performance.now();
+    for (let seed = 1; seed <= seeds; seed++) splits.push(await runSplit(dataset, seed));
+    ctx.log(`${dataset}: ${seeds} splits in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return splits;
+}
+
+/** The trainer's default network on every dataset's random splits (smaller widths in quick mode). */
+async function networkSplits(ctx: BenchContext): Promise<NetworkSplit[]> {
+  await initTensorflow();
+  // 10 seeds, as in `stopping`: with 5, gapminder's validation quartiles spanned 0.178–0.235, too wide to rank rules on.
+  const networkSeeds = ctx.quick ? 1 : 10;
+  const networks: NetworkSplit[] = [];
+  for (const dataset of DATASETS) {
+    const started = performance.now();
+    for (let seed = 1; seed <= networkSeeds; seed++) networks.push(await networkSplit(dataset, seed, ctx.quick ? [16, 16] : undefined));
+    ctx.log(`${dataset}: ${networkSeeds} real-network runs in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return networks;
+}
+
+/** Finite test MSEs, and no rule on the full-data path below the test oracle. */
+function realInvariants(splits: Split[], networks: NetworkSplit[]): Invariant[] {
+  const badNetworks = networks.filter((s) => !(Number.isFinite(s.mse.reml) && Number.isFinite(s.mse.validation)));
+  const nonFinite = splits.filter((s) => RULES.some((rule) => !Number.isFinite(s.result.stops[rule].testError)));
+  const beaten = splits.filter((s) => pathRuleBeatsOracle(s.result));
+  return [
+    { name: 'finite real-network test MSE at REML and validation', ok: badNetworks.length === 0, detail: `${badNetworks.length} of ${networks.length} runs` },
+    { name: 'finite test MSE at every rule', ok: nonFinite.length === 0, detail: `${nonFinite.length} of ${splits.length} splits` },
+    { name: 'no rule on the full-data path beats the test oracle', ok: beaten.length === 0, detail: `${beaten.length} of ${splits.length} splits` },
+  ];
+}
+
+const SHOWN_RULES: RuleName[] = ['two-stage', 'REML', 'LOO', 'validation', 'GCV', 'converge', 'oracle'];
+
+/** Per dataset: test MSE and steps at each shown rule's stop, and two-stage against validation paired per split. */
+function kernelRows(splits: Split[]) {
+  const mseRows: (string | number)[][] = [];
+  const stepRows: (string | number)[][] = [];
+  const pairRows: (string | number)[][] = [];
+  for (const dataset of DATASETS) {
+    const group = splits.filter((s) => s.dataset === dataset);
+    const head = [dataset, `${group[0]!.n}/${group[0]!.nTest}`, group.length];
+    mseRows.push([...head, ...SHOWN_RULES.map((rule) => medianQuartiles(group.map((s) => s.result.stops[rule].testError)))]);
+    stepRows.push([
+      ...head,
+      ...SHOWN_RULES.filter((rule) => rule !== 'converge').map((rule) => medianQuartiles(group.map((s) => s.result.stops[rule].steps))),
+      `${group.filter((s) => s.result.train).length}/${group.length}`,
+      medianQuartiles(group.map((s) => s.result.p), 2),
+    ]);
+    const remlOverValidation = group.map((s) => s.result.stops['two-stage'].testError / s.result.stops.validation.testError);
+    pairRows.push([
+      ...head,
+      medianQuartiles(remlOverValidation, 4),
+      `${remlOverValidation.filter((r) => r <= 1).length}/${group.length}`,
+      medianQuartiles(group.map((s) => s.result.stops['two-stage'].testError / s.result.stops.oracle.testError), 4),
+      medianQuartiles(group.map((s) => s.result.stops.validation.testError / s.result.stops.oracle.testError), 4),
+    ]);
+  }
+  return { mseRows, stepRows, pairRows };
+}
+
+/** The kernel-path tables: test MSE per rule, two-stage vs validation paired, steps and the test's decision. */
+function kernelTables(splits: Split[]): BenchTable[] {
+  const { mseRows, stepRows, pairRows } = kernelRows(splits);
+  return [
+    {
+      title: 'Test MSE (standardised target) at each rule\'s stop: median [quartiles] over random 80/20 splits',
+      columns: ['dataset', 'n train/test', 'splits', ...SHOWN_RULES],
+      rows: mseRows,
+      notes: [
+        'Targets: cars Miles_per_Gallon, seattle-weather temp_max, gapminder life_expect (features and target standardised on the training split).',
+        'Kernel path: analytic NTK of an MLP with 2 hidden ReLU layers (σ_w = √2, σ_b = 0.1), Θ = raw/n, f0 = 0, no fixed effects.',
+        'two-stage: t = 0 unless the exact score test rejects at 0.05, then REML; converge: 100,000 steps at η = 1/λ1; oracle: the test-optimal t (not a usable rule).',
+        'validation: 20% of the training rows held out, kernel model on the other 80%, patience 20 checks (the trainer\'s defaults).',
+      ],
+    },
+    {
+      title: 'Two-stage (REML) vs validation early stopping, paired per split',
+      columns: ['dataset', 'n train/test', 'splits', 'MSE two-stage / validation', 'two-stage ≤ validation', 'two-stage / oracle', 'validation / oracle'],
+      rows: pairRows,
+    },
+    {
+      title: 'Steps at η = 1/λ1 per rule, and the test\'s decision',
+      columns: ['dataset', 'n train/test', 'splits', ...SHOWN_RULES.filter((rule) => rule !== 'converge'), 'test rejects', 'p'],
+      rows: stepRows,
+    },
+  ];
+}
+
 export const realSuite: BenchSuite = {
   name: 'real',
   description: 'bundled tabular data, repeated random splits: test MSE at each stopping rule on the kernel path',
   async run(ctx) {
-    const seeds = ctx.quick ? 1 : 10;
-    const splits: Split[] = [];
-    for (const dataset of DATASETS) {
-      const started = performance.now();
-      for (let seed = 1; seed <= seeds; seed++) splits.push(await runSplit(dataset, seed));
-      ctx.log(`${dataset}: ${seeds} splits in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    }
-
-    await initTensorflow();
-    // 10 seeds, as in `stopping`: with 5, gapminder's validation quartiles spanned 0.178–0.235, too wide to rank rules on.
-    const networkSeeds = ctx.quick ? 1 : 10;
-    const networks: NetworkSplit[] = [];
-    for (const dataset of DATASETS) {
-      const started = performance.now();
-      for (let seed = 1; seed <= networkSeeds; seed++) networks.push(await networkSplit(dataset, seed, ctx.quick ? [16, 16] : undefined));
-      ctx.log(`${dataset}: ${networkSeeds} real-network runs in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    }
-
-    const invariants: Invariant[] = [];
-    const badNetworks = networks.filter((s) => !(Number.isFinite(s.mse.reml) && Number.isFinite(s.mse.validation)));
-    invariants.push({ name: 'finite real-network test MSE at REML and validation', ok: badNetworks.length === 0, detail: `${badNetworks.length} of ${networks.length} runs` });
-    const nonFinite = splits.filter((s) => RULES.some((rule) => !Number.isFinite(s.result.stops[rule].testError)));
-    invariants.push({ name: 'finite test MSE at every rule', ok: nonFinite.length === 0, detail: `${nonFinite.length} of ${splits.length} splits` });
-    const pathRules = RULES.filter((rule) => rule !== 'validation');
-    const beaten = splits.filter((s) => pathRules.some((rule) => s.result.stops[rule].testError < s.result.stops.oracle.testError * (1 - 1e-4)));
-    invariants.push({ name: 'no rule on the full-data path beats the test oracle', ok: beaten.length === 0, detail: `${beaten.length} of ${splits.length} splits` });
-
-    const shown: RuleName[] = ['two-stage', 'REML', 'LOO', 'validation', 'GCV', 'converge', 'oracle'];
-    const mseRows: (string | number)[][] = [];
-    const stepRows: (string | number)[][] = [];
-    const pairRows: (string | number)[][] = [];
-    for (const dataset of DATASETS) {
-      const group = splits.filter((s) => s.dataset === dataset);
-      const head = [dataset, `${group[0]!.n}/${group[0]!.nTest}`, group.length];
-      mseRows.push([...head, ...shown.map((rule) => medianQuartiles(group.map((s) => s.result.stops[rule].testError)))]);
-      stepRows.push([
-        ...head,
-        ...shown.filter((rule) => rule !== 'converge').map((rule) => medianQuartiles(group.map((s) => s.result.stops[rule].steps))),
-        `${group.filter((s) => s.result.train).length}/${group.length}`,
-        medianQuartiles(group.map((s) => s.result.p), 2),
-      ]);
-      const remlOverValidation = group.map((s) => s.result.stops['two-stage'].testError / s.result.stops.validation.testError);
-      pairRows.push([
-        ...head,
-        medianQuartiles(remlOverValidation, 4),
-        `${remlOverValidation.filter((r) => r <= 1).length}/${group.length}`,
-        medianQuartiles(group.map((s) => s.result.stops['two-stage'].testError / s.result.stops.oracle.testError), 4),
-        medianQuartiles(group.map((s) => s.result.stops.validation.testError / s.result.stops.oracle.testError), 4),
-      ]);
-    }
+    const splits = await kernelSplits(ctx);
+    const networks = await networkSplits(ctx);
     const choiceCells = ruleChoiceCells(splits, networks);
     return {
       tables: [
-        {
-          title: 'Test MSE (standardised target) at each rule\'s stop: median [quartiles] over random 80/20 splits',
-          columns: ['dataset', 'n train/test', 'splits', ...shown],
-          rows: mseRows,
-          notes: [
-            'Targets: cars Miles_per_Gallon, seattle-weather temp_max, gapminder life_expect (features and target standardised on the training split).',
-            'Kernel path: analytic NTK of an MLP with 2 hidden ReLU layers (σ_w = √2, σ_b = 0.1), Θ = raw/n, f0 = 0, no fixed effects.',
-            'two-stage: t = 0 unless the exact score test rejects at 0.05, then REML; converge: 100,000 steps at η = 1/λ1; oracle: the test-optimal t (not a usable rule).',
-            'validation: 20% of the training rows held out, kernel model on the other 80%, patience 20 checks (the trainer\'s defaults).',
-          ],
-        },
-        {
-          title: 'Two-stage (REML) vs validation early stopping, paired per split',
-          columns: ['dataset', 'n train/test', 'splits', 'MSE two-stage / validation', 'two-stage ≤ validation', 'two-stage / oracle', 'validation / oracle'],
-          rows: pairRows,
-        },
-        {
-          title: 'Steps at η = 1/λ1 per rule, and the test\'s decision',
-          columns: ['dataset', 'n train/test', 'splits', ...shown.filter((rule) => rule !== 'converge'), 'test rejects', 'p'],
-          rows: stepRows,
-        },
+        ...kernelTables(splits),
         networkTable(networks),
         ruleChoiceTable('Stage-2 rule choice (issue 16 criterion): median ratio to the least attainable test MSE per cell', choiceCells),
       ],
-      invariants,
+      invariants: realInvariants(splits, networks),
       data: { ruleChoiceCells: choiceCells, splits, networks },
     };
   },
