@@ -65,7 +65,7 @@ function writeCsv(path: string | undefined, predictions: Predictions, withInterv
 /** One line on stderr: rows answered, in what units, and what was filled. */
 function summaryLine(predictor: Predictor, predictions: Predictions, file: string): string {
   const { description } = predictor;
-  const what = description.task === 'classification' ? `a label and ${counted(predictions.classLabels!.length, 'class probability')} each` : `${predictions.target} in its own units`;
+  const what = description.task === 'classification' ? `a label and one probability for each of ${predictions.classLabels!.length} classes` : `${predictions.target} in its own units`;
   const imputed = [...predictions.counts.imputed].reduce((s, [, n]) => s + n, 0);
   const unseen = [...predictions.counts.unseen];
   const notes = [
