@@ -1,7 +1,8 @@
 import { normalGenerator, seededPermutation } from '@duality/linalg-core';
 import { buildNetwork, initTensorflow, type InitialOutput } from '@duality/ntk';
-import { loadBundledDataset, prepareDesign, type Design } from '@duality/tabular';
+import type { Design } from '@duality/tabular';
 import { analyzeTwoStage, defaultNetworkSpec, NETWORK_DEFAULTS, type FixedEffects } from '@duality/trainer';
+import { bundledDesign } from '../real-data.js';
 import type { BenchSuite, BenchTable, Invariant } from '../harness.js';
 import { binomialAcceptance } from '../statistics.js';
 
@@ -37,8 +38,7 @@ interface CellResult extends Cell {
 
 /** The CLI's data path: the bundled task, standardised with training statistics, an 80/20 split (seed 0). */
 async function cliDesign(dataset: string): Promise<Design> {
-  const data = await loadBundledDataset(dataset);
-  return prepareDesign(data.table, { target: data.target, features: data.features, seed: 0, testFraction: 0.2 });
+  return bundledDesign(dataset, 0);
 }
 
 /** Replicate r's null targets: the training targets permuted, or N(0, 1) noise, beside the real features. */

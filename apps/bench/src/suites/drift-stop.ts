@@ -1,6 +1,6 @@
 import { buildNetwork, initTensorflow } from '@duality/ntk';
-import { loadBundledDataset, prepareDesign } from '@duality/tabular';
 import { defaultNetworkSpec, trainTwoStage } from '@duality/trainer';
+import { bundledDesign } from '../real-data.js';
 import type { BenchSuite, Invariant } from '../harness.js';
 import { medianQuartiles } from '../statistics.js';
 
@@ -27,8 +27,7 @@ interface DriftRun {
 }
 
 async function driftRun(dataset: string, widths: number[], seed: number): Promise<DriftRun> {
-  const data = await loadBundledDataset(dataset);
-  const design = prepareDesign(data.table, { target: data.target, features: data.features, seed, testFraction: 0.2 });
+  const design = await bundledDesign(dataset, seed);
   const network = buildNetwork(defaultNetworkSpec(design.train.x.cols, widths), { seed });
   try {
     const { report, network: trained } = await trainTwoStage(network, design.train.x, design.train.y, { test: { x: design.test.x, y: design.test.y }, compare: ['validation'], seed });

@@ -1,19 +1,14 @@
 import { fitSpectral, looIntervalHalfWidths, predictAt, stageTwoRule } from '@duality/mixed-model';
-import { analyticKernels, toTrainingScale, type MlpSpec } from '@duality/ntk';
-import { loadBundledDataset, prepareDesign } from '@duality/tabular';
+import { analyticKernels, toTrainingScale } from '@duality/ntk';
 import { DEFAULT_MAX_STEPS } from '@duality/trainer';
+import { bundledDesign, REAL_DATASETS, realKernelSpec } from '../real-data.js';
 import type { BenchSuite, Invariant } from '../harness.js';
 import { medianQuartiles } from '../statistics.js';
 
 /** The real-data suite's datasets and kernel (real.ts): the analytic NTK of a 2×512 ReLU MLP on standardised features. */
-const DATASETS = ['cars', 'seattle-weather', 'gapminder'];
 const LEVEL = 0.9;
 /** Pooled coverage of the 90% intervals must land here (issue 23.3). */
 const TARGET: [number, number] = [0.87, 0.93];
-
-function kernelSpec(inputDim: number): MlpSpec {
-  return { inputDim, hiddenWidths: [512, 512], activation: { name: 'relu' }, weightStd: Math.SQRT2, biasStd: 0.1, parameterisation: 'ntk', outputDim: 1 };
-}
 
 interface Split {
   dataset: string;
@@ -32,10 +27,9 @@ interface Split {
  * maxSteps), the jackknife half-width from the LOO residuals there, and the kernel model's test rows inside ±q.
  */
 async function coverageSplit(dataset: string, seed: number): Promise<Split> {
-  const data = await loadBundledDataset(dataset);
-  const design = prepareDesign(data.table, { target: data.target, features: data.features, seed, testFraction: 0.2 });
+  const design = await bundledDesign(dataset, seed);
   const n = design.train.y.rows;
-  const kernels = analyticKernels(kernelSpec(design.train.x.cols), design.train.x, { xTest: design.test.x });
+  const kernels = analyticKernels(realKernelSpec(design.train.x.cols), design.train.x, { xTest: design.test.x });
   const scale = (matrix: typeof kernels.train.ntk.matrix) => toTrainingScale({ kind: 'ntk', matrix, scale: 'raw', n }).matrix;
   const fit = fitSpectral({ kernel: scale(kernels.train.ntk.matrix), y: design.train.y, crossKernel: scale(kernels.test!.ntk.matrix) });
   const learningRate = 0.5 / fit.eigenvalues[0]!;
@@ -54,14 +48,14 @@ export const intervalCoverageSuite: BenchSuite = {
   async run(ctx) {
     const seeds = ctx.quick ? 1 : 10;
     const splits: Split[] = [];
-    for (const dataset of DATASETS) {
+    for (const dataset of REAL_DATASETS) {
       const started = performance.now();
       for (let seed = 1; seed <= seeds; seed++) splits.push(await coverageSplit(dataset, seed));
       ctx.log(`${dataset}: ${seeds} splits in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
     const share = (group: Split[]) => group.reduce((s, r) => s + r.covered, 0) / group.reduce((s, r) => s + r.nTest, 0);
     const pooled = share(splits);
-    const rows = DATASETS.map((dataset) => {
+    const rows = REAL_DATASETS.map((dataset) => {
       const group = splits.filter((s) => s.dataset === dataset);
       return [dataset, `${group[0]!.n}/${group[0]!.nTest}`, group.length, share(group).toFixed(3), medianQuartiles(group.map((s) => s.covered / s.nTest), 3), medianQuartiles(group.map((s) => s.halfWidthTarget), 3), medianQuartiles(group.map((s) => s.steps))];
     });

@@ -1,18 +1,11 @@
-import { analyticKernels, buildNetwork, initTensorflow, type MlpSpec } from '@duality/ntk';
-import { loadBundledDataset, prepareDesign } from '@duality/tabular';
+import { analyticKernels, buildNetwork, initTensorflow } from '@duality/ntk';
 import { defaultNetworkSpec, trainTwoStage } from '@duality/trainer';
 import type { BenchContext, BenchSuite, BenchTable, Invariant } from '../harness.js';
 import { kernelRules, RULES, type KernelRulesResult, type RuleName } from '../kernel-path.js';
 import { CANDIDATE_RULES, ruleChoiceTable, type RuleChoiceCell } from '../rule-choice.js';
 import { medianQuartiles } from '../statistics.js';
+import { bundledDesign, REAL_DATASETS, realKernelSpec } from '../real-data.js';
 import { pathRuleBeatsOracle } from './path-oracle.js';
-
-const DATASETS = ['cars', 'seattle-weather', 'gapminder'];
-
-/** Two hidden ReLU layers: the infinite-width NTK of a small MLP on the standardised features. */
-function kernelSpec(inputDim: number): MlpSpec {
-  return { inputDim, hiddenWidths: [512, 512], activation: { name: 'relu' }, weightStd: Math.SQRT2, biasStd: 0.1, parameterisation: 'ntk', outputDim: 1 };
-}
 
 interface Split {
   dataset: string;
@@ -23,9 +16,8 @@ interface Split {
 }
 
 async function runSplit(dataset: string, seed: number): Promise<Split> {
-  const data = await loadBundledDataset(dataset);
-  const design = prepareDesign(data.table, { target: data.target, features: data.features, seed, testFraction: 0.2 });
-  const kernels = analyticKernels(kernelSpec(design.train.x.cols), design.train.x, { xTest: design.test.x });
+  const design = await bundledDesign(dataset, seed);
+  const kernels = analyticKernels(realKernelSpec(design.train.x.cols), design.train.x, { xTest: design.test.x });
   const result = kernelRules({
     rawTrain: kernels.train.ntk.matrix,
     rawCross: kernels.test!.ntk.matrix,
@@ -56,8 +48,7 @@ interface NetworkSplit {
 
 /** The trainer's default network on one split, with both real-network comparators, measured to the horizon. */
 async function networkSplit(dataset: string, seed: number, widths?: number[]): Promise<NetworkSplit> {
-  const data = await loadBundledDataset(dataset);
-  const design = prepareDesign(data.table, { target: data.target, features: data.features, seed, testFraction: 0.2 });
+  const design = await bundledDesign(dataset, seed);
   const network = buildNetwork(defaultNetworkSpec(design.train.x.cols, widths), { seed });
   try {
     const { report, network: trained } = await trainTwoStage(network, design.train.x, design.train.y, {
@@ -81,7 +72,7 @@ async function networkSplit(dataset: string, seed: number, widths?: number[]): P
 /** Rule-choice cells: each dataset on the kernel path (over the test oracle) and with real networks (over the least on the curve). */
 function ruleChoiceCells(splits: Split[], networks: NetworkSplit[]): RuleChoiceCell[] {
   const byRule = { REML: 'reml', LOO: 'loo', GCV: 'gcv' } as const;
-  return DATASETS.flatMap((dataset) => [
+  return REAL_DATASETS.flatMap((dataset) => [
     {
       label: `kernel: ${dataset}`,
       ratios: Object.fromEntries(CANDIDATE_RULES.map((r) => [r, splits.filter((s) => s.dataset === dataset).map((s) => s.result.stops[r].testError / s.result.stops.oracle.testError)])),
@@ -96,7 +87,7 @@ function ruleChoiceCells(splits: Split[], networks: NetworkSplit[]): RuleChoiceC
 }
 
 function networkTable(networks: NetworkSplit[]) {
-  const rows = DATASETS.map((dataset) => {
+  const rows = REAL_DATASETS.map((dataset) => {
     const group = networks.filter((s) => s.dataset === dataset);
     const overValidation = (r: NetworkRule) => medianQuartiles(group.filter((s) => Number.isFinite(s.mse[r])).map((s) => s.mse[r] / s.mse.validation), 4);
     return [
@@ -126,7 +117,7 @@ function networkTable(networks: NetworkSplit[]) {
 async function kernelSplits(ctx: BenchContext): Promise<Split[]> {
   const seeds = ctx.quick ? 1 : 10;
   const splits: Split[] = [];
-  for (const dataset of DATASETS) {
+  for (const dataset of REAL_DATASETS) {
     const started = performance.now();
     for (let seed = 1; seed <= seeds; seed++) splits.push(await runSplit(dataset, seed));
     ctx.log(`${dataset}: ${seeds} splits in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -140,7 +131,7 @@ async function networkSplits(ctx: BenchContext): Promise<NetworkSplit[]> {
   // 10 seeds, as in `stopping`: with 5, gapminder's validation quartiles spanned 0.178–0.235, too wide to rank rules on.
   const networkSeeds = ctx.quick ? 1 : 10;
   const networks: NetworkSplit[] = [];
-  for (const dataset of DATASETS) {
+  for (const dataset of REAL_DATASETS) {
     const started = performance.now();
     for (let seed = 1; seed <= networkSeeds; seed++) networks.push(await networkSplit(dataset, seed, ctx.quick ? [16, 16] : undefined));
     ctx.log(`${dataset}: ${networkSeeds} real-network runs in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -167,7 +158,7 @@ function kernelRows(splits: Split[]) {
   const mseRows: (string | number)[][] = [];
   const stepRows: (string | number)[][] = [];
   const pairRows: (string | number)[][] = [];
-  for (const dataset of DATASETS) {
+  for (const dataset of REAL_DATASETS) {
     const group = splits.filter((s) => s.dataset === dataset);
     const head = [dataset, `${group[0]!.n}/${group[0]!.nTest}`, group.length];
     mseRows.push([...head, ...SHOWN_RULES.map((rule) => medianQuartiles(group.map((s) => s.result.stops[rule].testError)))]);

@@ -1,7 +1,7 @@
 import { eigSym, gemm, Matrix64, type SymmetricEigen } from '@duality/linalg-core';
 import { buildNetwork, initTensorflow } from '@duality/ntk';
-import { loadBundledDataset, prepareDesign } from '@duality/tabular';
 import { analyzeTwoStage, DEFAULT_MAX_STEPS, defaultNetworkSpec, GradientDescent, kernelDrift, LossProbe, networkKernel } from '@duality/trainer';
+import { REAL_DATASETS, bundledDesign } from '../real-data.js';
 import type { BenchSuite, Invariant } from '../harness.js';
 import { medianQuartiles } from '../statistics.js';
 
@@ -13,7 +13,6 @@ import { medianQuartiles } from '../statistics.js';
  * minimum is at s = 0. Where it falls below its s = 0 value, continuing is expected to help.
  */
 
-const DATASETS = ['cars', 'seattle-weather', 'gapminder'];
 /** Continuation times on a log grid from 1% to 100× the elapsed time. */
 const GRID = Array.from({ length: 61 }, (_, g) => 10 ** (-2 + (4 * g) / 60));
 
@@ -64,8 +63,7 @@ function continuationTime(eig: SymmetricEigen, residual: Float64Array, previous:
 }
 
 async function continuation(dataset: string, seed: number, widths?: number[]): Promise<Continuation> {
-  const data = await loadBundledDataset(dataset);
-  const design = prepareDesign(data.table, { target: data.target, features: data.features, seed, testFraction: 0.2 });
+  const design = await bundledDesign(dataset, seed);
   const { x, y } = design.train;
   const network = buildNetwork(defaultNetworkSpec(x.cols, widths), { seed });
   const analysis = await analyzeTwoStage(network, x, y, { stoppingRule: 'loo' });
@@ -101,7 +99,7 @@ export const relineariseSuite: BenchSuite = {
     await initTensorflow();
     const seeds = ctx.quick ? 1 : 5;
     const runs: Continuation[] = [];
-    for (const dataset of DATASETS) {
+    for (const dataset of REAL_DATASETS) {
       const started = performance.now();
       for (let seed = 1; seed <= seeds; seed++) runs.push(await continuation(dataset, seed, ctx.quick ? [16, 16] : undefined));
       ctx.log(`${dataset}: ${seeds} runs in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -111,7 +109,7 @@ export const relineariseSuite: BenchSuite = {
     ];
     const digits = (x: number) => Number(x.toPrecision(4));
     const rows = runs.map((r) => [r.dataset, r.seed, r.looSteps, digits(r.testAtLoo), digits(r.kernelDrift), r.extraSteps, digits(r.testAfter)]);
-    const summary = DATASETS.map((dataset) => {
+    const summary = REAL_DATASETS.map((dataset) => {
       const group = runs.filter((r) => r.dataset === dataset);
       return [dataset, group.length, `${group.filter((r) => r.extraSteps > 0).length}/${group.length}`, medianQuartiles(group.map((r) => r.kernelDrift), 3), medianQuartiles(group.map((r) => r.testAfter / r.testAtLoo), 4)];
     });
