@@ -121,6 +121,8 @@ export function assembleReport(network: DenseNetwork, analysis: TwoStageAnalysis
       steps: ruleSteps,
       trainedTo: run.measured[run.measured.length - 1]!.step,
       seconds: run.seconds,
+      batchSize: run.batch.size,
+      batchRule: run.batch.rule,
       tfjsBackend: outcome.tfjs.backend,
       linalgBackend: backendInfo().name,
       finalTrainLoss: atStop.trainLoss,

@@ -129,7 +129,7 @@ export interface TwoStageReport {
   decorrelation: { time: number; psi: number }[];
   /** ℓ_i(t̂), the spectral losses at the chosen rule's stop (t = 0 untrained), by eigenvalue (same order and length as kernel.eigenvalues). */
   spectralLossesAtStop: number[];
-  /** Every rule's stop (REML always; GCV always; oracle with test data; validation and fixed when asked). */
+  /** Every rule's stop (LOO, REML and GCV always; oracle with test data; validation and fixed when asked). */
   stops: StopPoint[];
   /** Losses at log-spaced steps up to the horizon (a multiple of the longest stop other than GCV). */
   curves: CurvePoint[];
@@ -157,6 +157,13 @@ export interface TwoStageReport {
     /** The last step the real network was measured at: the rule's stop, or the horizon with the 'horizon' comparator. */
     trainedTo: number;
     seconds: number;
+    /**
+     * Rows per step (nTrain: full batch; fewer: mini-batch SGD at the same η, t = η·step, math.md §7.2). Absent only
+     * in reports written before mini-batch training existed.
+     */
+    batchSize?: number;
+    /** Why that batch size, in a sentence. */
+    batchRule?: string;
     tfjsBackend: string;
     linalgBackend: string;
     finalTrainLoss: number;

@@ -11,6 +11,7 @@ import type { CurvePoint, StopPoint, StoppingRule, TwoStageReport } from './repo
 import { assembleReport } from './report-assembly.js';
 import { stepsForTime, TrainerInputError } from './time.js';
 import { trainAndRecord, type MeasuredPoint } from './training-run.js';
+import { checkedBatchSize, type BatchSize } from './minibatch.js';
 import { STOPPING_RULES, type RuleTime, type StageTwoRule } from './stopping-rules.js';
 import { validationEarlyStopping, type ValidationOptions, type ValidationStop } from './validation.js';
 
@@ -41,6 +42,14 @@ export interface TwoStageOptions extends AnalysisOptions {
   targetScaling?: TargetScaling;
   /** Level of the report's prediction interval (default 0.9; numeric targets). */
   intervalLevel?: number;
+  /**
+   * Rows per step of the rule's run (math.md §7.2): 'auto' (default) full batch while the run's estimated time fits
+   * `batchBudgetSeconds`, else the largest power of two (at least 256) whose run fits (`chooseBatchSize`); 'full'; or
+   * a count.
+   */
+  batchSize?: BatchSize;
+  /** The 'auto' batch rule's time budget for the run, in seconds (default `BATCH_DEFAULTS.budgetSeconds`). */
+  batchBudgetSeconds?: number;
 }
 
 export interface TwoStageResult {
@@ -124,8 +133,9 @@ function curvePoints(steps: number[], analysis: TwoStageAnalysis, kernel: Kernel
 
 /**
  * Duality's two-stage rule on a real network: the empirical NTK and f0 at initialisation → the exact score test of
- * t = 0 → if p ≥ α no training, else full-batch gradient descent for round(t̂_REML/η) steps, and no further. Beside
- * it the kernel model's comparators (GCV, the oracle with test data, fixed step counts) and its predicted curves;
+ * t = 0 → if p ≥ α no training, else gradient descent for round(t̂/η) steps of the stage-2 rule (`stoppingRule`,
+ * default leave-one-out), and no further. Beside it every rule's stop (REML, LOO, GCV), the kernel model's
+ * comparators (the oracle with test data, fixed step counts) and its predicted curves;
  * real-network comparators (validation early stopping, training on to the horizon) when asked.
  */
 export async function trainTwoStage(
@@ -138,6 +148,7 @@ export async function trainTwoStage(
   if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new TrainerInputError(`maxSteps must be a positive integer, got ${maxSteps}`);
   const compare = checkedComparators(options.compare ?? []);
   checkedRecording(options);
+  const batchSize = checkedBatchSize(options.batchSize);
   const classes = options.classes ? checkedClasses(options.classes, network.outputDim) : undefined;
   const scaling = checkedScaling(options.targetScaling);
   const level = checkedLevel(options.intervalLevel);
@@ -166,7 +177,11 @@ export async function trainTwoStage(
   const fixedSteps = options.fixedSteps ?? [];
   const marks = [ruleSteps, ...Object.values(ruleStops), ...(oracle === undefined ? [] : [oracle]), ...(validation ? [validation.steps] : []), ...fixedSteps];
   const steps = recordingSteps(horizon, options.curvePoints ?? 40, marks);
-  const run = trainAndRecord(network, analysis, { recordAt: steps, keepAt: ruleSteps, lastStep: compare.has('horizon') ? horizon : ruleSteps }, options.onProgress);
+  const run = trainAndRecord(network, analysis, { recordAt: steps, keepAt: ruleSteps, lastStep: compare.has('horizon') ? horizon : ruleSteps }, options.onProgress, {
+    batchSize,
+    budgetSeconds: options.batchBudgetSeconds,
+    seed: options.seed,
+  });
 
   let report: TwoStageReport;
   try {
