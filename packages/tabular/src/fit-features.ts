@@ -57,8 +57,15 @@ function levelsOf(columns: DesignColumn[]): string[] {
 /** The present (non-NaN) values, copied into `scratch`. */
 function presentValues(values: Float64Array, scratch: Float64Array): Float64Array {
   let k = 0;
-  for (const v of values) if (!Number.isNaN(v)) scratch[k++] = v;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) scratch[k++] = values[i]!;
   return scratch.subarray(0, k);
+}
+
+/** `values` at the training rows, by a plain loop (Float64Array.from with a callback costs ~10× at 40,000 × 2,924). */
+function gather(values: Float64Array, train: Int32Array): Float64Array {
+  const out = new Float64Array(train.length);
+  for (let r = 0; r < train.length; r++) out[r] = values[train[r]!]!;
+  return out;
 }
 
 function checkMissingShare(name: string, present: number, rows: number, maxMissing: number): void {
@@ -73,13 +80,14 @@ const percent = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
 
 /** The value column of a numeric input, and its missing indicator when asked for. */
 function numericColumns(values: Float64Array, name: string, train: Int32Array, options: FeatureOptions, scratch: Float64Array): DesignColumn[] {
-  const trainValues = Float64Array.from(train, (i) => values[i]!);
-  const present = presentValues(trainValues, scratch).length;
-  checkMissingShare(name, present, train.length, options.maxMissing);
-  const fill = fillValue(presentValues(trainValues, scratch), options.impute);
-  const completed = trainValues.map((v) => (Number.isNaN(v) ? fill : v));
-  const columns: DesignColumn[] = [{ name, input: name, encoding: 'value', fill, scaling: scaled(completed, name, options) }];
-  return [...columns, ...indicatorColumn(name, present, train.length, options, (r) => Number.isNaN(values[train[r]!]!))];
+  const column = gather(values, train);
+  const missing = column.map((v) => Number(Number.isNaN(v)));
+  const present = presentValues(column, scratch);
+  checkMissingShare(name, present.length, train.length, options.maxMissing);
+  const fill = fillValue(present, options.impute);
+  for (let r = 0; r < column.length; r++) if (missing[r]) column[r] = fill;
+  const columns: DesignColumn[] = [{ name, input: name, encoding: 'value', fill, scaling: scaled(column, name, options) }];
+  return [...columns, ...indicatorColumn(name, missing, options)];
 }
 
 /** One indicator column per training level (sorted), each filled and scaled like a numeric column. */
@@ -108,14 +116,13 @@ function textColumns(column: TextColumn, source: string, train: Int32Array, opti
     const completed = indicator.map((v) => (Number.isNaN(v) ? fill : v));
     return { name: `${column.name}=${level}`, input: column.name, encoding: 'level', level, fill, scaling: scaled(completed, `${column.name}=${level}`, options) };
   });
-  return [...columns, ...indicatorColumn(column.name, present, train.length, options, (r) => column.codes[train[r]!]! < 0)];
+  return [...columns, ...indicatorColumn(column.name, Float64Array.from(train, (i) => Number(column.codes[i]! < 0)), options)];
 }
 
-/** The 0/1 missing indicator of a column with missing training cells, when indicators are asked for. */
-function indicatorColumn(name: string, present: number, rows: number, options: FeatureOptions, missingAt: (r: number) => boolean): DesignColumn[] {
-  if (!options.missingIndicators || present === rows) return [];
-  const values = Float64Array.from({ length: rows }, (_, r) => (missingAt(r) ? 1 : 0));
-  return [{ name: `${name} (missing)`, input: name, encoding: 'missing', scaling: scaled(values, `${name} (missing)`, options) }];
+/** The 0/1 missing indicator (1 where the training cell was missing), when asked for and when a cell was. */
+function indicatorColumn(name: string, missing: Float64Array, options: FeatureOptions): DesignColumn[] {
+  if (!options.missingIndicators || !missing.includes(1)) return [];
+  return [{ name: `${name} (missing)`, input: name, encoding: 'missing', scaling: scaled(missing, `${name} (missing)`, options) }];
 }
 
 /**
