@@ -73,18 +73,19 @@ interface QueryOptions {
 /** Run `SELECT * FROM relation` (plus derived columns) through DuckDB into typed columns. */
 export function queryTable(relation: string, source: string, options: QueryOptions): Promise<Table> {
   return withConnection(async (connection) => {
-    const table = await readQuery(connection, relation, source, options.format, options.derived ?? {});
-    // A streamed read that fails mid-way ends like one that is done: count the rows apart (Parquet: from its metadata).
+    // A streamed read that fails mid-way ends like one that is done: count the rows apart (Parquet: from its
+    // metadata), which also lets each column be allocated once.
     const counted = await connection.runAndReadAll(`SELECT count(*) FROM ${relation}`).catch((err: unknown) => {
       throw readError(err, source, options.format);
     });
     const rows = Number(counted.getRows()[0]![0]);
+    const table = await readQuery(connection, relation, source, options.format, options.derived ?? {}, rows);
     if (rows !== table.rows) throw new TabularInputError(`${source}: reading stopped after ${table.rows} of ${rows} rows; check the file from row ${table.rows + 1} on`);
     return table;
   });
 }
 
-async function readQuery(connection: DuckDBConnection, relation: string, source: string, format: TableFormat, derivedColumns: Record<string, string>): Promise<Table> {
+async function readQuery(connection: DuckDBConnection, relation: string, source: string, format: TableFormat, derivedColumns: Record<string, string>, expectedRows?: number): Promise<Table> {
   const fail = (err: unknown): never => {
     throw readError(err, source, format);
   };
@@ -96,7 +97,7 @@ async function readQuery(connection: DuckDBConnection, relation: string, source:
     ...derived.map(([, expression]) => castOf(`(${expression})`, true)),
   ];
   const result = await connection.stream(`SELECT ${select.join(', ')} FROM ${relation}`).catch(fail);
-  const sinks = columns.map((c) => (c.numeric ? new NumericSink(c.name) : new TextColumnBuilder(c.name)));
+  const sinks = columns.map((c) => (c.numeric ? new NumericSink(c.name, expectedRows) : new TextColumnBuilder(c.name)));
   let rows = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
@@ -139,11 +140,22 @@ async function describe(connection: DuckDBConnection, relation: string): Promise
 /** Collects a numeric column chunk by chunk, then joins the pieces once. */
 class NumericSink {
   private readonly pieces: Float64Array[] = [];
-  constructor(readonly name: string) {}
-  push(piece: Float64Array): void {
-    this.pieces.push(piece);
+  private filled = 0;
+  /** With the row count known in advance (Parquet, JSON), chunks are copied straight into the column. */
+  private readonly column?: Float64Array;
+  constructor(
+    readonly name: string,
+    rows?: number,
+  ) {
+    if (rows !== undefined) this.column = new Float64Array(rows);
+  }
+  push(items: Float64Array): void {
+    if (this.column && this.filled + items.length <= this.column.length) this.column.set(items, this.filled);
+    else this.pieces.push(items.slice());
+    this.filled += items.length;
   }
   build(): TableColumn {
+    if (this.column && this.filled === this.column.length) return { name: this.name, kind: 'number', values: this.column };
     const values = new Float64Array(this.pieces.reduce((s, p) => s + p.length, 0));
     let offset = 0;
     for (const piece of this.pieces) {
@@ -159,7 +171,7 @@ function appendVector(sink: NumericSink | TextColumnBuilder, vector: DuckDBVecto
   if (sink instanceof NumericSink) {
     // The DOUBLE vector's items are a Float64Array over the chunk's memory (NULLs were coalesced to NaN): one copy.
     const items = (vector as unknown as { items?: unknown }).items;
-    sink.push(items instanceof Float64Array ? items.slice(0, count) : Float64Array.from({ length: count }, (_, i) => Number(vector.getItem(i))));
+    sink.push(items instanceof Float64Array ? items.subarray(0, count) : Float64Array.from({ length: count }, (_, i) => Number(vector.getItem(i))));
     return;
   }
   for (let i = 0; i < count; i++) sink.push(vector.getItem(i) as string | null);
