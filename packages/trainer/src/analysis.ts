@@ -155,7 +155,8 @@ function stableLearningRate(requested: number | 'auto', lambda1: number): number
 
 /**
  * The two-stage decision for a network, without training: its NTK and f0 at the current weights, the exact score
- * test of t = 0 and the REML stopping time, in time and in steps at the learning rate (checked for stability).
+ * test of t = 0 and every stage-2 rule's stop (the chosen one decides), in time and in steps at the learning rate
+ * (checked for stability).
  */
 export async function analyzeTwoStage(
   network: DenseNetwork,
