@@ -60,7 +60,7 @@ export function spectrumChart(report: TwoStageReport): ReportChart {
   };
 }
 
-/** ℓᵢ(t̂) against λᵢ, with the mean loss per band of eigenvalues: flat at t̂ (Ψ(t̂) = 0). */
+/** ℓᵢ at the chosen rule's stop against λᵢ, with the mean loss per band of eigenvalues (flat at REML's t̂, where Ψ = 0). */
 export function spectralLossChart(report: TwoStageReport): ReportChart {
   const points = report.spectralLossesAtStop.map((loss, i) => ({ lambda: report.kernel.eigenvalues[i] ?? 0, loss }));
   const { kept, dropped } = positivePoints(points, (p) => p.lambda, (p) => p.loss);
@@ -78,7 +78,7 @@ export function spectralLossChart(report: TwoStageReport): ReportChart {
       'The line is the mean loss in bands of λ. ' +
       (report.decision.steps === 0
         ? 'Here nothing was trained: these are the losses at t = 0, before training picks anything up.'
-        : 'Training removes the high-λ directions’ loss first; at REML’s t̂ they carry no more than the rest (Ψ(t̂) = 0), and past it training fits noise.'),
+        : 'Training removes the high-λ directions’ loss first. At REML’s t̂ they would carry no more than the rest (Ψ(t̂) = 0); a stop after it (leave-one-out’s usually is) has taken more out of them, a stop before it less.'),
     notes,
     spec: {
       $schema: SCHEMA,
