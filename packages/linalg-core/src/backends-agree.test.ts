@@ -6,6 +6,7 @@ import {
   backendInfo,
   cholesky,
   choleskySolve,
+  lowerTriangularSolve,
   eigSym,
   gemm,
   lowRankSpectrum,
@@ -119,10 +120,11 @@ describe.skipIf(!lapackLoads)('the lapack and ts backends agree', () => {
     const rhs = gaussianMatrix(n, 4, 22);
     const { lapack, ts } = onBoth(() => {
       const factor = cholesky(spd);
-      return { factor, solution: choleskySolve(factor, rhs) };
+      return { factor, solution: choleskySolve(factor, rhs), half: lowerTriangularSolve(factor, rhs) };
     });
     expect(maxAbsDiff(ts.factor, lapack.factor)).toBeLessThan(eigenTolerance(n, norm(spd), 100));
     expect(maxAbsDiff(ts.solution, lapack.solution)).toBeLessThan(1e-8 * norm(lapack.solution));
+    expect(maxAbsDiff(ts.half, lapack.half)).toBeLessThan(1e-8 * norm(lapack.half));
   });
 
   it('both name the same failing Cholesky pivot', () => {

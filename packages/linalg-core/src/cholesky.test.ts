@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Matrix64, NotPositiveDefiniteError, cholesky, choleskySolve, gemm, solveSpd } from './index.js';
+import { Matrix64, NotPositiveDefiniteError, cholesky, choleskySolve, gemm, lowerTriangularSolve, solveSpd } from './index.js';
 import { frobenius, gaussianMatrix, maxAbsDifference, naiveProduct, symmetricWithSpectrum } from './test-utils.js';
 
 const n = 50;
@@ -41,6 +41,24 @@ describe('cholesky', () => {
     const x = choleskySolve(cholesky(spd), b);
     expect(maxAbsDifference(gemm(spd, x), b)).toBeLessThanOrEqual(1e-11 * frobenius(b));
     expect(maxAbsDifference(solveSpd(spd, b), x)).toBe(0);
+  });
+
+  it('the lower solve is half of it: L X = B, and ‖L⁻¹b‖² = bᵀA⁻¹b', () => {
+    const factor = cholesky(spd);
+    const b = gaussianMatrix(n, 3, 33);
+    const half = lowerTriangularSolve(factor, b);
+    expect(maxAbsDifference(gemm(factor, half), b)).toBeLessThanOrEqual(1e-12 * frobenius(b));
+    const full = choleskySolve(factor, b);
+    for (let c = 0; c < 3; c++) {
+      let quadratic = 0;
+      let squares = 0;
+      for (let i = 0; i < n; i++) {
+        quadratic += b.get(i, c) * full.get(i, c);
+        squares += half.get(i, c) ** 2;
+      }
+      expect(Math.abs(squares - quadratic)).toBeLessThanOrEqual(1e-12 * quadratic);
+    }
+    expect(() => lowerTriangularSolve(factor, gaussianMatrix(n + 1, 1, 1))).toThrow(/lowerTriangularSolve: B/);
   });
 
   it('handles 1×1 and refuses a right-hand side of the wrong height', () => {

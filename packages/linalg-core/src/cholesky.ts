@@ -18,7 +18,7 @@ export function cholesky(a: MatrixLike): Matrix64 {
  * singular (cholesky itself never returns one), so it is refused rather than divided by.
  */
 export function choleskySolve(factor: Matrix64, b: MatrixLike): Matrix64 {
-  assertCholeskyFactor(factor);
+  assertCholeskyFactor(factor, 'choleskySolve');
   const B = toMatrix64(b);
   assertRows(B, factor.rows, 'choleskySolve: B', 'the factor');
   assertFinite(B, 'choleskySolve: B');
@@ -32,17 +32,29 @@ export function choleskySolve(factor: Matrix64, b: MatrixLike): Matrix64 {
   return x;
 }
 
-function assertCholeskyFactor(factor: Matrix64): void {
+/**
+ * X with L X = B, the first half of {@link choleskySolve}: ‖L⁻¹b‖² = bᵀA⁻¹b for A = L Lᵀ, so the quadratic forms
+ * of many vectors cost one triangular solve (half a matrix product) instead of a full solve.
+ */
+export function lowerTriangularSolve(factor: Matrix64, b: MatrixLike): Matrix64 {
+  assertCholeskyFactor(factor, 'lowerTriangularSolve');
+  const B = toMatrix64(b);
+  assertRows(B, factor.rows, 'lowerTriangularSolve: B', 'the factor');
+  assertFinite(B, 'lowerTriangularSolve: B');
+  return new Matrix64(B.rows, B.cols, getBackend().lowerSolve(factor.data, factor.rows, B.data, B.cols));
+}
+
+function assertCholeskyFactor(factor: Matrix64, what: string): void {
   if (!(factor instanceof Matrix64)) {
-    throw new LinalgInputError('choleskySolve: factor must be the Matrix64 returned by cholesky');
+    throw new LinalgInputError(`${what}: factor must be the Matrix64 returned by cholesky`);
   }
-  assertNonEmpty(factor, 'choleskySolve: factor');
-  assertSquare(factor, 'choleskySolve: factor');
-  assertFinite(factor, 'choleskySolve: factor');
+  assertNonEmpty(factor, `${what}: factor`);
+  assertSquare(factor, `${what}: factor`);
+  assertFinite(factor, `${what}: factor`);
   for (let i = 0; i < factor.rows; i++) {
     if (factor.get(i, i) === 0) {
       throw new LinalgInputError(
-        `choleskySolve: factor has a zero diagonal entry at (${i}, ${i}), so L Lᵀ is singular; ` +
+        `${what}: factor has a zero diagonal entry at (${i}, ${i}), so L Lᵀ is singular; ` +
           `pass the factor from cholesky(A), adding a ridge (A + εI) if A is only semidefinite`,
       );
     }

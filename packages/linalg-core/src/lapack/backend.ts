@@ -34,6 +34,12 @@ function lapackBackend(lapack: NativeLapack): LinalgBackend {
       return x;
     },
 
+    lowerSolve(factor, n, b, k) {
+      const x = b.slice();
+      lapack.dtrsmLower(false, n, k, factor, x);
+      return x;
+    },
+
     gemm(a, aRows, aCols, transA, b, bRows, bCols, transB) {
       const m = transA ? aCols : aRows;
       const k = transA ? aRows : aCols;

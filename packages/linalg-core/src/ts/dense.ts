@@ -26,18 +26,7 @@ export function cholesky(a: Float64Array, n: number): { factor: Float64Array } |
 
 /** X with L Lᵀ X = B (B n×k): forward substitution by rows, then back substitution by columns of Lᵀ. */
 export function choleskySolve(factor: Float64Array, n: number, b: Float64Array, k: number): Float64Array {
-  const x = b.slice();
-  for (let i = 0; i < n; i++) {
-    const oi = i * k;
-    for (let j = 0; j < i; j++) {
-      const lij = factor[i * n + j]!;
-      if (lij === 0) continue;
-      const oj = j * k;
-      for (let c = 0; c < k; c++) x[oi + c]! -= lij * x[oj + c]!;
-    }
-    const inv = 1 / factor[i * n + i]!;
-    for (let c = 0; c < k; c++) x[oi + c]! *= inv;
-  }
+  const x = lowerSolve(factor, n, b, k);
   // Lᵀ x = y: once x_i is known, remove column i of Lᵀ (row i of L) from the rows above.
   for (let i = n - 1; i >= 0; i--) {
     const oi = i * k;
@@ -49,6 +38,23 @@ export function choleskySolve(factor: Float64Array, n: number, b: Float64Array, 
       const oj = j * k;
       for (let c = 0; c < k; c++) x[oj + c]! -= lij * x[oi + c]!;
     }
+  }
+  return x;
+}
+
+/** L⁻¹B by forward substitution (L n×n lower triangular, B n×k). */
+export function lowerSolve(factor: Float64Array, n: number, b: Float64Array, k: number): Float64Array {
+  const x = b.slice();
+  for (let i = 0; i < n; i++) {
+    const oi = i * k;
+    for (let j = 0; j < i; j++) {
+      const lij = factor[i * n + j]!;
+      if (lij === 0) continue;
+      const oj = j * k;
+      for (let c = 0; c < k; c++) x[oi + c]! -= lij * x[oj + c]!;
+    }
+    const inv = 1 / factor[i * n + i]!;
+    for (let c = 0; c < k; c++) x[oi + c]! *= inv;
   }
   return x;
 }
