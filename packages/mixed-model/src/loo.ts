@@ -1,6 +1,8 @@
 import { gemm, Matrix64 } from '@duality/linalg-core';
 import { MixedModelNumericalError } from './errors.js';
 import { looBasis, type LooBasis } from './loo-basis.js';
+import { usesLowRankDesign } from './low-rank-design.js';
+import { lowRankLooTerms, type LooTerms } from './low-rank-loo.js';
 import type { SpectralFit } from './spectral-fit.js';
 import { logDecayFactors, type TrainingTime } from './training-time.js';
 import { weightedProjection } from './weighted-projection.js';
@@ -97,8 +99,11 @@ function prepareTime(fit: SpectralFit, time: TrainingTime, z: Matrix64 | undefin
   return { weights, residual: wp.residual, gramFactor: wp.gramFactor };
 }
 
-/** U·[D̃e | D̃Z] and diag(U D̃ Uᵀ) for a batch of times, each a matrix product (over the basis's span only). */
-function multiplyBatch(basis: LooBasis, columns: TimeColumns[], k: number, z: Matrix64 | undefined) {
+/**
+ * Leave-one-out's terms for a batch of times from two matrix products over the basis's span: U·[D̃e | D̃Z] (the
+ * numerators, and g_i for the design's correction) and diag(U D̃ Uᵀ).
+ */
+function coordinateTerms(basis: LooBasis, columns: TimeColumns[], k: number, z: Matrix64 | undefined): (LooTerms | { failure: string })[] {
   const span = basis.span;
   const p = z?.cols ?? 0;
   const width = k + p;
@@ -111,8 +116,24 @@ function multiplyBatch(basis: LooBasis, columns: TimeColumns[], k: number, z: Ma
       for (let l = 0; l < p; l++) rhs.data[at + k + l] = d[j]! * z!.data[j * p + l]!;
     }
   });
+  const products = { numerators: basis.multiply(rhs), width, count };
   const diagonals = basis.diagonals(columns.map((c) => c.weights));
-  return { numerators: basis.multiply(rhs), diagonals, width, count };
+  const n = products.numerators.rows;
+  return columns.map((column, tau) => {
+    if (column.failure) return { failure: column.failure };
+    const numerators = new Float64Array(n * k);
+    const diagonal = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      numerators.set(products.numerators.data.subarray(i * count * width + tau * width, i * count * width + tau * width + k), i * k);
+      diagonal[i] = diagonals.data[i * count + tau]!;
+    }
+    const denominators = diagonal.slice();
+    if (p > 0) {
+      const corrections = designCorrections(products, tau, k, column.gramFactor!);
+      for (let i = 0; i < n; i++) denominators[i]! -= corrections[i]!;
+    }
+    return { numerators, diagonals: diagonal, denominators };
+  });
 }
 
 /** R⁻¹ of an upper-triangular p×p R (row-major) by back substitution, column by column: O(p³/6). */
@@ -134,7 +155,7 @@ function upperInverse(r: Float64Array, p: number): Matrix64 {
  * g_iᵀ(ZᵀD̃Z)⁻¹g_i = ‖g_iᵀR11⁻¹‖² for every point of time `tau` of a batch: one matrix product G·R11⁻¹ (BLAS)
  * instead of n triangular solves in JavaScript (O(n p²) either way; the error of both grows as cond(R11)·ε).
  */
-function designCorrections(products: ReturnType<typeof multiplyBatch>, tau: number, k: number, factor: Float64Array): Float64Array {
+function designCorrections(products: { numerators: Matrix64; width: number; count: number }, tau: number, k: number, factor: Float64Array): Float64Array {
   const { numerators, width, count } = products;
   const n = numerators.rows;
   const p = width - k;
@@ -168,31 +189,21 @@ function undeterminedReason(point: number, diagonal: number, denominator: number
   );
 }
 
-/** The residuals and LOO value of time `tau` of a batch. */
-function pointOfBatch(
-  products: ReturnType<typeof multiplyBatch>,
-  tau: number,
-  columns: TimeColumns,
-  k: number,
-  keepResiduals: boolean,
-): LooPoint {
-  if (columns.failure) return { undetermined: columns.failure };
-  const { numerators, diagonals, width, count } = products;
-  const n = numerators.rows;
-  const p = width - k;
-  const corrections = p > 0 ? designCorrections(products, tau, k, columns.gramFactor!) : undefined;
+/** The residuals r_ij = [Pu]_ij / P_ii and LOO at one time, or why they are not determined there. */
+function looPoint(terms: LooTerms | { failure: string }, k: number, keepResiduals: boolean, withDesign: boolean): LooPoint {
+  if ('failure' in terms) return { undetermined: terms.failure };
+  const { numerators, diagonals, denominators } = terms;
+  const n = diagonals.length;
   const residuals = keepResiduals ? new Matrix64(n, k) : undefined;
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const at = i * count * width + tau * width;
-    const diagonal = diagonals.data[i * count + tau]!;
-    const correction = corrections ? corrections[i]! : 0;
-    const denominator = diagonal - correction;
+    const diagonal = diagonals[i]!;
+    const denominator = denominators[i]!;
     if (!(denominator > Math.max(DIAGONAL_FLOOR, CANCELLATION_FLOOR * diagonal))) {
-      return { undetermined: undeterminedReason(i, diagonal, denominator, p > 0) };
+      return { undetermined: undeterminedReason(i, diagonal, denominator, withDesign) };
     }
     for (let l = 0; l < k; l++) {
-      const r = numerators.data[at + l]! / denominator;
+      const r = numerators[i * k + l]! / denominator;
       sum += r * r;
       if (residuals) residuals.data[i * k + l] = r;
     }
@@ -207,18 +218,27 @@ export function usesDesign(fit: SpectralFit, options: LooOptions): boolean {
   return (options.useDesign ?? true) && fit.designProjections !== undefined;
 }
 
-/** LOO at every time, in batches of one matrix product each; undetermined times are reported, never NaN. */
+/**
+ * LOO at every time: in batches of one matrix product each, or, with a wide design on a low-rank fit, one time at a
+ * time in r dimensions (low-rank-loo.ts); undetermined times are reported, never NaN.
+ */
 export function evaluateLoo(fit: SpectralFit, times: ArrayLike<TrainingTime>, useDesign: boolean, keepResiduals = false): LooPoint[] {
-  const basis = looBasis(fit);
   const z = useDesign ? fit.designProjections : undefined;
   const k = fit.outputs;
+  const withDesign = z !== undefined;
+  if (usesLowRankDesign(fit, z)) {
+    return Array.from(times, (time) => {
+      const logWeights = logScaledDecays(fit.eigenvalues, time);
+      return looPoint(lowRankLooTerms(fit, z!, logWeights.map(Math.exp), logWeights), k, keepResiduals, true);
+    });
+  }
+  const basis = looBasis(fit);
   const perBatch = Math.max(1, Math.floor(BATCH_COLUMNS / (k + (z?.cols ?? 0))));
   const points: LooPoint[] = [];
   for (let from = 0; from < times.length; from += perBatch) {
     const columns: TimeColumns[] = [];
     for (let tau = from; tau < Math.min(times.length, from + perBatch); tau++) columns.push(prepareTime(fit, times[tau]!, z));
-    const products = multiplyBatch(basis, columns, k, z);
-    columns.forEach((c, tau) => points.push(pointOfBatch(products, tau, c, k, keepResiduals)));
+    for (const terms of coordinateTerms(basis, columns, k, z)) points.push(looPoint(terms, k, keepResiduals, withDesign));
   }
   return points;
 }

@@ -5,7 +5,7 @@ import { asColumns, type Targets } from './fit-inputs.js';
 import type { SpectralFit } from './spectral-fit.js';
 import { minimiseOnTimeGrid, pointwise, type BatchCriterion, type GridMinimum, type GridOutcome } from './time-grid.js';
 import { filterFactors, logDecayFactors, type TrainingTime } from './training-time.js';
-import { weightedProjection } from './weighted-projection.js';
+import { designGls } from './design-gls.js';
 
 export interface PathOptions {
   /** Use the fit's design X (default: whenever the fit has one). */
@@ -47,7 +47,7 @@ function evaluateAt(fit: SpectralFit, time: TrainingTime, options: PathOptions):
   const logDecay = logDecayFactors(fit.eigenvalues, time);
   const z = (options.useDesign ?? true) ? fit.designProjections : undefined;
   if (!z) return { logDecay, e: fit.residualProjections.data, p: 0 };
-  const wp = weightedProjection(z, fit.residualProjections, logDecay);
+  const wp = designGls(fit, z, logDecay);
   return { logDecay, e: wp.residual, beta: wp.beta, leverages: wp.leverages, p: z.cols };
 }
 

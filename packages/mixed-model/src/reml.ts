@@ -2,7 +2,7 @@ import { MixedModelInputError, MixedModelNumericalError } from './errors.js';
 import { increasingRoot } from './roots.js';
 import type { SpectralFit } from './spectral-fit.js';
 import { minimiseOnTimeGrid, pointwise, timeScales, type TimeScales } from './time-grid.js';
-import { weightedProjection } from './weighted-projection.js';
+import { designGls } from './design-gls.js';
 
 /** Where the restricted likelihood peaks. */
 export type RemlOutcome = 'zero' | 'interior' | 'infinite';
@@ -105,11 +105,11 @@ export function profileEvaluator(fit: SpectralFit, useDesign: boolean): (t: numb
   }
   const p = z.cols;
   const m = n - p;
-  const logDetZtZ = weightedProjection(z, c, new Float64Array(n), false).logDetGram;
+  const logDetZtZ = designGls(fit, z, new Float64Array(n), false).logDetGram;
   const constant = -((m * k) / 2) * (Math.log((2 * Math.PI) / (m * k)) + 1) + (k / 2) * logDetZtZ;
   return (t) => {
     const logDecay = lambda.map((l) => -t * l);
-    const wp = weightedProjection(z, c, logDecay);
+    const wp = designGls(fit, z, logDecay);
     let top = -Infinity;
     for (let i = 0; i < n; i++) top = Math.max(top, logDecay[i]!);
     let weighted = 0;
