@@ -87,7 +87,6 @@ export function profileEvaluator(fit: SpectralFit, useDesign: boolean): (t: numb
   let traceTheta = 0;
   for (const v of lambda) traceTheta += v;
   const z = useDesign ? fit.designProjections : undefined;
-  const c = fit.residualProjections;
   if (!z) {
     const spectrum = energySpectrum(fit);
     const N = n * k;
