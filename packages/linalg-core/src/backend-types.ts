@@ -33,8 +33,8 @@ export interface LinalgBackend {
   cholesky(a: Float64Array, n: number): { factor: Float64Array } | { pivot: number; value: number };
   /** X with L Lᵀ X = B, for B n×k. */
   choleskySolve(factor: Float64Array, n: number, b: Float64Array, k: number): Float64Array;
-  /** X with L X = B (forward substitution only), for B n×k. */
-  lowerSolve(factor: Float64Array, n: number, b: Float64Array, k: number): Float64Array;
+  /** B := L⁻¹B in place (forward substitution only), for B n×k. */
+  lowerSolveInPlace(factor: Float64Array, n: number, b: Float64Array, k: number): void;
   /** op(A)·op(B), op(X) = Xᵀ when its flag is set; A is aRows×aCols and B is bRows×bCols as stored. */
   gemm(
     a: Float64Array,

@@ -59,6 +59,10 @@ describe('cholesky', () => {
       expect(Math.abs(squares - quadratic)).toBeLessThanOrEqual(1e-12 * quadratic);
     }
     expect(() => lowerTriangularSolve(factor, gaussianMatrix(n + 1, 1, 1))).toThrow(/lowerTriangularSolve: B/);
+    const owned = b.clone();
+    expect(lowerTriangularSolve(factor, owned, { overwrite: true })).toBe(owned);
+    expect(maxAbsDifference(owned, half)).toBe(0);
+    expect(maxAbsDifference(lowerTriangularSolve(factor, b), half)).toBe(0); // b itself untouched
   });
 
   it('handles 1×1 and refuses a right-hand side of the wrong height', () => {

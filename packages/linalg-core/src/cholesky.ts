@@ -34,14 +34,21 @@ export function choleskySolve(factor: Matrix64, b: MatrixLike): Matrix64 {
 
 /**
  * X with L X = B, the first half of {@link choleskySolve}: ‖L⁻¹b‖² = bᵀA⁻¹b for A = L Lᵀ, so the quadratic forms
- * of many vectors cost one triangular solve (half a matrix product) instead of a full solve.
+ * of many vectors cost one triangular solve (half a matrix product) instead of a full solve. With `overwrite` the
+ * solution is written over B (a Matrix64 the caller owns), which saves a copy the size of B.
  */
-export function lowerTriangularSolve(factor: Matrix64, b: MatrixLike): Matrix64 {
+export function lowerTriangularSolve(factor: Matrix64, b: MatrixLike, options: { overwrite?: boolean } = {}): Matrix64 {
   assertCholeskyFactor(factor, 'lowerTriangularSolve');
   const B = toMatrix64(b);
   assertRows(B, factor.rows, 'lowerTriangularSolve: B', 'the factor');
   assertFinite(B, 'lowerTriangularSolve: B');
-  return new Matrix64(B.rows, B.cols, getBackend().lowerSolve(factor.data, factor.rows, B.data, B.cols));
+  if (options.overwrite && B === b) {
+    getBackend().lowerSolveInPlace(factor.data, factor.rows, B.data, B.cols);
+    return B;
+  }
+  const x = B.data.slice();
+  getBackend().lowerSolveInPlace(factor.data, factor.rows, x, B.cols);
+  return new Matrix64(B.rows, B.cols, x);
 }
 
 function assertCholeskyFactor(factor: Matrix64, what: string): void {

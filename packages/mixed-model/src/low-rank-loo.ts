@@ -98,7 +98,7 @@ function looParts(fit: SpectralFit, z: Matrix64): LowRankLooParts {
 export function lowRankLooTerms(fit: SpectralFit, z: Matrix64, weights: Float64Array, logWeights: Float64Array): LooTerms | { failure: string } {
   const parts = looParts(fit, z);
   const { design, basis, projectedVectorBlocks: blocks, residualLeverages: oneMinusH, projectedTargets } = parts;
-  const gls = lowRankGls(design, fit.residualProjections, logWeights, false);
+  const gls = lowRankGls(design, fit.residualProjections, logWeights);
   if (!gls) return { failure: `β is not identified: e^{−tΘ} has decayed on all but fewer than p = ${design.p} directions of X` };
   const { factor, omegaB, rootPhi } = gls;
   const { r, k } = design;
@@ -110,7 +110,7 @@ export function lowRankLooTerms(fit: SpectralFit, z: Matrix64, weights: Float64A
     const count = block.cols;
     const scaled = block.clone();
     for (let j = 0; j < r; j++) for (let i = 0; i < count; i++) scaled.data[j * count + i]! *= rootPhi[j]!;
-    const solved = lowerTriangularSolve(factor, scaled).data;
+    const solved = lowerTriangularSolve(factor, scaled, { overwrite: true }).data;
     for (let j = 0; j < r; j++) for (let i = 0; i < count; i++) denominators[from + i]! -= solved[j * count + i]! ** 2;
     const shift = gemm(block, omegaB, { transA: true }).data;
     for (let x = 0; x < count * k; x++) numerators[from * k + x]! -= shift[x]!;

@@ -5,7 +5,7 @@ import { asColumns, type Targets } from './fit-inputs.js';
 import type { SpectralFit } from './spectral-fit.js';
 import { minimiseOnTimeGrid, pointwise, type BatchCriterion, type GridMinimum, type GridOutcome } from './time-grid.js';
 import { filterFactors, logDecayFactors, type TrainingTime } from './training-time.js';
-import { designGls } from './design-gls.js';
+import { designGls, type DesignGls } from './design-gls.js';
 
 export interface PathOptions {
   /** Use the fit's design X (default: whenever the fit has one). */
@@ -36,19 +36,39 @@ export interface PathPoint {
 
 interface Evaluated {
   logDecay: Float64Array;
-  /** e = c − Zβ̂ (n×k row-major). */
-  e: Float64Array;
-  beta?: Float64Array;
-  leverages?: Float64Array;
+  /** The GLS on X at this time, when X is used. */
+  gls?: DesignGls;
   p: number;
 }
 
 function evaluateAt(fit: SpectralFit, time: TrainingTime, options: PathOptions): Evaluated {
   const logDecay = logDecayFactors(fit.eigenvalues, time);
   const z = (options.useDesign ?? true) ? fit.designProjections : undefined;
-  if (!z) return { logDecay, e: fit.residualProjections.data, p: 0 };
-  const wp = designGls(fit, z, logDecay);
-  return { logDecay, e: wp.residual, beta: wp.beta, leverages: wp.leverages, p: z.cols };
+  return { logDecay, gls: z ? designGls(fit, z, logDecay) : undefined, p: z?.cols ?? 0 };
+}
+
+/**
+ * edf(t) and GCV(t): n − edf = Σ d_i(1 − h_i) and the GCV numerator Σ d_i² e_i², both scaled by max d so neither
+ * underflows at large t. Reads the GLS's weighted sums and leverages, not e itself (which a low-rank fit with a wide
+ * design forms only when asked, low-rank-design.ts).
+ */
+function edfAndGcv(fit: SpectralFit, { logDecay, gls, p }: Evaluated): { edf: number; gcv: number } {
+  const { n, outputs: k } = fit;
+  let maxLog = -Infinity;
+  for (let i = 0; i < n; i++) maxLog = Math.max(maxLog, logDecay[i]!);
+  const scaled = logDecay.map((v) => Math.exp(v - maxLog));
+  const squaredWeights = scaled.map((d) => d * d);
+  let squares = 0;
+  if (gls) squares = gls.weightedSquares(squaredWeights);
+  else for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) squares += squaredWeights[i]! * fit.residualProjections.data[i * k + j]! ** 2;
+  let remaining = 0;
+  let edf = p;
+  for (let i = 0; i < n; i++) {
+    const left = 1 - (gls ? gls.leverages[i]! : 0);
+    remaining += scaled[i]! * left;
+    edf += -Math.expm1(logDecay[i]!) * left;
+  }
+  return { edf, gcv: (n * squares) / k / remaining ** 2 };
 }
 
 /** Everything about the model trained to `time` (continuous t or { learningRate, steps }). */
@@ -66,16 +86,12 @@ export function pathAt(fit: SpectralFit, time: TrainingTime, options: PathOption
 /** The path point without the in-sample fit (no n×n product): O(n(p + k)²). */
 function summaryAt(fit: SpectralFit, time: TrainingTime, options: PathOptions): Omit<PathPoint, 'fitted' | 'residuals'> {
   const { n, outputs: k, eigenvalues: lambda } = fit;
-  const { logDecay, e, beta, leverages, p } = evaluateAt(fit, time, options);
+  const evaluated = evaluateAt(fit, time, options);
+  const { logDecay, gls, p } = evaluated;
+  const e = gls ? gls.residual : fit.residualProjections.data;
   const residualProjections = new Matrix64(n, k);
   const spectralLosses = new Float64Array(n);
-  let maxLog = -Infinity;
-  for (let i = 0; i < n; i++) maxLog = Math.max(maxLog, logDecay[i]!);
-  // n − edf = Σ d_i(1 − h_i) and the GCV numerator, both scaled by max d so neither underflows at large t.
-  let scaledSquaredResidual = 0;
-  let scaledRemaining = 0;
   let weightedRss = 0;
-  let edf = p;
   let meanLambda = 0;
   for (let i = 0; i < n; i++) {
     const d = Math.exp(logDecay[i]!);
@@ -87,11 +103,6 @@ function summaryAt(fit: SpectralFit, time: TrainingTime, options: PathOptions): 
     }
     spectralLosses[i] = d * e2;
     weightedRss += d * e2;
-    const scaled = Math.exp(logDecay[i]! - maxLog);
-    scaledSquaredResidual += scaled * scaled * e2;
-    scaledRemaining += scaled * (1 - (leverages ? leverages[i]! : 0));
-    const oneMinusD = -Math.expm1(logDecay[i]!);
-    edf += oneMinusD * (1 - (leverages ? leverages[i]! : 0));
     meanLambda += lambda[i]! / n;
   }
   const meanLoss = weightedRss / n;
@@ -101,10 +112,9 @@ function summaryAt(fit: SpectralFit, time: TrainingTime, options: PathOptions): 
     residualProjections,
     spectralLosses,
     decorrelation,
-    edf,
-    gcv: (n * scaledSquaredResidual) / k / scaledRemaining ** 2,
+    ...edfAndGcv(fit, evaluated),
     noiseVariance: weightedRss / ((n - p) * k),
-    fixedEffects: beta ? new Matrix64(p, k, beta) : undefined,
+    fixedEffects: gls ? new Matrix64(p, k, gls.beta) : undefined,
   };
 }
 
@@ -127,7 +137,9 @@ export function predictAt(fit: SpectralFit, time: TrainingTime, input: Predictio
   }
   const { outputs: k } = fit;
   const nNew = cross.cols;
-  const { logDecay, e, beta, p } = evaluateAt(fit, time, options);
+  const { logDecay, gls, p } = evaluateAt(fit, time, options);
+  const e = gls ? gls.residual : fit.residualProjections.data;
+  const beta = gls?.beta;
   const phi = filterFactors(fit.eigenvalues, logDecay, time);
   const out = input.f0New === undefined ? new Matrix64(nNew, k) : asColumns(input.f0New, nNew, 'f0New').clone();
   if (out.cols !== k) throw new MixedModelInputError(`f0New has ${out.cols} outputs but the fit has ${k}`);
@@ -186,12 +198,12 @@ export function gcvTime(fit: SpectralFit, options: PathOptions = {}): GcvTime {
 
 /** GCV(t) as a criterion of the shared time grid (continuous t or whole steps). */
 export function gcvCriterion(fit: SpectralFit, options: PathOptions = {}): BatchCriterion {
-  return pointwise((time) => summaryAt(fit, time, options).gcv);
+  return pointwise((time) => edfAndGcv(fit, evaluateAt(fit, time, options)).gcv);
 }
 
 /** The time where n − edf(t) = 1 (Infinity if n − edf ≥ 1 up to the end of the search range): GCV's largest admissible time. */
 export function interpolationTime(fit: SpectralFit, options: PathOptions = {}): number {
-  const residualDf = (logT: number) => fit.n - summaryAt(fit, Math.exp(logT), options).edf;
+  const residualDf = (logT: number) => fit.n - edfAndGcv(fit, evaluateAt(fit, Math.exp(logT), options)).edf;
   const scales = timeScales(fit);
   let lo = Math.log(1e-3 * scales.shortest);
   let hi = Math.log(1e3 * scales.longest);

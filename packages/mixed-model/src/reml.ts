@@ -104,36 +104,37 @@ export function profileEvaluator(fit: SpectralFit, useDesign: boolean): (t: numb
   }
   const p = z.cols;
   const m = n - p;
-  const logDetZtZ = designGls(fit, z, new Float64Array(n), false).logDetGram;
+  const logDetZtZ = designGls(fit, z, new Float64Array(n)).logDetGram;
   const constant = -((m * k) / 2) * (Math.log((2 * Math.PI) / (m * k)) + 1) + (k / 2) * logDetZtZ;
   return (t) => {
     const logDecay = lambda.map((l) => -t * l);
     const wp = designGls(fit, z, logDecay);
-    let top = -Infinity;
-    for (let i = 0; i < n; i++) top = Math.max(top, logDecay[i]!);
-    let weighted = 0;
-    let weightedLambda = 0;
-    let leverageLambda = 0;
-    let edf = p;
-    for (let i = 0; i < n; i++) {
-      const d = Math.exp(logDecay[i]! - top);
-      let e2 = 0;
-      for (let j = 0; j < k; j++) e2 += wp.residual[i * k + j]! ** 2;
-      weighted += d * e2;
-      weightedLambda += d * e2 * lambda[i]!;
-      leverageLambda += lambda[i]! * wp.leverages[i]!;
-      const oneMinusD = -Math.expm1(logDecay[i]!);
-      edf += oneMinusD * (1 - wp.leverages[i]!);
-    }
-    if (!(weighted > 0) || !Number.isFinite(wp.logDetGram)) {
+    // edf and the slope read the leverages, which a low-rank fit forms only when asked (low-rank-design.ts).
+    const edf = () => {
+      let sum = p;
+      for (let i = 0; i < n; i++) sum += -Math.expm1(logDecay[i]!) * (1 - wp.leverages[i]!);
+      return sum;
+    };
+    if (!Number.isFinite(wp.logWeightedRss) || !Number.isFinite(wp.logDetGram)) {
       // Too few rows of √D Z survive the underflow of e^{−tλ} to identify β: no value at this t.
-      return { logLikelihood: NaN, slope: NaN, noiseVariance: NaN, edf };
+      return { logLikelihood: NaN, slope: NaN, noiseVariance: NaN, get edf() { return edf(); } };
     }
     return {
       logLikelihood: constant - ((m * k) / 2) * wp.logWeightedRss - (k * t * traceTheta) / 2 - (k / 2) * wp.logDetGram,
-      slope: (k / 2) * ((m * weightedLambda) / weighted - traceTheta + leverageLambda),
+      get slope() {
+        let top = -Infinity;
+        for (const v of logDecay) top = Math.max(top, v);
+        const decay = logDecay.map((v) => Math.exp(v - top));
+        const weighted = wp.weightedSquares(decay);
+        const weightedLambda = wp.weightedSquares(decay.map((d, i) => d * lambda[i]!));
+        let leverageLambda = 0;
+        for (let i = 0; i < n; i++) leverageLambda += lambda[i]! * wp.leverages[i]!;
+        return (k / 2) * ((m * weightedLambda) / weighted - traceTheta + leverageLambda);
+      },
       noiseVariance: Math.exp(wp.logWeightedRss) / (m * k),
-      edf,
+      get edf() {
+        return edf();
+      },
     };
   };
 }

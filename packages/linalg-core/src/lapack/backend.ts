@@ -34,10 +34,8 @@ function lapackBackend(lapack: NativeLapack): LinalgBackend {
       return x;
     },
 
-    lowerSolve(factor, n, b, k) {
-      const x = b.slice();
-      lapack.dtrsmLower(false, n, k, factor, x);
-      return x;
+    lowerSolveInPlace(factor, n, b, k) {
+      lapack.dtrsmLower(false, n, k, factor, b);
     },
 
     gemm(a, aRows, aCols, transA, b, bRows, bCols, transB) {

@@ -26,7 +26,8 @@ export function cholesky(a: Float64Array, n: number): { factor: Float64Array } |
 
 /** X with L Lᵀ X = B (B n×k): forward substitution by rows, then back substitution by columns of Lᵀ. */
 export function choleskySolve(factor: Float64Array, n: number, b: Float64Array, k: number): Float64Array {
-  const x = lowerSolve(factor, n, b, k);
+  const x = b.slice();
+  lowerSolveInPlace(factor, n, x, k);
   // Lᵀ x = y: once x_i is known, remove column i of Lᵀ (row i of L) from the rows above.
   for (let i = n - 1; i >= 0; i--) {
     const oi = i * k;
@@ -42,9 +43,8 @@ export function choleskySolve(factor: Float64Array, n: number, b: Float64Array, 
   return x;
 }
 
-/** L⁻¹B by forward substitution (L n×n lower triangular, B n×k). */
-export function lowerSolve(factor: Float64Array, n: number, b: Float64Array, k: number): Float64Array {
-  const x = b.slice();
+/** B := L⁻¹B by forward substitution (L n×n lower triangular, B n×k). */
+export function lowerSolveInPlace(factor: Float64Array, n: number, x: Float64Array, k: number): void {
   for (let i = 0; i < n; i++) {
     const oi = i * k;
     for (let j = 0; j < i; j++) {
@@ -56,7 +56,6 @@ export function lowerSolve(factor: Float64Array, n: number, b: Float64Array, k: 
     const inv = 1 / factor[i * n + i]!;
     for (let c = 0; c < k; c++) x[oi + c]! *= inv;
   }
-  return x;
 }
 
 /** The row-major rows×cols matrix transposed (cols×rows); also a change between row- and column-major. */
