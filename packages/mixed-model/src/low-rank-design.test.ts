@@ -131,3 +131,28 @@ describe.each([
     expectRelative(a.value, b.value);
   });
 });
+
+describe('a design column almost inside span U_r (the projection outside it orthogonalised twice)', () => {
+  it('keeps the complement basis orthogonal to U_r, and gives the dense fit’s REML likelihood and leave-one-out', () => {
+    const next = normalGenerator(5);
+    const r = 8;
+    const f = gaussian(120, r, next);
+    for (let i = 0; i < 120; i++) for (let j = 0; j < r; j++) f.data[i * r + j]! /= (j + 1) * Math.sqrt(120);
+    const spectrum = lowRankSpectrum(f);
+    // An intercept and U_r's second column plus 1e-6 of noise: the part outside U_r is 1e-11 of the column.
+    const design = new Matrix64(120, 2);
+    for (let i = 0; i < 120; i++) {
+      design.data[i * 2] = 1;
+      design.data[i * 2 + 1] = spectrum.vectors.data[i * r + 1]! + 1e-11 * next();
+    }
+    const y = Float64Array.from({ length: 120 }, (_, i) => 3 * spectrum.vectors.data[i * r]! * Math.sqrt(120) + next());
+    const low = fitSpectral({ lowRank: { values: spectrum.values, vectors: spectrum.vectors }, y, design });
+    const dense = fitSpectral({ kernel: syrk(f), y, design });
+    const { vectors, complement } = low.lowRankBasis!;
+    const overlap = gemm(vectors, complement, { transA: true }).data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(overlap).toBeLessThan(1e-13);
+    const times = [0.1, 1, 10];
+    expectClose(remlStoppingTime(low, { profileTimes: times }).profile.logLikelihood, remlStoppingTime(dense, { profileTimes: times }).profile.logLikelihood, 1e-8);
+    expectClose(looCurve(low, times).values, looCurve(dense, times).values, 1e-8);
+  });
+});
