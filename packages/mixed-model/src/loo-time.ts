@@ -42,5 +42,5 @@ export function looTime(fit: SpectralFit, options: LooTimeOptions = {}): LooStop
   const usedDesign = usesDesign(fit, options);
   const { learningRate } = options;
   if (learningRate !== undefined) logDecayFactors(fit.eigenvalues, { learningRate, steps: 0 }); // validates η
-  return { ...minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, usedDesign), { learningRate }), usedDesign };
+  return { ...minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, usedDesign, false, true), { learningRate }), usedDesign };
 }

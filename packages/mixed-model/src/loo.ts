@@ -2,7 +2,7 @@ import { gemm, Matrix64 } from '@duality/linalg-core';
 import { MixedModelNumericalError } from './errors.js';
 import { looBasis, type LooBasis } from './loo-basis.js';
 import { usesLowRankDesign } from './low-rank-design.js';
-import { lowRankLooTerms, type LooTerms } from './low-rank-loo.js';
+import { lowRankLooPoints, type LooTerms } from './low-rank-loo.js';
 import type { SpectralFit } from './spectral-fit.js';
 import { logDecayFactors, type TrainingTime } from './training-time.js';
 import { weightedProjection } from './weighted-projection.js';
@@ -48,7 +48,7 @@ export interface LooCurve {
 }
 
 /** LOO at one time, or why it is not determined there at working precision. */
-export type LooPoint = { value: number; residuals?: Matrix64 } | { undetermined: string };
+export type LooPoint = { value: number; residuals?: Matrix64 } | { undetermined: string } | { atLeast: number };
 
 /** Below this the scaled [e^{−tΘ}]_ii is made of underflowed terms (subnormal numbers have no relative accuracy). */
 const DIAGONAL_FLOOR = 1e-280;
@@ -219,18 +219,18 @@ export function usesDesign(fit: SpectralFit, options: LooOptions): boolean {
 }
 
 /**
- * LOO at every time: in batches of one matrix product each, or, with a wide design on a low-rank fit, one time at a
- * time in r dimensions (low-rank-loo.ts); undetermined times are reported, never NaN.
+ * LOO at every time: in batches of one matrix product each, or, with a wide design on a low-rank fit, in r dimensions
+ * (low-rank-loo.ts), where with `prune` (a search) a time whose exact lower bound clears the batch's smallest value is
+ * returned as { atLeast } instead of evaluated. Undetermined times are reported, never NaN.
  */
-export function evaluateLoo(fit: SpectralFit, times: ArrayLike<TrainingTime>, useDesign: boolean, keepResiduals = false): LooPoint[] {
+export function evaluateLoo(fit: SpectralFit, times: ArrayLike<TrainingTime>, useDesign: boolean, keepResiduals = false, prune = false): LooPoint[] {
   const z = useDesign ? fit.designProjections : undefined;
   const k = fit.outputs;
   const withDesign = z !== undefined;
   if (usesLowRankDesign(fit, z)) {
-    return Array.from(times, (time) => {
-      const logWeights = logScaledDecays(fit.eigenvalues, time);
-      return looPoint(lowRankLooTerms(fit, z!, logWeights.map(Math.exp), logWeights), k, keepResiduals, true);
-    });
+    const logWeights = Array.from(times, (time) => logScaledDecays(fit.eigenvalues, time));
+    const weights = logWeights.map((log) => log.map(Math.exp));
+    return lowRankLooPoints(fit, z!, weights, logWeights, prune, (terms) => looPoint(terms, k, keepResiduals, true));
   }
   const basis = looBasis(fit);
   const perBatch = Math.max(1, Math.floor(BATCH_COLUMNS / (k + (z?.cols ?? 0))));
@@ -249,6 +249,7 @@ export function describeTime(time: TrainingTime): string {
 
 function determined(point: LooPoint, time: TrainingTime): { value: number; residuals?: Matrix64 } {
   if ('value' in point) return point;
+  if ('atLeast' in point) throw new MixedModelNumericalError(`leave-one-out at ${describeTime(time)} was bounded, not evaluated (please report)`);
   throw new MixedModelNumericalError(
     `leave-one-out at ${describeTime(time)} is not determined at working precision: ${point.undetermined}; ` +
       'use smaller times (looTime stops its grid before such a time)',

@@ -1,7 +1,7 @@
 import { gemm, lowRankSpectrum, Matrix64, syrk } from '@duality/linalg-core';
 import { describe, expect, it } from 'vitest';
 import { designGls } from './design-gls.js';
-import { looCurve, looResiduals } from './loo.js';
+import { evaluateLoo, looCurve, looResiduals } from './loo.js';
 import { looTime } from './loo-time.js';
 import { usesLowRankDesign } from './low-rank-design.js';
 import { pathAt, predictAt } from './path.js';
@@ -129,6 +129,23 @@ describe.each([
     const [a, b] = [looTime(low, { learningRate: eta }), looTime(dense, { learningRate: eta })];
     expect(a.steps).toBe(b.steps);
     expectRelative(a.value, b.value);
+  });
+
+  it('the search skips times only where an exact lower bound clears the smallest value (P_ii falls with t)', () => {
+    const steps = Array.from({ length: 60 }, (_, i) => ({ learningRate: eta, steps: Math.round(1.15 ** i) }));
+    const pruned = evaluateLoo(low, steps, true, false, true);
+    const exact = evaluateLoo(low, steps, true, false, false);
+    const values = exact.map((point) => ('value' in point ? point.value : Number.NaN));
+    const smallest = Math.min(...values);
+    let skipped = 0;
+    pruned.forEach((point, i) => {
+      if ('atLeast' in point) {
+        skipped++;
+        expect(point.atLeast).toBeLessThanOrEqual(values[i]! * (1 + 1e-12));
+        expect(point.atLeast).toBeGreaterThan(smallest);
+      } else expect(point).toEqual(exact[i]);
+    });
+    expect(skipped).toBeGreaterThan(10);
   });
 });
 

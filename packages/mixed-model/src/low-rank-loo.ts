@@ -1,7 +1,8 @@
 import { gemm, lowerTriangularSolve, Matrix64 } from '@duality/linalg-core';
 import { looBasis, type LooBasis } from './loo-basis.js';
-import { lowRankDesign, lowRankGls, type LowRankDesign } from './low-rank-design.js';
+import { lowRankDesign, lowRankGls, type LowRankDesign, type LowRankGls } from './low-rank-design.js';
 import type { SpectralFit } from './spectral-fit.js';
+import type { GridPoint } from './time-grid.js';
 
 /*
  * Exact leave-one-out with a wide design on a low-rank fit, in r dimensions (math.md §4, §7.3). With H the hat
@@ -10,8 +11,15 @@ import type { SpectralFit } from './spectral-fit.js';
  *   P = V⁻¹ − V⁻¹X(XᵀV⁻¹X)⁻¹XᵀV⁻¹ ∝ (I − H) − Ũ Ω Ũᵀ,
  *
  * with the same factor e^{−tρ} as [e^{−tΘ}]_ii, so that [Pu]_i ∝ [(I − H)u]_i − ũ_iᵀ(Ωb) and
- * P_ii ∝ (1 − h_i) − ‖L⁻¹φ^{1/2}ũ_i‖² for T = L Lᵀ. Once per fit: Ũ, 1 − h_i and (I − H)u, O(n s (r + p)). Per
- * time O(r³ + n r²): one triangular solve with n right-hand sides, where the coordinate form costs O(n (r + p) p).
+ * P_ii ∝ (1 − h_i) − q_i, q_i = ‖L⁻¹φ^{1/2}ũ_i‖² for T = L Lᵀ. Once per fit: Ũ, 1 − h_i and (I − H)u, O(n s (r + p)).
+ * Per time the numerators cost O(n r k) and the q_i O(n r²), one matrix product (the coordinate form costs
+ * O(n (r + p) p)); that product is the whole cost of the rule at scale (0.8·10¹¹ flops at n = 40,000, r = 1,000).
+ *
+ * So a search evaluates q only where it must. Ω grows with t in the Loewner order (Ω = (γ⁻¹ + N)⁻¹ with every
+ * γ_j = ψ_j⁻¹ − 1 increasing, also in whole steps), so q_i(t) increases and P_ii(t) decreases: with P_ii known at an
+ * earlier time t_a, LOO(t) ≥ (1/n) Σ_i [Pu]_i(t)² / P_ii(t_a)², exactly, from the cheap numerators alone. A batch of
+ * times is evaluated at every STRIDE-th time, then at each other time whose bound is not above the smallest value
+ * found; the others are reported as bounded away from the minimum (time-grid.ts).
  */
 
 /** What one time gives leave-one-out, before the ratios (all scaled by the same factor). */
@@ -24,14 +32,25 @@ export interface LooTerms {
   denominators: Float64Array;
 }
 
-/** Points per triangular solve: bounds the transient memory at 8·r·POINT_BLOCK bytes. */
-const POINT_BLOCK = 4096;
+export type LooTermsOrFailure = LooTerms | { failure: string };
+
+/** A LOO point as loo.ts makes it from the terms (its value, or why it is undetermined). */
+type Finish = (terms: LooTermsOrFailure) => GridPoint & { residuals?: Matrix64 };
+
+/** Rows of Ũ per matrix product: bounds the transient memory at 8·ROW_BLOCK·r·(times per product) bytes. */
+const ROW_BLOCK = 4096;
+/** Times whose q is formed in one product (at r = 1,000: 131 MB transient). */
+const TIMES_PER_PRODUCT = 4;
+/** Every STRIDE-th time of a batch is evaluated in full before any bound is used. */
+const STRIDE = 4;
+/** A bound must clear the smallest value by this much (relative) to rule a time out: ties are never ruled out. */
+const MARGIN = 1e-9;
 
 interface LowRankLooParts {
   design: LowRankDesign;
   basis: LooBasis;
-  /** Ũᵀ in blocks of POINT_BLOCK points, each r × (points in the block). */
-  projectedVectorBlocks: Matrix64[];
+  /** Ũ (n×r). */
+  projectedVectors: Matrix64;
   /** 1 − h_i. */
   residualLeverages: Float64Array;
   /** (I − H)u (n×k). */
@@ -54,68 +73,166 @@ function residualLeverages(basis: LooBasis, qz: Matrix64, n: number): Float64Arr
   return out;
 }
 
-/** Ũ = [U_r, Q](E_r − Q_Z Gᵀ), transposed into blocks of points. */
-function projectedVectorBlocks(basis: LooBasis, design: LowRankDesign, n: number): Matrix64[] {
-  const { r, qz, g } = design;
-  const inCoordinates = gemm(qz, g, { transB: true });
-  for (let x = 0; x < inCoordinates.data.length; x++) inCoordinates.data[x] = -inCoordinates.data[x]!;
-  for (let j = 0; j < r; j++) inCoordinates.data[j * r + j]! += 1;
-  const projected = basis.multiply(inCoordinates);
-  const blocks: Matrix64[] = [];
-  for (let from = 0; from < n; from += POINT_BLOCK) {
-    const count = Math.min(POINT_BLOCK, n - from);
-    const block = new Matrix64(r, count);
-    for (let i = 0; i < count; i++) for (let j = 0; j < r; j++) block.data[j * count + i] = projected.data[(from + i) * r + j]!;
-    blocks.push(block);
-  }
-  return blocks;
-}
-
 function looParts(fit: SpectralFit, z: Matrix64): LowRankLooParts {
   const cached = cache.get(fit);
   if (cached) return cached;
   const design = lowRankDesign(fit, z);
   const basis = looBasis(fit);
-  const { s, k, qz, qzc } = design;
+  const { r, s, k, qz, qzc, g } = design;
+  // Ũ = [U_r, Q](E_r − Q_Z Gᵀ) and (I − H)u = [U_r, Q](I − Q_ZQ_Zᵀ)c.
+  const vectorCoordinates = gemm(qz, g, { transB: true });
+  for (let x = 0; x < vectorCoordinates.data.length; x++) vectorCoordinates.data[x] = -vectorCoordinates.data[x]!;
+  for (let j = 0; j < r; j++) vectorCoordinates.data[j * r + j]! += 1;
   const along = gemm(qz, qzc);
-  const projectedCoordinates = new Matrix64(s, k);
-  for (let x = 0; x < s * k; x++) projectedCoordinates.data[x] = fit.residualProjections.data[x]! - along.data[x]!;
+  const targetCoordinates = new Matrix64(s, k);
+  for (let x = 0; x < s * k; x++) targetCoordinates.data[x] = fit.residualProjections.data[x]! - along.data[x]!;
   const parts = {
     design,
     basis,
-    projectedVectorBlocks: projectedVectorBlocks(basis, design, fit.n),
+    projectedVectors: basis.multiply(vectorCoordinates),
     residualLeverages: residualLeverages(basis, qz, fit.n),
-    projectedTargets: basis.multiply(projectedCoordinates),
+    projectedTargets: basis.multiply(targetCoordinates),
   };
   cache.set(fit, parts);
   return parts;
 }
 
-/**
- * Leave-one-out's numerators, denominators and reference diagonals at one time, from the weights d̃ (the remainder's
- * equal to 1) and their logs; or why β is not identified there.
- */
-export function lowRankLooTerms(fit: SpectralFit, z: Matrix64, weights: Float64Array, logWeights: Float64Array): LooTerms | { failure: string } {
-  const parts = looParts(fit, z);
-  const { design, basis, projectedVectorBlocks: blocks, residualLeverages: oneMinusH, projectedTargets } = parts;
-  const gls = lowRankGls(design, fit.residualProjections, logWeights);
-  if (!gls) return { failure: `β is not identified: e^{−tΘ} has decayed on all but fewer than p = ${design.p} directions of X` };
-  const { factor, omegaB, rootPhi } = gls;
+/** Rows [from, from + count) of an n×r matrix, as a view. */
+function rowBlock(m: Matrix64, from: number, count: number): Matrix64 {
+  return new Matrix64(count, m.cols, m.data.subarray(from * m.cols, (from + count) * m.cols));
+}
+
+/** [Pu]_i for every time at once: (I − H)u − Ũ[Ω₁b | Ω₂b | …], one product per block of rows. */
+function allNumerators(parts: LowRankLooParts, glses: LowRankGls[]): Float64Array[] {
+  const { projectedVectors: u, projectedTargets, design } = parts;
   const { r, k } = design;
-  const n = fit.n;
-  const numerators = projectedTargets.data.slice();
-  const denominators = oneMinusH.slice();
-  let from = 0;
-  for (const block of blocks) {
-    const count = block.cols;
-    const scaled = block.clone();
-    for (let j = 0; j < r; j++) for (let i = 0; i < count; i++) scaled.data[j * count + i]! *= rootPhi[j]!;
-    const solved = lowerTriangularSolve(factor, scaled, { overwrite: true }).data;
-    for (let j = 0; j < r; j++) for (let i = 0; i < count; i++) denominators[from + i]! -= solved[j * count + i]! ** 2;
-    const shift = gemm(block, omegaB, { transA: true }).data;
-    for (let x = 0; x < count * k; x++) numerators[from * k + x]! -= shift[x]!;
-    from += count;
+  const n = u.rows;
+  const count = glses.length;
+  const stacked = new Matrix64(r, count * k);
+  glses.forEach((gls, tau) => {
+    for (let j = 0; j < r; j++) for (let l = 0; l < k; l++) stacked.data[j * count * k + tau * k + l] = gls.omegaB.data[j * k + l]!;
+  });
+  const out = glses.map(() => projectedTargets.data.slice());
+  for (let from = 0; from < n; from += ROW_BLOCK) {
+    const rows = Math.min(ROW_BLOCK, n - from);
+    const shift = gemm(rowBlock(u, from, rows), stacked).data;
+    for (let i = 0; i < rows; i++) {
+      for (let tau = 0; tau < count; tau++) for (let l = 0; l < k; l++) out[tau]![(from + i) * k + l]! -= shift[i * count * k + tau * k + l]!;
+    }
   }
-  const diagonals = basis.diagonals([weights]).data;
-  return { numerators, diagonals, denominators: denominators.subarray(0, n) };
+  return out;
+}
+
+/** C = L⁻¹ diag(φ^{1/2}) (r×r), so that q_i = ‖C ũ_i‖²; stored transposed. */
+function quadraticFactorTransposed(gls: LowRankGls, r: number): Matrix64 {
+  const identity = new Matrix64(r, r);
+  for (let j = 0; j < r; j++) identity.data[j * r + j] = 1;
+  const inverse = lowerTriangularSolve(gls.factor, identity, { overwrite: true }).data;
+  const transposed = new Matrix64(r, r);
+  for (let i = 0; i < r; i++) for (let j = 0; j <= i; j++) transposed.data[j * r + i] = inverse[i * r + j]! * gls.rootPhi[j]!;
+  return transposed;
+}
+
+/** P_ii = (1 − h_i) − q_i for a few times, their q_i in one product per block of rows. */
+function denominators(parts: LowRankLooParts, glses: LowRankGls[]): Float64Array[] {
+  const { projectedVectors: u, residualLeverages: oneMinusH, design } = parts;
+  const r = design.r;
+  const n = u.rows;
+  const count = glses.length;
+  const stacked = new Matrix64(r, count * r);
+  glses.forEach((gls, tau) => {
+    const factor = quadraticFactorTransposed(gls, r);
+    for (let j = 0; j < r; j++) stacked.data.set(factor.data.subarray(j * r, (j + 1) * r), j * count * r + tau * r);
+  });
+  const out = glses.map(() => oneMinusH.slice());
+  for (let from = 0; from < n; from += ROW_BLOCK) {
+    const rows = Math.min(ROW_BLOCK, n - from);
+    const y = gemm(rowBlock(u, from, rows), stacked).data;
+    for (let i = 0; i < rows; i++) {
+      for (let tau = 0; tau < count; tau++) {
+        let q = 0;
+        const at = i * count * r + tau * r;
+        for (let j = 0; j < r; j++) q += y[at + j]! ** 2;
+        out[tau]![from + i]! -= q;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Leave-one-out at each time (ascending), from the weights d̃ (the remainder's equal to 1) and their logs. With
+ * `prune`, times whose bound rules them out are returned as { atLeast } instead of evaluated.
+ */
+export function lowRankLooPoints(
+  fit: SpectralFit,
+  z: Matrix64,
+  weights: Float64Array[],
+  logWeights: Float64Array[],
+  prune: boolean,
+  finish: Finish,
+): (GridPoint & { residuals?: Matrix64 })[] {
+  const parts = looParts(fit, z);
+  const { design, basis } = parts;
+  const glses = logWeights.map((log) => lowRankGls(design, fit.residualProjections, log));
+  const failure = { failure: `β is not identified: e^{−tΘ} has decayed on all but fewer than p = ${design.p} directions of X` };
+  const live = glses.flatMap((gls, tau) => (gls ? [tau] : []));
+  const numerators = new Map<number, Float64Array>();
+  allNumerators(parts, live.map((tau) => glses[tau]!)).forEach((value, a) => numerators.set(live[a]!, value));
+  const diagonals = basis.diagonals(weights);
+  const count = weights.length;
+  const diagonalOf = (tau: number) => Float64Array.from({ length: fit.n }, (_, i) => diagonals.data[i * count + tau]!);
+  const points: (GridPoint & { residuals?: Matrix64 })[] = glses.map((gls) => (gls ? { atLeast: Number.NaN } : finish(failure)));
+  const known = new Map<number, Float64Array>();
+  const evaluated = new Set<number>();
+  const evaluate = (taus: number[]) => {
+    taus.forEach((tau) => evaluated.add(tau));
+    for (let from = 0; from < taus.length; from += TIMES_PER_PRODUCT) {
+      const group = taus.slice(from, from + TIMES_PER_PRODUCT);
+      denominators(parts, group.map((tau) => glses[tau]!)).forEach((d, a) => {
+        const tau = group[a]!;
+        points[tau] = finish({ numerators: numerators.get(tau)!, diagonals: diagonalOf(tau), denominators: d });
+        if ('value' in points[tau]!) known.set(tau, d);
+      });
+    }
+  };
+  if (!prune) {
+    evaluate(live);
+    return points;
+  }
+  evaluate(live.filter((tau, a) => a % STRIDE === 0 || a === live.length - 1));
+  boundOrEvaluate(live.filter((tau) => !evaluated.has(tau)), { points, known, numerators, evaluate, k: design.k });
+  return points;
+}
+
+interface Search {
+  points: (GridPoint & { residuals?: Matrix64 })[];
+  known: Map<number, Float64Array>;
+  numerators: Map<number, Float64Array>;
+  evaluate: (taus: number[]) => void;
+  k: number;
+}
+
+/** LOO(t) ≥ (1/n) Σ_i [Pu]_i(t)² / P_ii(t_a)² with t_a the latest earlier time whose P_ii is known; −∞ if none. */
+function lowerBound(tau: number, { known, numerators, k }: Search): number {
+  let left = -1;
+  for (const a of known.keys()) if (a < tau && a > left) left = a;
+  if (left < 0) return -Infinity;
+  const denominators = known.get(left)!;
+  const numerator = numerators.get(tau)!;
+  let sum = 0;
+  for (let i = 0; i < denominators.length; i++) for (let l = 0; l < k; l++) sum += (numerator[i * k + l]! / denominators[i]!) ** 2;
+  return sum / denominators.length;
+}
+
+/** The remaining times, most promising first: each evaluated unless its bound clears the smallest value found. */
+function boundOrEvaluate(taus: number[], search: Search): void {
+  const { points } = search;
+  const smallest = () => points.reduce((m, p) => ('value' in p && p.value < m ? p.value : m), Infinity);
+  const order = taus.map((tau) => ({ tau, bound: lowerBound(tau, search) })).sort((a, b) => a.bound - b.bound);
+  for (const { tau } of order) {
+    const bound = lowerBound(tau, search);
+    if (bound > smallest() * (1 + MARGIN)) points[tau] = { atLeast: bound };
+    else search.evaluate([tau]);
+  }
 }

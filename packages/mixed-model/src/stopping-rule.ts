@@ -128,7 +128,7 @@ export function stageTwoRule(fit: SpectralFit, name: StageTwoRuleName, options: 
   const remlDesign = usesDesign(fit, { useDesign: options.remlUsesDesign ?? options.useDesign });
   const found =
     name === 'loo'
-      ? minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, pathDesign), grid)
+      ? minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, pathDesign, false, true), grid)
       : name === 'gcv'
         ? minimiseOnTimeGrid(fit, gcvCriterion(fit, { useDesign: pathDesign }), { ...grid, largestTime: interpolationTime(fit, { useDesign: pathDesign }) })
         : remlAsMinimum(fit, grid, remlDesign, options.reml);

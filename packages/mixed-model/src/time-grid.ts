@@ -12,7 +12,12 @@ import type { TrainingTime } from './training-time.js';
 export type GridOutcome = 'zero' | 'interior' | 'infinite';
 
 /** A criterion at one time, or why it is not determined there at working precision. */
-export type GridPoint = { value: number } | { undetermined: string };
+/**
+ * A criterion at one time; or why it is not determined there at working precision; or, for a criterion costly to
+ * evaluate, a proven lower bound above the batch's smallest value (the time cannot be the minimum, so it was not
+ * evaluated: such times bracket the refinement but are left out of the curve).
+ */
+export type GridPoint = { value: number } | { undetermined: string } | { atLeast: number };
 
 /** A batch criterion: one value per time (a batch is one matrix product for LOO). */
 export type BatchCriterion = (times: TrainingTime[]) => GridPoint[];
@@ -150,7 +155,8 @@ export function timeAxis(fit: SpectralFit, options: TimeGridOptions = {}): TimeA
  * otherwise undefined. A grid cut at `largestTime` never ends in 'infinite' by a tie at its end.
  */
 function boundaryOutcome(zeroValue: number, values: number[], cut: boolean): GridOutcome | undefined {
-  const smallest = values.reduce((m, v) => Math.min(m, v), zeroValue);
+  // NaN marks a time bounded away from the minimum (never 'value' there): it neither is the minimum nor ties it.
+  const smallest = values.reduce((m, v) => (v < m ? v : m), zeroValue);
   const tie = smallest + TIE * Math.abs(smallest);
   if (zeroValue <= tie) return 'zero';
   if ((!cut && values[values.length - 1]! <= tie) || smallest <= NOISE_FREE * zeroValue) return 'infinite';
@@ -189,14 +195,14 @@ interface EvaluatedGrid {
 
 function evaluateGrid(axis: TimeAxis, evaluate: (xs: number[]) => GridPoint[], describe: (x: number) => string): EvaluatedGrid {
   const [atZero, ...points] = evaluate([0, ...axis.grid]);
-  if (!('value' in atZero!)) throw new MixedModelNumericalError(`the criterion at t = 0: ${atZero!.undetermined}`);
+  if (!('value' in atZero!)) throw new MixedModelNumericalError(`the criterion at t = 0: ${'undetermined' in atZero! ? atZero.undetermined : 'not evaluated'}`);
   const values: number[] = [];
   for (const point of points) {
-    if (!('value' in point)) {
+    if ('undetermined' in point) {
       const from = describe(axis.grid[values.length]!);
       return { atZero: atZero.value, xs: axis.grid.slice(0, values.length), values, truncated: `from ${from} on: ${point.undetermined}` };
     }
-    values.push(point.value);
+    values.push('value' in point ? point.value : Number.NaN);
   }
   return { atZero: atZero.value, xs: axis.grid, values };
 }
@@ -216,17 +222,18 @@ export function minimiseOnTimeGrid(fit: SpectralFit, criterion: BatchCriterion, 
   const evaluate = (xs: number[]) => criterion(xs.map((x) => axis.at(x)));
   const { atZero, xs, values, truncated } = evaluateGrid(axis, evaluate, describe);
   const last = values.length - 1;
+  const kept = xs.map((_, i) => i).filter((i) => !Number.isNaN(values[i]!));
   const grid = {
-    times: Float64Array.from([0, ...xs.map(axis.continuous)]),
-    ...(learningRate === undefined ? {} : { steps: Float64Array.from([0, ...xs]) }),
-    values: Float64Array.from([atZero, ...values]),
+    times: Float64Array.from([0, ...kept.map((i) => axis.continuous(xs[i]!))]),
+    ...(learningRate === undefined ? {} : { steps: Float64Array.from([0, ...kept.map((i) => xs[i]!)]) }),
+    values: Float64Array.from([atZero, ...kept.map((i) => values[i]!)]),
   };
   const common = { largestTime: last >= 0 ? axis.continuous(xs[last]!) : 0, ...(truncated ? { truncated } : {}), grid };
   const steps = (k: number) => (learningRate === undefined ? {} : { steps: k });
   const boundary = values.length === 0 ? 'zero' : boundaryOutcome(atZero, values, axis.cut);
   if (boundary === 'zero') return { time: 0, ...steps(0), outcome: 'zero', value: atZero, ...common };
   if (boundary === 'infinite') return { time: Infinity, ...steps(Infinity), outcome: 'infinite', value: values[last]!, ...common };
-  const bestIndex = values.indexOf(values.reduce((m, v) => Math.min(m, v), Infinity));
+  const bestIndex = values.indexOf(values.reduce((m, v) => (v < m ? v : m), Infinity));
   const lo = bestIndex > 0 ? xs[bestIndex - 1]! : axis.below;
   const hi = bestIndex < last ? xs[bestIndex + 1]! : xs[last]!;
   const valuesAt = (positions: number[]) => evaluate(positions).map((point) => ('value' in point ? point.value : undefined));
