@@ -88,6 +88,24 @@ describe('readTable on a header or rows the reader would otherwise change', () =
   });
 });
 
+describe('readTable in chunks', () => {
+  it('puts every missing cell where it was, across chunks and past the rows allocated up front', async () => {
+    // Wide first rows make the row estimate (from the first MiB) far too short, so later chunks spill into pieces.
+    const missing = (i: number) => [31, 32, 33, 63, 64, 65, 2047, 2048, 2049, 4095, 4096].includes(i) || i % 37 === 0;
+    const rows = Array.from({ length: 9000 }, (_, i) => [missing(i) ? '' : i, i < 600 ? 'w'.repeat(2000) : 's', i % 3 === 0 ? '' : -i]);
+    const table = await readText(csv(['a', 'text', 'y'], rows));
+    expect(table.rows).toBe(9000);
+    const [a, , y] = table.columns as { values: Float64Array }[];
+    const wrong = rows.flatMap((_, i) => (Object.is(a!.values[i], missing(i) ? NaN : i) && Object.is(y!.values[i], i % 3 === 0 ? NaN : -i) ? [] : [i]));
+    expect(wrong).toEqual([]);
+  });
+
+  it('names a bad line deep in the file by its number', async () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) => (i === 25_000 ? [1, 2] : [i, i % 5, 2 * i]));
+    await expect(readText(csv(['a', 'b', 'y'], rows))).rejects.toThrow(/data\.csv, line 25002: .*fix the row/);
+  });
+});
+
 describe('readTable past the sniffer’s sample', () => {
   it('reads a column again as text when a cell beyond the first 20,480 rows is not a number', async () => {
     const rows = Array.from({ length: 30_001 }, (_, i) => [i === 30_000 ? 'abc' : i, i % 7, 2 * i]);

@@ -4,6 +4,7 @@ import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
 import { csvLayout, csvRelation, type CsvLayout } from './csv-dialect.js';
 import { sqlName, sqlString, withConnection } from './duckdb.js';
 import { TabularInputError } from './errors.js';
+import { numericSlots, NumericSink } from './numeric-sink.js';
 import { infiniteCellMessage, TextColumnBuilder, type Table, type TableColumn } from './table.js';
 
 export type TableFormat = 'csv' | 'tsv' | 'json' | 'parquet';
@@ -51,7 +52,7 @@ async function readCsv(connection: DuckDBConnection, path: string, layout: CsvLa
   for (let attempt = 0; ; attempt++) {
     const rejects = `rejects_table = 'rejects_${attempt}', rejects_scan = 'scans_${attempt}', store_rejects = true`;
     const relation = csvRelation(path, layout, (type) => kindOf(type) === 'number').replace(/\)$/, `, ${rejects})`);
-    const table = await readQuery(connection, relation, path, format, {});
+    const table = await readQuery(connection, relation, path, format, {}, rowCapacity(path));
     const reader = await connection.runAndReadAll(`SELECT line, column_name, error_type, csv_line, error_message FROM rejects_${attempt} ORDER BY line`);
     const errors = reader.getRowObjectsJS() as { line: bigint; column_name: string; error_type: string; csv_line: string; error_message: string }[];
     if (errors.length === 0) return table;
@@ -85,7 +86,8 @@ export function queryTable(relation: string, source: string, options: QueryOptio
   });
 }
 
-async function readQuery(connection: DuckDBConnection, relation: string, source: string, format: TableFormat, derivedColumns: Record<string, string>, expectedRows?: number): Promise<Table> {
+/** `capacity`: the rows each numeric column is allocated for up front (the exact count, or an estimate); more spill into pieces. */
+async function readQuery(connection: DuckDBConnection, relation: string, source: string, format: TableFormat, derivedColumns: Record<string, string>, capacity?: number): Promise<Table> {
   const fail = (err: unknown): never => {
     throw readError(err, source, format);
   };
@@ -97,7 +99,9 @@ async function readQuery(connection: DuckDBConnection, relation: string, source:
     ...derived.map(([, expression]) => castOf(`(${expression})`, true)),
   ];
   const result = await connection.stream(`SELECT ${select.join(', ')} FROM ${relation}`).catch(fail);
-  const sinks = columns.map((c) => (c.numeric ? new NumericSink(c.name, expectedRows) : new TextColumnBuilder(c.name)));
+  const slots = numericSlots(columns.filter((c) => c.numeric).length, capacity);
+  let slot = 0;
+  const sinks = columns.map((c) => (c.numeric ? new NumericSink(c.name, slots[slot++]!) : new TextColumnBuilder(c.name)));
   let rows = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
@@ -111,9 +115,12 @@ async function readQuery(connection: DuckDBConnection, relation: string, source:
   return { source, rows, columns: built };
 }
 
-/** Numbers become DOUBLE with NaN for missing (so a chunk copies as one block); anything else trimmed text. */
+/**
+ * Numbers become DOUBLE (a chunk copies as one block; its NULLs become NaN in JS from the validity mask, which costs
+ * far less than a coalesce per cell); anything else trimmed text.
+ */
 function castOf(expression: string, numeric: boolean): string {
-  return numeric ? `coalesce(CAST(${expression} AS DOUBLE), 'NaN'::DOUBLE)` : `nullif(trim(CAST(${expression} AS VARCHAR)), '')`;
+  return numeric ? `CAST(${expression} AS DOUBLE)` : `nullif(trim(CAST(${expression} AS VARCHAR)), '')`;
 }
 
 const NUMERIC_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$/;
@@ -137,51 +144,19 @@ async function describe(connection: DuckDBConnection, relation: string): Promise
   return reader.getRows().map(([name, type]) => ({ name: String(name), kind: kindOf(String(type)) }));
 }
 
-/** Collects a numeric column chunk by chunk, then joins the pieces once. */
-class NumericSink {
-  private readonly pieces: Float64Array[] = [];
-  private filled = 0;
-  /** With the row count known in advance (Parquet, JSON), chunks are copied straight into the column. */
-  private readonly column?: Float64Array;
-  constructor(
-    readonly name: string,
-    rows?: number,
-  ) {
-    if (rows !== undefined) this.column = new Float64Array(rows);
-  }
-  push(items: Float64Array): void {
-    if (this.column && this.filled + items.length <= this.column.length) this.column.set(items, this.filled);
-    else this.pieces.push(items.slice());
-    this.filled += items.length;
-  }
-  build(): TableColumn {
-    if (this.column && this.filled === this.column.length) return { name: this.name, kind: 'number', values: this.column };
-    const values = new Float64Array(this.pieces.reduce((s, p) => s + p.length, 0));
-    let offset = 0;
-    for (const piece of this.pieces) {
-      values.set(piece, offset);
-      offset += piece.length;
-    }
-    this.pieces.length = 0;
-    return { name: this.name, kind: 'number', values };
-  }
-}
-
 function appendVector(sink: NumericSink | TextColumnBuilder, vector: DuckDBVector, count: number): void {
-  if (sink instanceof NumericSink) {
-    // The DOUBLE vector's items are a Float64Array over the chunk's memory (NULLs were coalesced to NaN): one copy.
-    const items = (vector as unknown as { items?: unknown }).items;
-    sink.push(items instanceof Float64Array ? items.subarray(0, count) : Float64Array.from({ length: count }, (_, i) => Number(vector.getItem(i))));
-    return;
-  }
+  if (sink instanceof NumericSink) return sink.push(vector, count);
   for (let i = 0; i < count; i++) sink.push(vector.getItem(i) as string | null);
 }
 
 function refuseInfinite(columns: TableColumn[], source: string): void {
   for (const column of columns) {
     if (column.kind !== 'number') continue;
-    const row = column.values.findIndex((v) => v === Infinity || v === -Infinity);
-    if (row >= 0) throw new TabularInputError(infiniteCellMessage(source, column.name, row));
+    const values = column.values;
+    for (let row = 0; row < values.length; row++) {
+      const v = values[row]!;
+      if (v === Infinity || v === -Infinity) throw new TabularInputError(infiniteCellMessage(source, column.name, row));
+    }
   }
 }
 
@@ -203,12 +178,32 @@ function readError(err: unknown, source: string, format: TableFormat): Error {
 /** Whether the file's first 64 kB hold both CRLF and bare LF line endings. */
 function mixesLineEndings(path: string): boolean {
   if (!existsSync(path) || path.endsWith('.gz')) return false;
-  const buffer = Buffer.alloc(65_536);
-  const fd = openSync(path, 'r');
-  const length = readSync(fd, buffer, 0, buffer.length, 0);
-  closeSync(fd);
-  const text = buffer.subarray(0, length).toString('latin1');
+  const text = fileHead(path, 65_536).toString('latin1');
   const crlf = (text.match(/\r\n/g) ?? []).length;
   const lf = (text.match(/\n/g) ?? []).length;
   return crlf > 0 && lf > crlf;
+}
+
+/**
+ * Rows to allocate each numeric column for: the file's size over the mean line length of its first MiB, with a
+ * margin (a short estimate spills into pieces; a long one costs only address space). Undefined for a gzipped file.
+ */
+function rowCapacity(path: string): number | undefined {
+  if (path.endsWith('.gz')) return undefined;
+  const head = fileHead(path, 1 << 20);
+  let lines = 0;
+  for (let at = head.indexOf(10); at >= 0; at = head.indexOf(10, at + 1)) lines++;
+  if (lines === 0) return undefined;
+  return Math.ceil(1.25 * lines * (statSync(path).size / head.length)) + 2048;
+}
+
+/** The first `bytes` of a file (fewer if it is shorter). */
+function fileHead(path: string, bytes: number): Buffer {
+  const buffer = Buffer.alloc(bytes);
+  const fd = openSync(path, 'r');
+  try {
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
+  }
 }
