@@ -24,11 +24,18 @@ export function encodeFeatures(table: Table, prep: Preprocessing, rows?: ArrayLi
   // and the block's design rows (a few MB) stay in cache. A whole column at a time in split order misses the cache on
   // every cell (51 s, then 20 s, against 2 s at 50,000 × 2,931).
   const order = Int32Array.from(at.keys()).sort((a, b) => at[a]! - at[b]!);
+  const rowsAt = new Int32Array(ROW_BLOCK);
+  const offsets = new Int32Array(ROW_BLOCK);
   for (let start = 0; start < order.length; start += ROW_BLOCK) {
-    const block = order.subarray(start, Math.min(order.length, start + ROW_BLOCK));
-    plans.forEach((plan, j) => writeBlock(x, j, plan, at, block));
+    const size = Math.min(ROW_BLOCK, order.length - start);
+    for (let k = 0; k < size; k++) {
+      rowsAt[k] = at[order[start + k]!]!;
+      offsets[k] = order[start + k]! * x.cols;
+    }
+    plans.forEach((plan, j) => writeBlock(x.data, j, plan, rowsAt.subarray(0, size), offsets));
   }
-  for (const [name, column] of inputs) countCells(column, prep, name, at, counts);
+  const tableOrder = order.map((r) => at[r]!);
+  for (const input of prep.inputs) countCells(inputs.get(input.name)!, input, tableOrder, counts);
   return { x, counts };
 }
 
@@ -55,23 +62,22 @@ function columnPlan(column: TableColumn, design: DesignColumn, source: string): 
   return { codes: (column as TextColumn).codes, code: (column as TextColumn).levels.indexOf(design.level), fill: design.fill, mean, sd };
 }
 
-/** Design column j at the design rows `block` (table rows at[r]): one loop per kind, no call per cell. */
-function writeBlock(x: Matrix64, j: number, plan: ColumnPlan, at: Int32Array, block: Int32Array): void {
-  const { data, cols } = x;
+/** Design column j at a block of design rows (row k: table row rows[k], at data[offsets[k] + j]): one loop per kind, no call per cell. */
+function writeBlock(data: Float64Array, j: number, plan: ColumnPlan, rows: Int32Array, offsets: Int32Array): void {
   const { values, codes, code, fill, mean, sd } = plan;
   const indicator = Number.isNaN(fill);
   if (values) {
-    for (const r of block) {
-      const v = values[at[r]!]!;
+    for (let k = 0; k < rows.length; k++) {
+      const v = values[rows[k]!]!;
       const raw = indicator ? Number(v !== v) : v !== v ? fill : v;
-      data[r * cols + j] = (raw - mean) / sd;
+      data[offsets[k]! + j] = (raw - mean) / sd;
     }
     return;
   }
-  for (const r of block) {
-    const c = codes![at[r]!]!;
+  for (let k = 0; k < rows.length; k++) {
+    const c = codes![rows[k]!]!;
     const raw = indicator ? Number(c < 0) : c < 0 ? fill : Number(c === code);
-    data[r * cols + j] = (raw - mean) / sd;
+    data[offsets[k]! + j] = (raw - mean) / sd;
   }
 }
 
@@ -108,17 +114,21 @@ function asText(column: NumericColumn): TextColumn {
   return { name: column.name, kind: 'text', codes, levels };
 }
 
-function countCells(column: TableColumn, prep: Preprocessing, name: string, at: Int32Array, counts: EncodingCounts): void {
-  const input = prep.inputs.find((c) => c.name === name)!;
-  const trained = new Set(input.kind === 'text' ? input.levels : []);
-  const known = column.kind === 'text' ? column.levels.map((level) => trained.has(level)) : undefined;
+function countCells(column: TableColumn, input: InputColumn, at: Int32Array, counts: EncodingCounts): void {
   let imputed = 0;
   let unseen = 0;
-  for (const i of at) {
-    if (column.kind === 'number') imputed += Number.isNaN(column.values[i]!) ? 1 : 0;
-    else if (column.codes[i]! < 0) imputed++;
-    else if (!known![column.codes[i]!]) unseen++;
+  if (column.kind === 'number') {
+    const { values } = column;
+    for (let r = 0; r < at.length; r++) if (Number.isNaN(values[at[r]!]!)) imputed++;
+  } else {
+    const trained = new Set(input.kind === 'text' ? input.levels : []);
+    const known = column.levels.map((level) => trained.has(level));
+    for (let r = 0; r < at.length; r++) {
+      const code = column.codes[at[r]!]!;
+      if (code < 0) imputed++;
+      else if (!known[code]) unseen++;
+    }
   }
-  if (imputed > 0) counts.imputed.set(name, imputed);
-  if (unseen > 0) counts.unseen.set(name, unseen);
+  if (imputed > 0) counts.imputed.set(input.name, imputed);
+  if (unseen > 0) counts.unseen.set(input.name, unseen);
 }
