@@ -1,4 +1,4 @@
-import { evaluateLoo, usesDesign, type LooOptions } from './loo.js';
+import { evaluateLoo, looRefinePoints, usesDesign, type LooOptions } from './loo.js';
 import type { SpectralFit } from './spectral-fit.js';
 import { minimiseOnTimeGrid, type GridMinimum, type GridOutcome } from './time-grid.js';
 import { logDecayFactors } from './training-time.js';
@@ -42,5 +42,6 @@ export function looTime(fit: SpectralFit, options: LooTimeOptions = {}): LooStop
   const usedDesign = usesDesign(fit, options);
   const { learningRate } = options;
   if (learningRate !== undefined) logDecayFactors(fit.eigenvalues, { learningRate, steps: 0 }); // validates η
-  return { ...minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, usedDesign, false, true), { learningRate }), usedDesign };
+  const refinePoints = looRefinePoints(fit, usedDesign);
+  return { ...minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, usedDesign, false, true), { learningRate, refinePoints }), usedDesign };
 }

@@ -42,7 +42,7 @@ const ROW_BLOCK = 4096;
 /** Times whose q is formed in one product (at r = 1,000: 131 MB transient). */
 const TIMES_PER_PRODUCT = 4;
 /** Every STRIDE-th time of a batch is evaluated in full before any bound is used. */
-const STRIDE = 4;
+const STRIDE = 8;
 /** A bound must clear the smallest value by this much (relative) to rule a time out: ties are never ruled out. */
 const MARGIN = 1e-9;
 
@@ -213,26 +213,43 @@ interface Search {
   k: number;
 }
 
-/** LOO(t) ≥ (1/n) Σ_i [Pu]_i(t)² / P_ii(t_a)² with t_a the latest earlier time whose P_ii is known; −∞ if none. */
-function lowerBound(tau: number, { known, numerators, k }: Search): number {
+/**
+ * Bounds on LOO at an unevaluated time from the nearest evaluated ones: P_ii(t_a) ≥ P_ii(t) ≥ P_ii(t_b) for t_a < t < t_b,
+ * so (1/n) Σ_i [Pu]_i(t)²/P_ii(t_a)² ≤ LOO(t) ≤ (1/n) Σ_i [Pu]_i(t)²/P_ii(t_b)² (−∞ and ∞ where there is no such time).
+ */
+function bounds(tau: number, { known, numerators, k }: Search): { lower: number; upper: number } {
   let left = -1;
-  for (const a of known.keys()) if (a < tau && a > left) left = a;
-  if (left < 0) return -Infinity;
-  const denominators = known.get(left)!;
+  let right = Infinity;
+  for (const a of known.keys()) {
+    if (a < tau && a > left) left = a;
+    if (a > tau && a < right) right = a;
+  }
   const numerator = numerators.get(tau)!;
-  let sum = 0;
-  for (let i = 0; i < denominators.length; i++) for (let l = 0; l < k; l++) sum += (numerator[i * k + l]! / denominators[i]!) ** 2;
-  return sum / denominators.length;
+  const at = (denominators: Float64Array) => {
+    let sum = 0;
+    for (let i = 0; i < denominators.length; i++) for (let l = 0; l < k; l++) sum += (numerator[i * k + l]! / denominators[i]!) ** 2;
+    return sum / denominators.length;
+  };
+  return { lower: left < 0 ? -Infinity : at(known.get(left)!), upper: right === Infinity ? Infinity : at(known.get(right)!) };
 }
 
-/** The remaining times, most promising first: each evaluated unless its bound clears the smallest value found. */
+/**
+ * The remaining times, most promising first: a time is ruled out when its lower bound clears the smallest value
+ * known to be reached (evaluated, or below another time's upper bound), else evaluated.
+ */
 function boundOrEvaluate(taus: number[], search: Search): void {
   const { points } = search;
-  const smallest = () => points.reduce((m, p) => ('value' in p && p.value < m ? p.value : m), Infinity);
-  const order = taus.map((tau) => ({ tau, bound: lowerBound(tau, search) })).sort((a, b) => a.bound - b.bound);
-  for (const { tau } of order) {
-    const bound = lowerBound(tau, search);
-    if (bound > smallest() * (1 + MARGIN)) points[tau] = { atLeast: bound };
-    else search.evaluate([tau]);
+  let pending = new Set(taus);
+  for (;;) {
+    const current = [...pending].map((tau) => ({ tau, ...bounds(tau, search) }));
+    if (current.length === 0) return;
+    let reached = points.reduce((m, p) => ('value' in p && p.value < m ? p.value : m), Infinity);
+    for (const c of current) reached = Math.min(reached, c.upper);
+    const ruledOut = current.filter((c) => c.lower > reached * (1 + MARGIN));
+    ruledOut.forEach((c) => (points[c.tau] = { atLeast: c.lower }));
+    const open = current.filter((c) => !(c.lower > reached * (1 + MARGIN))).sort((a, b) => a.lower - b.lower);
+    if (open.length === 0) return;
+    search.evaluate([open[0]!.tau]);
+    pending = new Set(open.slice(1).map((c) => c.tau));
   }
 }

@@ -1,5 +1,5 @@
 import { MixedModelInputError } from './errors.js';
-import { evaluateLoo, usesDesign } from './loo.js';
+import { evaluateLoo, looRefinePoints, usesDesign } from './loo.js';
 import { gcvCriterion, interpolationTime } from './path.js';
 import { profileEvaluator, remlStoppingTime, type RemlStoppingTime } from './reml.js';
 import type { SpectralFit } from './spectral-fit.js';
@@ -128,7 +128,7 @@ export function stageTwoRule(fit: SpectralFit, name: StageTwoRuleName, options: 
   const remlDesign = usesDesign(fit, { useDesign: options.remlUsesDesign ?? options.useDesign });
   const found =
     name === 'loo'
-      ? minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, pathDesign, false, true), grid)
+      ? minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, pathDesign, false, true), { ...grid, refinePoints: looRefinePoints(fit, pathDesign) })
       : name === 'gcv'
         ? minimiseOnTimeGrid(fit, gcvCriterion(fit, { useDesign: pathDesign }), { ...grid, largestTime: interpolationTime(fit, { useDesign: pathDesign }) })
         : remlAsMinimum(fit, grid, remlDesign, options.reml);

@@ -30,6 +30,12 @@ export interface TimeGridOptions {
    * ('interior': the range ends, the criterion does not), never as 'infinite'.
    */
   largestTime?: number;
+  /**
+   * Points per refinement round (default REFINE_POINTS): one batch per round suits criteria evaluated in one matrix
+   * product; a criterion that costs a product per time (leave-one-out with a wide design on a low-rank fit) takes
+   * fewer per round, and more rounds.
+   */
+  refinePoints?: number;
 }
 
 export interface GridMinimum {
@@ -52,7 +58,7 @@ export interface GridMinimum {
 const GRID_START = 1e-3;
 const GRID_END = 1e3;
 const POINTS_PER_E_FOLD = 6;
-/** Points per refinement round: one batch instead of one evaluation per point. */
+/** Points per refinement round by default: one batch instead of one evaluation per point. */
 const REFINE_POINTS = 31;
 /** The refinement stops when the bracket is this narrow in log t (t̂ to about 1e-6 relative). */
 const RESOLUTION = 1e-6;
@@ -108,7 +114,7 @@ function cutAt(planned: number[], limit: number): { grid: number[]; cut: boolean
   return { grid, cut };
 }
 
-function continuousAxis(scales: TimeScales, largestTime: number): TimeAxis {
+function continuousAxis(scales: TimeScales, largestTime: number, refinePoints: number): TimeAxis {
   const from = Math.log(GRID_START * scales.shortest);
   const to = Math.log(GRID_END * scales.longest);
   const { grid, cut } = cutAt(logSpaced(from, to, gridCount(from, to)), largestTime);
@@ -117,14 +123,14 @@ function continuousAxis(scales: TimeScales, largestTime: number): TimeAxis {
     continuous: (x) => x,
     grid,
     below: Math.exp(from - 10),
-    lattice: (lo, hi) => logSpaced(Math.log(lo), Math.log(hi), REFINE_POINTS + 2).slice(1, -1),
+    lattice: (lo, hi) => logSpaced(Math.log(lo), Math.log(hi), refinePoints + 2).slice(1, -1),
     resolved: (lo, hi) => Math.log(hi / lo) <= RESOLUTION,
     cut,
   };
 }
 
 /** Whole steps from 1 to GRID_END/(ηλ_small), log-spaced then rounded (consecutive integers where dense). */
-function discreteAxis(scales: TimeScales, learningRate: number, largestTime: number): TimeAxis {
+function discreteAxis(scales: TimeScales, learningRate: number, largestTime: number, refinePoints: number): TimeAxis {
   const to = Math.log(Math.max(2, Math.ceil((GRID_END * scales.longest) / learningRate)));
   const wholeSteps = (values: number[]) => [...new Set(values.map(Math.round))];
   const { grid, cut } = cutAt(wholeSteps(logSpaced(0, to, gridCount(0, to))), Math.floor(largestTime / learningRate));
@@ -134,8 +140,13 @@ function discreteAxis(scales: TimeScales, learningRate: number, largestTime: num
     grid,
     below: 0,
     lattice: (lo, hi) => {
-      if (hi - lo - 1 <= REFINE_POINTS) return Array.from({ length: Math.max(0, hi - lo - 1) }, (_, i) => lo + 1 + i);
-      const inside = logSpaced(Math.log(lo + 1), Math.log(hi - 1), REFINE_POINTS);
+      if (hi - lo - 1 <= refinePoints) return Array.from({ length: Math.max(0, hi - lo - 1) }, (_, i) => lo + 1 + i);
+      // A full round spans the bracket's inner steps; a few points split it evenly in log (lo + 1 and hi − 1 would
+      // shrink it by one step a round).
+      const inside =
+        refinePoints >= REFINE_POINTS
+          ? logSpaced(Math.log(lo + 1), Math.log(hi - 1), refinePoints)
+          : logSpaced(Math.log(lo), Math.log(hi), refinePoints + 2).slice(1, -1);
       return wholeSteps(inside).filter((k) => k > lo && k < hi);
     },
     resolved: (lo, hi) => hi - lo <= 2,
@@ -147,7 +158,8 @@ function discreteAxis(scales: TimeScales, learningRate: number, largestTime: num
 export function timeAxis(fit: SpectralFit, options: TimeGridOptions = {}): TimeAxis {
   const scales = timeScales(fit);
   const largest = options.largestTime ?? Infinity;
-  return options.learningRate === undefined ? continuousAxis(scales, largest) : discreteAxis(scales, options.learningRate, largest);
+  const points = options.refinePoints ?? REFINE_POINTS;
+  return options.learningRate === undefined ? continuousAxis(scales, largest, points) : discreteAxis(scales, options.learningRate, largest, points);
 }
 
 /**
