@@ -29,9 +29,11 @@ const sniffed = (value: unknown, fallback: string) => (value === null || value =
  */
 export async function csvLayout(connection: DuckDBConnection, path: string, tab: boolean): Promise<CsvLayout> {
   const delimiter = tab ? ", delim = '\\t'" : '';
-  const reader = await connection.runAndReadAll(
-    `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns FROM sniff_csv(${sqlString(path)}, header = true, sample_size = ${SNIFF_ROWS}, ${CSV_NULLS}${delimiter})`,
-  );
+  // The sniffer works on one thread; a second would spin waiting for it (a core's worth of CPU taken from the others).
+  await connection.run('SET threads = 1');
+  const reader = await connection
+    .runAndReadAll(`SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns FROM sniff_csv(${sqlString(path)}, header = true, sample_size = ${SNIFF_ROWS}, ${CSV_NULLS}${delimiter})`)
+    .finally(() => connection.run('RESET threads'));
   const row = reader.getRowObjectsJS()[0]!;
   // A file with no quote in the sample may still quote a cell later: standard CSV quoting is the safe default.
   const dialect = [
