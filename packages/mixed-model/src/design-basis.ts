@@ -18,6 +18,9 @@ export interface DesignBasis {
 
 const cache = new WeakMap<Matrix64, DesignBasis>();
 
+/** |R_jj| at or below this fraction of the largest marks column j as spanned by the columns before it. */
+const DEPENDENT_COLUMN = 1e-10;
+
 /** Rows of an n×w matrix with a nonzero entry. */
 export function activeRows(m: Matrix64): Int32Array {
   const rows: number[] = [];
@@ -57,12 +60,23 @@ export function projectOutDesign(basis: DesignBasis, c: Matrix64): Matrix64 {
   return out;
 }
 
+/** The columns of Z that carry a direction of their own (the rule of `firstDependentColumn`), ascending. */
+export function independentColumns(basis: DesignBasis, relative = DEPENDENT_COLUMN): Int32Array {
+  const { r } = basis;
+  const p = r.cols;
+  let largest = 0;
+  for (let j = 0; j < p; j++) largest = Math.max(largest, Math.abs(r.data[j * p + j]!));
+  const kept: number[] = [];
+  for (let j = 0; j < p; j++) if (Math.abs(r.data[j * p + j]!) > relative * largest) kept.push(j);
+  return Int32Array.from(kept);
+}
+
 /**
  * Whether each column of Z carries a direction of its own: |R_jj| above `relative` times the largest (an unpivoted
  * Householder QR makes R_jj ≈ 0 exactly when column j lies in the span of columns 0..j−1). Returns the first column
  * that does not, or −1.
  */
-export function firstDependentColumn(basis: DesignBasis, relative = 1e-10): number {
+export function firstDependentColumn(basis: DesignBasis, relative = DEPENDENT_COLUMN): number {
   const { r } = basis;
   const p = r.cols;
   let largest = 0;

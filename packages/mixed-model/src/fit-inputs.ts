@@ -41,6 +41,12 @@ export interface SpectralFitInput {
   /** Fixed-effect design X (n×p, full column rank, p < n): intercept, covariates, or f0 itself. */
   design?: MatrixLike;
   /**
+   * A column of X that the columns before it span: 'refuse' (default) names it in an error; 'drop' leaves it out
+   * (the fit's `designColumns` lists those kept), judged on the same thin QR the fit forms anyway, so a caller need
+   * not factor an n×p design of its own first.
+   */
+  dependentDesignColumns?: 'refuse' | 'drop';
+  /**
    * Θ(x*, X) (n*×n) for predictions at new points, projected in the same pass as everything else (with `lowRank`:
    * onto U_r only, exact when its rows lie in the span of U_r, as a Nyström cross-kernel's do).
    */

@@ -173,3 +173,30 @@ describe('a design column almost inside span U_r (the projection outside it orth
     expectClose(looCurve(low, times).values, looCurve(dense, times).values, 1e-8);
   });
 });
+
+describe("dependentDesignColumns 'drop': columns the earlier ones span are left out on the fit's own QR", () => {
+  it('keeps the others and gives the statistics of the fit without them (dense and low-rank)', () => {
+    const { low } = fits(0, 13);
+    const lowRank = { values: low.eigenvalues.subarray(0, 12), vectors: low.lowRankBasis!.vectors };
+    const factor = lowRank.vectors.clone();
+    for (let i = 0; i < n; i++) for (let j = 0; j < 12; j++) factor.data[i * 12 + j]! *= Math.sqrt(lowRank.values[j]!);
+    const next = normalGenerator(17);
+    // Columns: 1, a, b, a + 2b (spanned by the ones before it), c, a again (spanned).
+    const withDependent = new Matrix64(n, 6);
+    for (let i = 0; i < n; i++) {
+      const [a, b, c] = [next(), next(), next()];
+      withDependent.data.set([1, a, b, a + 2 * b, c, a], i * 6);
+    }
+    const reduced = new Matrix64(n, 4);
+    for (let i = 0; i < n; i++) reduced.data.set([0, 1, 2, 4].map((j) => withDependent.data[i * 6 + j]!), i * 4);
+    const y = low.y!;
+    for (const source of [{ lowRank }, { kernel: syrk(factor) }]) {
+      const dropped = fitSpectral({ ...source, y, design: withDependent, dependentDesignColumns: 'drop' });
+      const plain = fitSpectral({ ...source, y, design: reduced });
+      expect(Array.from(dropped.designColumns!)).toEqual([0, 1, 2, 4]);
+      const profile = (fit: SpectralFit) => remlStoppingTime(fit, { profileTimes: [0.3, 3] }).profile.logLikelihood;
+      expectClose(profile(dropped), profile(plain));
+      expect(() => fitSpectral({ ...source, y, design: withDependent })).toThrow(/rank-deficient: column 3/);
+    }
+  });
+});

@@ -1,6 +1,6 @@
-import { toMatrix64, type Matrix64 } from '@duality/linalg-core';
+import { Matrix64, toMatrix64 } from '@duality/linalg-core';
 import { MixedModelInputError } from './errors.js';
-import { activeRows, designBasis, firstDependentColumn, projectOutDesign } from './design-basis.js';
+import { activeRows, designBasis, firstDependentColumn, independentColumns, projectOutDesign } from './design-basis.js';
 import { checkedInputs, pointCount, projected, type SpectralFitInput } from './fit-inputs.js';
 import type { LowRankBasis } from './low-rank-fit.js';
 
@@ -17,6 +17,8 @@ export interface SpectralFit {
   readonly residualProjections: Matrix64;
   /** Z = UᵀX (n×p) when a design was given. */
   readonly designProjections?: Matrix64;
+  /** With dependentDesignColumns 'drop': the columns of X kept (ascending); Z holds those alone. */
+  readonly designColumns?: Int32Array;
   /** Uᵀf0 (n×k) when f0 was given (for the published parity mode). */
   readonly f0Projections?: Matrix64;
   /**
@@ -54,7 +56,9 @@ export function fitSpectral(input: SpectralFitInput): SpectralFit {
   const inputs = checkedInputs(input, pointCount(input, kernel));
   const spectral = projected(input, kernel, inputs);
   const { eigenvalues, mostNegative } = clipEigenvalues(spectral.values, input.negativeEigenvalueTolerance);
-  const { c, z } = spectral;
+  const { c } = spectral;
+  const kept = spectral.z && input.dependentDesignColumns === 'drop' ? independentColumns(designBasis(spectral.z)) : undefined;
+  const z = kept && spectral.z && kept.length < spectral.z.cols ? selectedColumns(spectral.z, kept) : spectral.z;
   if (c.data.every((v) => v === 0)) throw new MixedModelInputError('u = y − f0 is identically zero: there is nothing to fit (check y and f0)');
   assertInScale(c.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0), 'y − f0 (its largest projection on the eigenvectors)', 'rescale y (standardise it: the test and the stopping times do not depend on its scale)');
   if (z) {
@@ -68,6 +72,7 @@ export function fitSpectral(input: SpectralFitInput): SpectralFit {
     mostNegativeEigenvalue: mostNegative,
     residualProjections: c,
     designProjections: z,
+    ...(kept ? { designColumns: kept } : {}),
     f0Projections: spectral.f0Projections,
     crossProjections: spectral.cross,
     y: inputs.y,
@@ -117,6 +122,13 @@ function clipEigenvalues(values: Float64Array, tolerance: number | undefined): {
     );
   }
   return { eigenvalues: values.map((v) => Math.max(0, v)), mostNegative };
+}
+
+/** Z's columns `kept`, in order. */
+function selectedColumns(z: Matrix64, kept: Int32Array): Matrix64 {
+  const out = new Matrix64(z.rows, kept.length);
+  for (let i = 0; i < z.rows; i++) kept.forEach((j, c) => (out.data[i * kept.length + c] = z.data[i * z.cols + j]!));
+  return out;
 }
 
 /** X of full column rank, checked on Z = UᵀX through its thin QR (design-basis.ts), which the test reuses. */
