@@ -2,7 +2,7 @@ import { Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
 import { checkDecisionOptions, twoStageDecision, type SpectralFit, type TwoStageDecision } from '@duality/mixed-model';
 import type { DenseNetwork, LandmarkMethod } from '@duality/ntk';
 import { resolveFixedEffects, type FixedEffectColumn, type FixedEffects, type InitialOutputCheck } from './fixed-effects.js';
-import { linearDesign, type LinearDesign } from './linear-design.js';
+import { checkLinearDesignSize, keptLinearDesign, type LinearDesign } from './linear-design.js';
 import type { LinearPart } from './linear-part.js';
 import type { KernelSource, NetworkKernel } from './kernel.js';
 import type { KernelRank } from './kernel-factor.js';
@@ -176,14 +176,17 @@ export async function analyzeTwoStage(
   if (testX && testX.cols !== x.cols) throw new TrainerInputError(`test x has ${testX.cols} columns but x has ${x.cols}; they must match`);
   const test = testX ? { x: testX, y: checkedTargets(options.test!.y, testX.rows, 'test y') } : undefined;
   // A design too wide for the beyond-linear test is refused before the kernel, which at large n takes minutes.
-  if (options.fixedEffects === 'linear') linearDesign(x);
+  if (options.fixedEffects === 'linear') checkLinearDesignSize(x);
   options.onProgress?.({ phase: 'kernel', step: 0, totalSteps: 0 });
   const source = options.kernel ?? 'empirical';
   let computed: ComputedKernel | undefined = await computeKernel(network, x, test?.x, { source, rank: options.rank, landmarks: options.landmarks, seed: options.seed });
   const { f0, f0Test, seconds } = computed;
-  const { design, columns: fixedEffects, initialOutput, linear } = resolveFixedEffects(options.fixedEffects ?? 'auto', f0, y, network.initialOutput, x);
+  const resolved = resolveFixedEffects(options.fixedEffects ?? 'auto', f0, y, network.initialOutput, x);
+  const { design, columns: fixedEffects, initialOutput } = resolved;
   options.onProgress?.({ phase: 'decision', step: 0, totalSteps: 0 });
-  const { fit, lowRank } = fitKernel(computed, { y, f0, design }, options.remainder);
+  const dependentDesignColumns = resolved.linear ? 'drop' : 'refuse';
+  const { fit, lowRank } = fitKernel(computed, { y, f0, design, dependentDesignColumns }, options.remainder);
+  const linear = resolved.linear && fit.designColumns ? keptLinearDesign(x, resolved.linear, fit.designColumns) : resolved.linear;
   computed = undefined; // Θ or its factor lives on only as the fit's spectrum: let the n×n (or n×r) buffer go now
   const kernel = { source, f0, ...(f0Test ? { f0Test } : {}), seconds, ...(lowRank ? { lowRank } : {}) };
   const lambda1 = fit.eigenvalues[0]!;

@@ -1,6 +1,6 @@
 import { Matrix64, toMatrix64, type MatrixLike } from '@duality/linalg-core';
 import type { InitialOutput } from '@duality/ntk';
-import { linearDesign, type LinearDesign } from './linear-design.js';
+import { fullLinearDesign, type LinearDesign } from './linear-design.js';
 import { TrainerInputError } from './time.js';
 
 /**
@@ -113,7 +113,8 @@ export function resolveFixedEffects(
           : choice === 'linear'
             ? ['features']
             : ['covariates'];
-  const linear = choice === 'linear' ? linearDesign(x) : undefined;
+  // With 'linear' the fit leaves out the feature columns the earlier ones span (dependentDesignColumns 'drop').
+  const linear = choice === 'linear' ? fullLinearDesign(x) : undefined;
   const blocks = linear
     ? [linear.design]
     : columns.map((c) => (c === 'intercept' ? Matrix64.column(new Float64Array(n).fill(1)) : c === 'f0' ? f0 : toMatrix64(choice as MatrixLike)));

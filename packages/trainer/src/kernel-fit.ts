@@ -53,7 +53,7 @@ export async function computeKernel(network: DenseNetwork, x: Matrix64, xTest: M
 /** The random-effects fit on the kernel; Θ's memory is released to the fit's eigendecomposition. */
 export function fitKernel(
   kernel: ComputedKernel,
-  inputs: { y: Matrix64; f0: Matrix64; design?: Matrix64 },
+  inputs: { y: Matrix64; f0: Matrix64; design?: Matrix64; dependentDesignColumns?: 'refuse' | 'drop' },
   remainder: Remainder = 'zero',
 ): { fit: SpectralFit; lowRank?: LowRankSummary } {
   if (kernel.kind === 'dense') {

@@ -59,6 +59,31 @@ export function linearDesign(x: Matrix64): LinearDesign {
   return design;
 }
 
+/**
+ * The check before the kernel (which at large n takes minutes): a design too wide for the beyond-linear test is
+ * refused. [1, x] is factored here only when all its columns together leave too few residual degrees of freedom
+ * (dropping the dependent ones might bring it back); otherwise the fit finds the dependent columns on its own QR.
+ */
+export function checkLinearDesignSize(x: Matrix64): void {
+  const n = x.rows;
+  const p = x.cols + 1;
+  if (n - p < Math.max(MIN_RESIDUAL_DF, p)) linearDesign(x);
+}
+
+/** [1, x] with every feature: what the fit factors, leaving out the columns the earlier ones span. */
+export function fullLinearDesign(x: Matrix64): LinearDesign {
+  return { design: interceptAndColumns(x, Array.from({ length: x.cols }, (_, j) => j)), kept: Array.from({ length: x.cols }, (_, j) => j), dropped: [] };
+}
+
+/** The linear design restricted to the design columns a fit kept (`fit.designColumns`: 0 the intercept, j + 1 feature j). */
+export function keptLinearDesign(x: Matrix64, full: LinearDesign, columns: Int32Array): LinearDesign {
+  const kept = Array.from(columns).filter((c) => c > 0).map((c) => c - 1);
+  if (kept.length === x.cols) return full;
+  const dropped = Array.from({ length: x.cols }, (_, j) => j).filter((j) => !kept.includes(j));
+  if (x.rows - (kept.length + 1) < Math.max(MIN_RESIDUAL_DF, kept.length + 1)) refuse(x.rows, kept.length + 1, dropped.length);
+  return { design: interceptAndColumns(x, kept), kept, dropped };
+}
+
 /** One QR per input matrix: the analysis checks the design before the kernel and builds the fit with it after. */
 const designs = new WeakMap<Matrix64, LinearDesign>();
 

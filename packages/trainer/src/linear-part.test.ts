@@ -55,6 +55,21 @@ describe('the linear design (math.md §7.3)', () => {
     expect(() => linearDesign(gaussian(30, 40, normalGenerator(3)))).toThrow(/p = 41 columns .* m = n − p = -11/);
   });
 
+  it('the analysis finds the same dependent features on the fit’s own QR, without factoring [1, x] first', async () => {
+    const x = gaussian(90, 4, normalGenerator(6));
+    for (let i = 0; i < 90; i++) x.set(i, 2, 3 - 2 * x.get(i, 0));
+    const y = gaussian(90, 1, normalGenerator(7));
+    const network = buildNetwork(defaultNetworkSpec(4), { seed: 1 });
+    const analysis = await analyzeTwoStage(network, x, y, { fixedEffects: 'linear', kernel: 'analytic' });
+    network.dispose();
+    const expected = linearDesign(x);
+    expect(analysis.linear!.kept).toEqual(expected.kept);
+    expect(analysis.linear!.dropped).toEqual(expected.dropped);
+    expect(analysis.linear!.design.data).toEqual(expected.design.data);
+    expect(analysis.fit.designProjections!.cols).toBe(4);
+    expect(analysis.decision.test.m).toBe(90 - 4);
+  });
+
   it("resolveFixedEffects('linear') is the design [1, x] under the column name 'features'", () => {
     const x = gaussian(70, 3, normalGenerator(4));
     const y = gaussian(70, 1, normalGenerator(5));
