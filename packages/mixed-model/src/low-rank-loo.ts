@@ -37,8 +37,10 @@ export type LooTermsOrFailure = LooTerms | { failure: string };
 /** A LOO point as loo.ts makes it from the terms (its value, or why it is undetermined). */
 type Finish = (terms: LooTermsOrFailure) => GridPoint & { residuals?: Matrix64 };
 
-/** Rows of B K per product in the leverages: bounds the transient memory at 8·ROW_BLOCK·(r + k) bytes. */
+/** Rows of Ũ per matrix product: bounds the transient memory at 8·ROW_BLOCK·r·(times per product) bytes. */
 const ROW_BLOCK = 4096;
+/** Times whose q is formed in one product (at r = 1,000: 131 MB transient). */
+const TIMES_PER_PRODUCT = 4;
 /** Every STRIDE-th time of a batch is evaluated in full before any bound is used. */
 const STRIDE = 8;
 /** A bound must clear the smallest value by this much (relative) to rule a time out: ties are never ruled out. */
@@ -47,8 +49,8 @@ const MARGIN = 1e-9;
 interface LowRankLooParts {
   design: LowRankDesign;
   basis: LooBasis;
-  /** Ũᵀ (r×n): its leading rows are the leading columns of Ũ, which the triangular products read. */
-  projectedVectorsTransposed: Matrix64;
+  /** Ũ (n×r). */
+  projectedVectors: Matrix64;
   /** 1 − h_i. */
   residualLeverages: Float64Array;
   /** (I − H)u (n×k). */
@@ -131,16 +133,16 @@ function looParts(fit: SpectralFit, z: Matrix64): LowRankLooParts {
   const coordinates = besideEachOther(vectorCoordinates, targetCoordinates);
   const inPoints = basis.multiply(coordinates);
   const n = fit.n;
-  const projectedVectorsTransposed = new Matrix64(r, n);
+  const projectedVectors = new Matrix64(n, r);
   const projectedTargets = new Matrix64(n, k);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < r; j++) projectedVectorsTransposed.data[j * n + i] = inPoints.data[i * (r + k) + j]!;
+    projectedVectors.data.set(inPoints.data.subarray(i * (r + k), i * (r + k) + r), i * r);
     projectedTargets.data.set(inPoints.data.subarray(i * (r + k) + r, (i + 1) * (r + k)), i * k);
   }
   const parts = {
     design,
     basis,
-    projectedVectorsTransposed,
+    projectedVectors,
     residualLeverages: residualLeverages(fit, coordinates, inPoints, basis, qz),
     projectedTargets,
   };
@@ -148,62 +150,65 @@ function looParts(fit: SpectralFit, z: Matrix64): LowRankLooParts {
   return parts;
 }
 
-/** Rows [from, from + count) of a matrix, as a view. */
+/** Rows [from, from + count) of an n×r matrix, as a view. */
 function rowBlock(m: Matrix64, from: number, count: number): Matrix64 {
   return new Matrix64(count, m.cols, m.data.subarray(from * m.cols, (from + count) * m.cols));
 }
 
-/** [Pu]_i for every time at once: (I − H)u − Ũ[Ω₁b | Ω₂b | …], one product. */
+/** [Pu]_i for every time at once: (I − H)u − Ũ[Ω₁b | Ω₂b | …], one product per block of rows. */
 function allNumerators(parts: LowRankLooParts, glses: LowRankGls[]): Float64Array[] {
-  const { projectedVectorsTransposed: ut, projectedTargets, design } = parts;
+  const { projectedVectors: u, projectedTargets, design } = parts;
   const { r, k } = design;
-  const n = ut.cols;
+  const n = u.rows;
   const count = glses.length;
   const stacked = new Matrix64(r, count * k);
   glses.forEach((gls, tau) => {
     for (let j = 0; j < r; j++) for (let l = 0; l < k; l++) stacked.data[j * count * k + tau * k + l] = gls.omegaB.data[j * k + l]!;
   });
-  const shift = gemm(stacked, ut, { transA: true }).data; // (count·k) × n
-  return glses.map((_, tau) => {
-    const out = projectedTargets.data.slice();
-    for (let l = 0; l < k; l++) {
-      const row = (tau * k + l) * n;
-      for (let i = 0; i < n; i++) out[i * k + l]! -= shift[row + i]!;
+  const out = glses.map(() => projectedTargets.data.slice());
+  for (let from = 0; from < n; from += ROW_BLOCK) {
+    const rows = Math.min(ROW_BLOCK, n - from);
+    const shift = gemm(rowBlock(u, from, rows), stacked).data;
+    for (let i = 0; i < rows; i++) {
+      for (let tau = 0; tau < count; tau++) for (let l = 0; l < k; l++) out[tau]![(from + i) * k + l]! -= shift[i * count * k + tau * k + l]!;
     }
-    return out;
-  });
+  }
+  return out;
 }
 
-/** C = L⁻¹ diag(φ^{1/2}) (r×r, lower triangular), so that q_i = ‖C ũ_i‖². */
-function quadraticFactor(gls: LowRankGls, r: number): Matrix64 {
+/** C = L⁻¹ diag(φ^{1/2}) (r×r), so that q_i = ‖C ũ_i‖²; stored transposed. */
+function quadraticFactorTransposed(gls: LowRankGls, r: number): Matrix64 {
   const identity = new Matrix64(r, r);
   for (let j = 0; j < r; j++) identity.data[j * r + j] = 1;
-  const c = lowerTriangularSolve(gls.factor, identity, { overwrite: true });
-  for (let i = 0; i < r; i++) for (let j = 0; j <= i; j++) c.data[i * r + j]! *= gls.rootPhi[j]!;
-  return c;
+  const inverse = lowerTriangularSolve(gls.factor, identity, { overwrite: true }).data;
+  const transposed = new Matrix64(r, r);
+  for (let i = 0; i < r; i++) for (let j = 0; j <= i; j++) transposed.data[j * r + i] = inverse[i * r + j]! * gls.rootPhi[j]!;
+  return transposed;
 }
 
-/** Rows of C per product: row block J of C ũ needs only Ũᵀ's first max(J) + 1 rows (C is lower triangular). */
-const C_ROWS = 128;
-
-/**
- * P_ii = (1 − h_i) − q_i at one time: (C Ũᵀ) by blocks of C's rows, each against the leading rows of Ũᵀ it reaches,
- * so the zero upper triangle of C is never multiplied (about half a full product's flops).
- */
-function denominatorsAt(parts: LowRankLooParts, gls: LowRankGls): Float64Array {
-  const { projectedVectorsTransposed: ut, residualLeverages: oneMinusH, design } = parts;
+/** P_ii = (1 − h_i) − q_i for a few times, their q_i in one product per block of rows. */
+function denominators(parts: LowRankLooParts, glses: LowRankGls[]): Float64Array[] {
+  const { projectedVectors: u, residualLeverages: oneMinusH, design } = parts;
   const r = design.r;
-  const n = ut.cols;
-  const c = quadraticFactor(gls, r);
-  const out = oneMinusH.slice();
-  for (let from = 0; from < r; from += C_ROWS) {
-    const rows = Math.min(C_ROWS, r - from);
-    const reach = from + rows;
-    const block = new Matrix64(rows, reach);
-    for (let i = 0; i < rows; i++) block.data.set(c.data.subarray((from + i) * r, (from + i) * r + reach), i * reach);
-    // Ũᵀ is finite by construction (products of the fit's checked inputs); its scan per block would cost 10 s at n = 40,000.
-    const y = gemm(block, rowBlock(ut, 0, reach), { assumeFinite: true }).data; // rows × n
-    for (let a = 0; a < rows; a++) for (let i = 0; i < n; i++) out[i]! -= y[a * n + i]! ** 2;
+  const n = u.rows;
+  const count = glses.length;
+  const stacked = new Matrix64(r, count * r);
+  glses.forEach((gls, tau) => {
+    const factor = quadraticFactorTransposed(gls, r);
+    for (let j = 0; j < r; j++) stacked.data.set(factor.data.subarray(j * r, (j + 1) * r), j * count * r + tau * r);
+  });
+  const out = glses.map(() => oneMinusH.slice());
+  for (let from = 0; from < n; from += ROW_BLOCK) {
+    const rows = Math.min(ROW_BLOCK, n - from);
+    const y = gemm(rowBlock(u, from, rows), stacked).data;
+    for (let i = 0; i < rows; i++) {
+      for (let tau = 0; tau < count; tau++) {
+        let q = 0;
+        const at = i * count * r + tau * r;
+        for (let j = 0; j < r; j++) q += y[at + j]! ** 2;
+        out[tau]![from + i]! -= q;
+      }
+    }
   }
   return out;
 }
@@ -234,11 +239,14 @@ export function lowRankLooPoints(
   const known = new Map<number, Float64Array>();
   const evaluated = new Set<number>();
   const evaluate = (taus: number[]) => {
-    for (const tau of taus) {
-      evaluated.add(tau);
-      const d = denominatorsAt(parts, glses[tau]!);
-      points[tau] = finish({ numerators: numerators.get(tau)!, diagonals: diagonalOf(tau), denominators: d });
-      if ('value' in points[tau]!) known.set(tau, d);
+    taus.forEach((tau) => evaluated.add(tau));
+    for (let from = 0; from < taus.length; from += TIMES_PER_PRODUCT) {
+      const group = taus.slice(from, from + TIMES_PER_PRODUCT);
+      denominators(parts, group.map((tau) => glses[tau]!)).forEach((d, a) => {
+        const tau = group[a]!;
+        points[tau] = finish({ numerators: numerators.get(tau)!, diagonals: diagonalOf(tau), denominators: d });
+        if ('value' in points[tau]!) known.set(tau, d);
+      });
     }
   };
   if (!prune) {
