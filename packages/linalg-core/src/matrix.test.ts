@@ -18,6 +18,22 @@ describe('Matrix64', () => {
     expect(toMatrix64(m)).toBe(m);
   });
 
+  it('selects columns as runs, in the order asked, after an offset', () => {
+    const m = Matrix64.from([
+      [1, 2, 3, 4, 5],
+      [6, 7, 8, 9, 10],
+    ]);
+    expect(m.selectColumns([0, 1, 2, 4]).toArray()).toEqual([
+      [1, 2, 3, 5],
+      [6, 7, 8, 10],
+    ]);
+    expect(m.selectColumns([3, 1], 1).toArray()).toEqual([
+      [0, 4, 2],
+      [0, 9, 7],
+    ]);
+    expect(() => m.selectColumns([5])).toThrow(/column 5 is not one of 0..4/);
+  });
+
   it('transposes, views rows, copies columns and clones', () => {
     const m = Matrix64.from(rows);
     expect(m.transpose().toArray()).toEqual([

@@ -96,6 +96,28 @@ export class Matrix64 {
     return out;
   }
 
+  /**
+   * The columns `columns`, in that order, in a new matrix whose first `offset` columns are left zero (for a caller's
+   * own, e.g. an intercept). Each row is copied as runs of consecutive columns: a subset that keeps all but a few
+   * columns of a wide matrix costs a few block copies per row, not one write per entry.
+   */
+  selectColumns(columns: ArrayLike<number>, offset = 0): Matrix64 {
+    const runs: [number, number, number][] = []; // [first source column, first target column, length]
+    for (let c = 0; c < columns.length; c++) {
+      const j = columns[c]!;
+      if (!(Number.isInteger(j) && j >= 0 && j < this.cols)) throw new RangeError(`selectColumns: column ${j} is not one of 0..${this.cols - 1}`);
+      const last = runs[runs.length - 1];
+      if (last && last[0] + last[2] === j) last[2]++;
+      else runs.push([j, offset + c, 1]);
+    }
+    const width = offset + columns.length;
+    const out = new Matrix64(this.rows, width);
+    for (let i = 0; i < this.rows; i++) {
+      for (const [from, to, length] of runs) out.data.set(this.data.subarray(i * this.cols + from, i * this.cols + from + length), i * width + to);
+    }
+    return out;
+  }
+
   transpose(): Matrix64 {
     const t = new Matrix64(this.cols, this.rows);
     for (let i = 0; i < this.rows; i++) {

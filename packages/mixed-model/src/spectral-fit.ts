@@ -1,4 +1,4 @@
-import { Matrix64, toMatrix64 } from '@duality/linalg-core';
+import { toMatrix64, type Matrix64 } from '@duality/linalg-core';
 import { MixedModelInputError } from './errors.js';
 import { activeRows, designBasis, firstDependentColumn, independentColumns, projectOutDesign } from './design-basis.js';
 import { checkedInputs, pointCount, projected, type SpectralFitInput } from './fit-inputs.js';
@@ -58,7 +58,7 @@ export function fitSpectral(input: SpectralFitInput): SpectralFit {
   const { eigenvalues, mostNegative } = clipEigenvalues(spectral.values, input.negativeEigenvalueTolerance);
   const { c } = spectral;
   const kept = spectral.z && input.dependentDesignColumns === 'drop' ? independentColumns(designBasis(spectral.z)) : undefined;
-  const z = kept && spectral.z && kept.length < spectral.z.cols ? selectedColumns(spectral.z, kept) : spectral.z;
+  const z = kept && spectral.z && kept.length < spectral.z.cols ? spectral.z.selectColumns(kept) : spectral.z;
   if (c.data.every((v) => v === 0)) throw new MixedModelInputError('u = y − f0 is identically zero: there is nothing to fit (check y and f0)');
   assertInScale(c.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0), 'y − f0 (its largest projection on the eigenvectors)', 'rescale y (standardise it: the test and the stopping times do not depend on its scale)');
   if (z) {
@@ -122,13 +122,6 @@ function clipEigenvalues(values: Float64Array, tolerance: number | undefined): {
     );
   }
   return { eigenvalues: values.map((v) => Math.max(0, v)), mostNegative };
-}
-
-/** Z's columns `kept`, in order. */
-function selectedColumns(z: Matrix64, kept: Int32Array): Matrix64 {
-  const out = new Matrix64(z.rows, kept.length);
-  for (let i = 0; i < z.rows; i++) kept.forEach((j, c) => (out.data[i * kept.length + c] = z.data[i * z.cols + j]!));
-  return out;
 }
 
 /** X of full column rank, checked on Z = UᵀX through its thin QR (design-basis.ts), which the test reuses. */

@@ -1,4 +1,4 @@
-import { Matrix64, qrTriangle } from '@duality/linalg-core';
+import { qrTriangle, type Matrix64 } from '@duality/linalg-core';
 import { TrainerInputError } from './time.js';
 
 /*
@@ -32,15 +32,8 @@ const DEPENDENT_COLUMN = 1e-10;
 
 /** [1, x restricted to `columns`] (rows × (1 + columns.length)). */
 export function interceptAndColumns(x: Matrix64, columns: readonly number[]): Matrix64 {
-  const p = columns.length + 1;
-  const out = new Matrix64(x.rows, p);
-  // Every column in order (the usual case): each row is one block copy, not p element writes (4.5 s at 40,000 × 2,924).
-  const all = columns.length === x.cols && columns.every((j, c) => j === c);
-  for (let i = 0; i < x.rows; i++) {
-    out.data[i * p] = 1;
-    if (all) out.data.set(x.data.subarray(i * x.cols, (i + 1) * x.cols), i * p + 1);
-    else for (let c = 0; c < columns.length; c++) out.data[i * p + c + 1] = x.data[i * x.cols + columns[c]!]!;
-  }
+  const out = x.selectColumns(columns, 1);
+  for (let i = 0; i < x.rows; i++) out.data[i * out.cols] = 1;
   return out;
 }
 
