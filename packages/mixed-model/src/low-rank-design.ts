@@ -1,5 +1,6 @@
 import { cholesky, choleskySolve, gemm, lowerTriangularSolve, Matrix64, qrTriangle } from '@duality/linalg-core';
 import { designBasis } from './design-basis.js';
+import type { DesignGls } from './design-gls.js';
 import type { SpectralFit } from './spectral-fit.js';
 
 /*
@@ -53,15 +54,8 @@ export interface LowRankDesign {
   readonly logDetZtZ: number;
 }
 
-/** The GLS at one time (the DesignGls of design-gls.ts): the likelihood's parts at once, the rest on first use. */
-export interface LowRankGls {
-  logWeightedRss: number;
-  logDetGram: number;
-  /** Σ_i w_i Σ_j e_ij² for weights w (length n, equal past r). */
-  weightedSquares(weights: Float64Array): number;
-  readonly beta: Float64Array;
-  readonly residual: Float64Array;
-  readonly leverages: Float64Array;
+/** The GLS at one time: the likelihood's parts at once, β̂, e and the leverages on first use, and for leave-one-out: */
+export interface LowRankGls extends DesignGls {
   /** T's Cholesky factor, Ωb and φ^{1/2}: what leave-one-out needs (low-rank-loo.ts). */
   factor: Matrix64;
   omegaB: Matrix64;
