@@ -6,11 +6,6 @@ import { assertFinite } from './validate.js';
 export interface GemmOptions {
   transA?: boolean;
   transB?: boolean;
-  /**
-   * Skip the scan for NaN/Infinity in A and B: for a loop that multiplies the same checked operands many times, where
-   * the scans cost more than a product's flops would suggest (memory-bound reads of large operands).
-   */
-  assumeFinite?: boolean;
 }
 
 /** op(A)·op(B). */
@@ -26,10 +21,8 @@ export function gemm(a: MatrixLike, b: MatrixLike, options: GemmOptions = {}): M
       `gemm: inner dimensions differ: op(A) is ${m}×${kA} and op(B) is ${kB}×${n}`,
     );
   }
-  if (!options.assumeFinite) {
-    assertFinite(A, 'gemm: A');
-    assertFinite(B, 'gemm: B');
-  }
+  assertFinite(A, 'gemm: A');
+  assertFinite(B, 'gemm: B');
   const c = getBackend().gemm(A.data, A.rows, A.cols, transA, B.data, B.rows, B.cols, transB);
   return new Matrix64(m, n, c);
 }
