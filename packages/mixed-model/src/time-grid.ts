@@ -32,8 +32,9 @@ export interface TimeGridOptions {
   largestTime?: number;
   /**
    * Points per refinement round (default REFINE_POINTS): one batch per round suits criteria evaluated in one matrix
-   * product; a criterion that costs a product per time (leave-one-out with a wide design on a low-rank fit) takes
-   * fewer per round, and more rounds.
+   * product. A criterion that costs a product per time (leave-one-out with a wide design on a low-rank fit) takes 1:
+   * a golden-section search, each new point in the wider side of the bracket, which shrinks it by 0.618 per
+   * evaluation (a few points per round shrink it less per point evaluated).
    */
   refinePoints?: number;
 }
@@ -60,6 +61,10 @@ const GRID_END = 1e3;
 const POINTS_PER_E_FOLD = 6;
 /** Points per refinement round by default: one batch instead of one evaluation per point. */
 const REFINE_POINTS = 31;
+/** 1 − 1/φ: a golden-section probe sits this fraction into the wider side of the bracket. */
+const GOLDEN = (3 - Math.sqrt(5)) / 2;
+/** Refinement rounds at most: enough for golden-section steps from a grid cell (1/6 e-fold) to RESOLUTION. */
+const MAX_ROUNDS = 40;
 /** The refinement stops when the bracket is this narrow in log t (t̂ to about 1e-6 relative). */
 const RESOLUTION = 1e-6;
 /**
@@ -79,6 +84,8 @@ export interface TimeAxis {
   below: number;
   /** Positions strictly inside (lo, hi) for one refinement round. */
   lattice(lo: number, hi: number): number[];
+  /** The golden-section position in the wider side of (lo, best) and (best, hi), or undefined when neither has room. */
+  probe(lo: number, best: number, hi: number): number | undefined;
   resolved(lo: number, hi: number): boolean;
   /** Whether the grid ends at `largestTime` rather than at its planned end. */
   cut: boolean;
@@ -124,6 +131,10 @@ function continuousAxis(scales: TimeScales, largestTime: number, refinePoints: n
     grid,
     below: Math.exp(from - 10),
     lattice: (lo, hi) => logSpaced(Math.log(lo), Math.log(hi), refinePoints + 2).slice(1, -1),
+    probe: (lo, best, hi) => {
+      const [below, above] = [Math.log(best / lo), Math.log(hi / best)];
+      return best * Math.exp(above >= below ? GOLDEN * above : -GOLDEN * below);
+    },
     resolved: (lo, hi) => Math.log(hi / lo) <= RESOLUTION,
     cut,
   };
@@ -148,6 +159,11 @@ function discreteAxis(scales: TimeScales, learningRate: number, largestTime: num
           ? logSpaced(Math.log(lo + 1), Math.log(hi - 1), refinePoints)
           : logSpaced(Math.log(lo), Math.log(hi), refinePoints + 2).slice(1, -1);
       return wholeSteps(inside).filter((k) => k > lo && k < hi);
+    },
+    probe: (lo, best, hi) => {
+      const [below, above] = [best - lo, hi - best];
+      if (Math.max(below, above) < 2) return undefined;
+      return above >= below ? best + Math.max(1, Math.round(GOLDEN * above)) : best - Math.max(1, Math.round(GOLDEN * below));
     },
     resolved: (lo, hi) => hi - lo <= 2,
     cut,
@@ -181,18 +197,21 @@ interface Located {
 }
 
 /**
- * Nested grids on the bracket (lo, hi) around `best`: each round evaluates REFINE_POINTS positions at once and keeps
- * the neighbours of the best point seen as the new bracket. Undetermined positions never become the best.
+ * Nested grids on the bracket (lo, hi) around `best`: each round evaluates the lattice's positions at once (or, with
+ * one point per round, the golden-section probe) and keeps the neighbours of the best point seen, among those
+ * evaluated and the previous best, as the new bracket. Undetermined positions never become the best.
  */
-function refine(axis: TimeAxis, values: (xs: number[]) => (number | undefined)[], lo: number, hi: number, best: Located): Located {
-  for (let round = 0; round < 40 && !axis.resolved(lo, hi); round++) {
-    const xs = axis.lattice(lo, hi);
+function refine(axis: TimeAxis, values: (xs: number[]) => (number | undefined)[], lo: number, hi: number, best: Located, refinePoints: number): Located {
+  for (let round = 0; round < MAX_ROUNDS && !axis.resolved(lo, hi); round++) {
+    const probe = refinePoints === 1 ? axis.probe(lo, best.x, hi) : undefined;
+    const xs = refinePoints === 1 ? (probe === undefined ? [] : [probe]) : axis.lattice(lo, hi);
     if (xs.length === 0) break;
+    const known = [best.x, ...xs];
     values(xs).forEach((v, i) => {
       if (v !== undefined && v < best.value) best = { x: xs[i]!, value: v };
     });
-    lo = xs.reduce((m, x) => (x < best.x ? Math.max(m, x) : m), lo);
-    hi = xs.reduce((m, x) => (x > best.x ? Math.min(m, x) : m), hi);
+    lo = known.reduce((m, x) => (x < best.x ? Math.max(m, x) : m), lo);
+    hi = known.reduce((m, x) => (x > best.x ? Math.min(m, x) : m), hi);
   }
   return best;
 }
@@ -249,7 +268,7 @@ export function minimiseOnTimeGrid(fit: SpectralFit, criterion: BatchCriterion, 
   const lo = bestIndex > 0 ? xs[bestIndex - 1]! : axis.below;
   const hi = bestIndex < last ? xs[bestIndex + 1]! : xs[last]!;
   const valuesAt = (positions: number[]) => evaluate(positions).map((point) => ('value' in point ? point.value : undefined));
-  const best = refine(axis, valuesAt, lo, hi, { x: xs[bestIndex]!, value: values[bestIndex]! });
+  const best = refine(axis, valuesAt, lo, hi, { x: xs[bestIndex]!, value: values[bestIndex]! }, options.refinePoints ?? REFINE_POINTS);
   return { time: axis.continuous(best.x), ...steps(best.x), outcome: 'interior', value: best.value, ...common };
 }
 
