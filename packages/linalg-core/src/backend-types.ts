@@ -35,7 +35,10 @@ export interface LinalgBackend {
   choleskySolve(factor: Float64Array, n: number, b: Float64Array, k: number): Float64Array;
   /** B := L⁻¹B in place (forward substitution only), for B n×k. */
   lowerSolveInPlace(factor: Float64Array, n: number, b: Float64Array, k: number): void;
-  /** op(A)·op(B), op(X) = Xᵀ when its flag is set; A is aRows×aCols and B is bRows×bCols as stored. */
+  /**
+   * op(A)·op(B), op(X) = Xᵀ when its flag is set; A is aRows×aCols and B is bRows×bCols as stored. With `update`,
+   * C := α·op(A)·op(B) + β·C in its m×n array C (returned), else a new array.
+   */
   gemm(
     a: Float64Array,
     aRows: number,
@@ -45,6 +48,7 @@ export interface LinalgBackend {
     bRows: number,
     bCols: number,
     transB: boolean,
+    update?: GemmUpdate,
   ): Float64Array;
   /** A·Aᵀ for A m×k: m×m, both triangles filled. */
   syrk(a: Float64Array, m: number, k: number): Float64Array;
@@ -55,4 +59,11 @@ export interface LinalgBackend {
   thinQr(a: Float64Array, rows: number, cols: number): { q: Float64Array; r: Float64Array };
   /** R of the same QR without forming Q (half the work: callers that need only RᵀR = AᵀA and its triangle). */
   qrTriangle(a: Float64Array, rows: number, cols: number): Float64Array;
+}
+
+/** C := α·op(A)·op(B) + β·C into an existing m×n array (β = 0: C's old contents are ignored, NaN included). */
+export interface GemmUpdate {
+  c: Float64Array;
+  alpha: number;
+  beta: number;
 }

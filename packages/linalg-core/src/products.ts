@@ -6,9 +6,18 @@ import { assertFinite } from './validate.js';
 export interface GemmOptions {
   transA?: boolean;
   transB?: boolean;
+  /**
+   * C, m×n: the product is written into it (C := α·op(A)·op(B) + β·C) and C returned, instead of a new matrix. A
+   * loop of products reuses one block this way: fresh memory costs a page fault per 4 kB the first time it is touched.
+   */
+  into?: Matrix64;
+  /** α (default 1). */
+  alpha?: number;
+  /** β (default 0: C's old contents are ignored, NaN included); needs `into`. */
+  beta?: number;
 }
 
-/** op(A)·op(B). */
+/** α·op(A)·op(B) (+ β·C into a given C). */
 export function gemm(a: MatrixLike, b: MatrixLike, options: GemmOptions = {}): Matrix64 {
   const A = toMatrix64(a);
   const B = toMatrix64(b);
@@ -23,8 +32,21 @@ export function gemm(a: MatrixLike, b: MatrixLike, options: GemmOptions = {}): M
   }
   assertFinite(A, 'gemm: A');
   assertFinite(B, 'gemm: B');
-  const c = getBackend().gemm(A.data, A.rows, A.cols, transA, B.data, B.rows, B.cols, transB);
-  return new Matrix64(m, n, c);
+  const { into, alpha = 1, beta = 0 } = options;
+  if (beta !== 0 && !into) throw new LinalgInputError('gemm: β ≠ 0 needs a matrix C to update (`into`)');
+  if (into && (into.rows !== m || into.cols !== n)) throw new LinalgInputError(`gemm: into is ${into.rows}×${into.cols} but op(A)·op(B) is ${m}×${n}`);
+  if (into && (overlaps(into.data, A.data) || overlaps(into.data, B.data))) {
+    throw new LinalgInputError('gemm: into overlaps A or B in memory; give a separate matrix C');
+  }
+  if (into && beta !== 0) assertFinite(into, 'gemm: C');
+  const out = into ?? new Matrix64(m, n);
+  getBackend().gemm(A.data, A.rows, A.cols, transA, B.data, B.rows, B.cols, transB, { c: out.data, alpha, beta });
+  return out;
+}
+
+/** Whether two arrays share any byte. */
+function overlaps(x: Float64Array, y: Float64Array): boolean {
+  return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }
 
 /** A·Aᵀ (symmetric, both triangles filled). */

@@ -6,6 +6,7 @@ import {
   cholesky,
   choleskySolve,
   eigSym,
+  gemm,
   solveSpd,
   thinQr,
 } from './index.js';
@@ -29,6 +30,16 @@ describe('input validation through the public API', () => {
 
   it('accepts rounding-level asymmetry', () => {
     expect(() => assertSymmetricInput(Matrix64.from([[1, 2], [2 + 1e-14, 1]]), 'A')).not.toThrow();
+  });
+
+  it('finds a non-finite entry anywhere, in the four-way unrolled part or the tail', () => {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      for (let at = 0; at < 9; at++) {
+        const m = new Matrix64(3, 3, Float64Array.from({ length: 9 }, (_, k) => (k === at ? bad : -k - 0.5)));
+        expect(() => gemm(m, Matrix64.identity(3))).toThrow(`non-finite entry ${bad} at (${Math.floor(at / 3)}, ${at % 3})`);
+      }
+    }
+    expect(() => gemm(new Matrix64(3, 3, new Float64Array(9).fill(-1e308)), Matrix64.identity(3))).not.toThrow();
   });
 
   it('names a NaN or infinite entry', () => {

@@ -101,9 +101,7 @@ function squaredColumnNorms(m: Matrix64): Float64Array {
  */
 function splitAlongBasis(u: Matrix64, b: Matrix64): { inside: Matrix64; outside: Matrix64 } {
   const inside = gemm(u, b, { transA: true });
-  const outside = b.clone();
-  const along = gemm(u, inside);
-  for (let q = 0; q < outside.data.length; q++) outside.data[q]! -= along.data[q]!;
+  const outside = gemm(u, inside, { into: b.clone(), alpha: -1, beta: 1 });
   const before = squaredColumnNorms(b);
   const after = squaredColumnNorms(outside);
   const again = Array.from({ length: b.cols }, (_, j) => j).filter((j) => after[j]! < 0.5 * before[j]!);

@@ -37,9 +37,9 @@ export type LooTermsOrFailure = LooTerms | { failure: string };
 /** A LOO point as loo.ts makes it from the terms (its value, or why it is undetermined). */
 type Finish = (terms: LooTermsOrFailure) => GridPoint & { residuals?: Matrix64 };
 
-/** Rows of Ũ per matrix product: bounds the transient memory at 8·ROW_BLOCK·r·(times per product) bytes. */
+/** Rows of Ũ per matrix product: bounds the product's memory at 8·ROW_BLOCK·r·(times per product) bytes. */
 const ROW_BLOCK = 4096;
-/** Times whose q is formed in one product (at r = 1,000: 131 MB transient). */
+/** Times whose q is formed in one product (at r = 1,000: a 131 MB block, allocated once per fit). */
 const TIMES_PER_PRODUCT = 4;
 /** Every STRIDE-th time of a batch is evaluated in full before any bound is used. */
 const STRIDE = 8;
@@ -55,6 +55,8 @@ interface LowRankLooParts {
   residualLeverages: Float64Array;
   /** (I − H)u (n×k). */
   projectedTargets: Matrix64;
+  /** Room for one block of q products (ROW_BLOCK × TIMES_PER_PRODUCT·r), reused by every time's. */
+  scratch: Float64Array;
 }
 
 const cache = new WeakMap<SpectralFit, LowRankLooParts>();
@@ -145,6 +147,7 @@ function looParts(fit: SpectralFit, z: Matrix64): LowRankLooParts {
     projectedVectors,
     residualLeverages: residualLeverages(fit, coordinates, inPoints, basis, qz),
     projectedTargets,
+    scratch: new Float64Array(Math.min(ROW_BLOCK, n) * TIMES_PER_PRODUCT * r),
   };
   cache.set(fit, parts);
   return parts;
@@ -188,7 +191,7 @@ function quadraticFactorTransposed(gls: LowRankGls, r: number): Matrix64 {
 
 /** P_ii = (1 − h_i) − q_i for a few times, their q_i in one product per block of rows. */
 function denominators(parts: LowRankLooParts, glses: LowRankGls[]): Float64Array[] {
-  const { projectedVectors: u, residualLeverages: oneMinusH, design } = parts;
+  const { projectedVectors: u, residualLeverages: oneMinusH, design, scratch } = parts;
   const r = design.r;
   const n = u.rows;
   const count = glses.length;
@@ -200,7 +203,7 @@ function denominators(parts: LowRankLooParts, glses: LowRankGls[]): Float64Array
   const out = glses.map(() => oneMinusH.slice());
   for (let from = 0; from < n; from += ROW_BLOCK) {
     const rows = Math.min(ROW_BLOCK, n - from);
-    const y = gemm(rowBlock(u, from, rows), stacked).data;
+    const y = gemm(rowBlock(u, from, rows), stacked, { into: new Matrix64(rows, count * r, scratch.subarray(0, rows * count * r)) }).data;
     for (let i = 0; i < rows; i++) {
       for (let tau = 0; tau < count; tau++) {
         let q = 0;

@@ -38,11 +38,11 @@ function lapackBackend(lapack: NativeLapack): LinalgBackend {
       lapack.dtrsmLower(false, n, k, factor, b);
     },
 
-    gemm(a, aRows, aCols, transA, b, bRows, bCols, transB) {
+    gemm(a, aRows, aCols, transA, b, bRows, bCols, transB, update) {
       const m = transA ? aCols : aRows;
       const k = transA ? aRows : aCols;
       const n = transB ? bRows : bCols;
-      return lapack.dgemm(transA, transB, m, n, k, a, b);
+      return lapack.dgemm(transA, transB, m, n, k, a, b, update);
     },
 
     syrk(a, m, k) {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import type * as Koffi from 'koffi';
 import { BackendUnavailableError, LinalgInputError, LinalgNumericalError } from '../errors.js';
+import type { GemmUpdate } from '../backend-types.js';
 
 /**
  * Thin, typed wrappers around the system LAPACK (Fortran ABI) and CBLAS, loaded through koffi.
@@ -53,7 +54,8 @@ export interface NativeLapack {
   dorgqr(m: number, n: number, a: Float64Array, tau: Float64Array): void;
 
   /** Row-major C = op(A)·op(B) (m×n, inner dimension k). */
-  dgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float64Array, b: Float64Array): Float64Array;
+  /** op(A)·op(B) (m×n, row-major) in a new array, or with `update` C := α·op(A)·op(B) + β·C in its array. */
+  dgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float64Array, b: Float64Array, update?: GemmUpdate): Float64Array;
   /** Row-major lower triangle of C = A·Aᵀ for A m×k (upper triangle left zero). */
   dsyrkLower(m: number, k: number, a: Float64Array): Float64Array;
   /** Row-major B (n×k) := op(L)⁻¹·B in place, L n×n lower triangular. */
@@ -250,13 +252,15 @@ function bind(koffi: typeof Koffi, lapackName: string, blasName: string): Native
       checkInfo('dorgqr', call(ws.work, ws.lwork));
     },
 
-    dgemm(transA, transB, m, n, k, a, b) {
-      const c = new Float64Array(m * n);
-      if (m === 0 || n === 0 || k === 0) return c;
+    dgemm(transA, transB, m, n, k, a, b, update) {
+      const c = update?.c ?? new Float64Array(m * n);
+      if (m === 0 || n === 0) return c;
+      const [alpha, beta] = update ? [update.alpha, update.beta] : [1, 0];
+      // BLAS skips the product when k = 0 or α = 0 and still scales C by β (β = 0 sets it to zero).
       // Leading dimensions are the stored row lengths: op(A) is m×k, so A is stored m×k or k×m.
-      const lda = transA ? m : k;
-      const ldb = transB ? k : n;
-      cblasDgemm(CBLAS.rowMajor, cblasTranspose(transA), cblasTranspose(transB), m, n, k, 1, a, lda, b, ldb, 0, c, n);
+      const lda = Math.max(1, transA ? m : k);
+      const ldb = Math.max(1, transB ? k : n);
+      cblasDgemm(CBLAS.rowMajor, cblasTranspose(transA), cblasTranspose(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, n);
       return c;
     },
 

@@ -1,4 +1,5 @@
 /** Cholesky, triangular solves and products on row-major Float64Array, loops along contiguous rows. */
+import type { GemmUpdate } from '../backend-types.js';
 import { multiplyAdd } from './blas.js';
 
 
@@ -68,7 +69,10 @@ export function transpose(a: Float64Array, rows: number, cols: number): Float64A
   return t;
 }
 
-/** op(A)·op(B): transposed operands are copied row-major, then the cache-blocked kernel runs. */
+/**
+ * op(A)·op(B): transposed operands are copied row-major, then the cache-blocked kernel runs. With `update`,
+ * C := α·op(A)·op(B) + β·C (BLAS's rule: β = 0 ignores C's old contents).
+ */
 export function gemm(
   a: Float64Array,
   aRows: number,
@@ -78,14 +82,19 @@ export function gemm(
   bRows: number,
   bCols: number,
   transB: boolean,
+  update?: GemmUpdate,
 ): Float64Array {
   const opA = transA ? transpose(a, aRows, aCols) : a;
   const opB = transB ? transpose(b, bRows, bCols) : b;
   const m = transA ? aCols : aRows;
   const inner = transA ? aRows : aCols;
   const p = transB ? bRows : bCols;
-  const c = new Float64Array(m * p);
-  multiplyAdd({ m, n: p, k: inner }, { data: opA, offset: 0, ld: inner }, { data: opB, offset: 0, ld: p }, { data: c, offset: 0, ld: p });
+  const product = new Float64Array(m * p);
+  multiplyAdd({ m, n: p, k: inner }, { data: opA, offset: 0, ld: inner }, { data: opB, offset: 0, ld: p }, { data: product, offset: 0, ld: p });
+  if (!update) return product;
+  const { c, alpha, beta } = update;
+  if (alpha === 1 && beta === 0) c.set(product);
+  else for (let x = 0; x < m * p; x++) c[x] = alpha * product[x]! + (beta === 0 ? 0 : beta * c[x]!);
   return c;
 }
 
