@@ -54,9 +54,9 @@ export interface LinalgBackend {
   syrk(a: Float64Array, m: number, k: number): Float64Array;
   /**
    * Householder QR A = QR of A rows×cols (rows ≥ cols), LAPACK's sign convention: Q rows×cols with orthonormal
-   * columns, R cols×cols upper triangular.
+   * columns, R cols×cols upper triangular. Q is written into `into` (rows·cols long; it may be `a` itself) if given.
    */
-  thinQr(a: Float64Array, rows: number, cols: number): { q: Float64Array; r: Float64Array };
+  thinQr(a: Float64Array, rows: number, cols: number, into?: Float64Array): { q: Float64Array; r: Float64Array };
   /** R of the same QR without forming Q (half the work: callers that need only RᵀR = AᵀA and its triangle). */
   qrTriangle(a: Float64Array, rows: number, cols: number): Float64Array;
 }

@@ -32,6 +32,19 @@ describe('thinQr', () => {
     expect(maxAbsDifference(naiveProduct(r.transpose(), r), naiveProduct(a.transpose(), a))).toBeLessThan(1e-12 * frobenius(a) ** 2);
   });
 
+  it('with overwrite writes the same Q over A (a Matrix64 given), and leaves an array input alone', () => {
+    const a = gaussianMatrix(300, 40, 8);
+    const expected = thinQr(a);
+    const owned = a.clone();
+    const { q, r } = thinQr(owned, { overwrite: true });
+    expect(q.data).toBe(owned.data);
+    expect(Array.from(q.data)).toEqual(Array.from(expected.q.data));
+    expect(Array.from(r.data)).toEqual(Array.from(expected.r.data));
+    const rows = [[1, 2], [3, 4], [5, 7]];
+    thinQr(rows, { overwrite: true });
+    expect(rows).toEqual([[1, 2], [3, 4], [5, 7]]);
+  });
+
   it('refuses a wide or non-finite matrix', () => {
     expect(() => thinQr(gaussianMatrix(2, 3, 1))).toThrow(LinalgInputError);
     expect(() => thinQr(gaussianMatrix(2, 3, 1))).toThrow(/rows ≥ cols/);

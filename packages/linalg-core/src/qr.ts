@@ -12,9 +12,10 @@ export interface ThinQr {
 /**
  * Thin Householder QR of a tall matrix (rows ≥ cols), O(rows·cols²): Q is orthonormal to rounding whatever the
  * conditioning of A (unlike Gram–Schmidt or a Cholesky of AᵀA), and RᵀR = AᵀA also when A is rank-deficient
- * (the columns of Q past the rank are then some orthonormal completion). Signs follow LAPACK's dgeqrf.
+ * (the columns of Q past the rank are then some orthonormal completion). Signs follow LAPACK's dgeqrf. With
+ * `overwrite`, Q is written over A (a Matrix64 the caller owns), which saves a matrix the size of A.
  */
-export function thinQr(a: MatrixLike): ThinQr {
+export function thinQr(a: MatrixLike, options: { overwrite?: boolean } = {}): ThinQr {
   const A = toMatrix64(a);
   assertNonEmpty(A, 'thinQr: A');
   if (A.rows < A.cols) {
@@ -23,7 +24,7 @@ export function thinQr(a: MatrixLike): ThinQr {
     );
   }
   assertFinite(A, 'thinQr: A');
-  const { q, r } = getBackend().thinQr(A.data, A.rows, A.cols);
+  const { q, r } = getBackend().thinQr(A.data, A.rows, A.cols, options.overwrite && A === a ? A.data : undefined);
   return { q: new Matrix64(A.rows, A.cols, q), r: new Matrix64(A.cols, A.cols, r) };
 }
 

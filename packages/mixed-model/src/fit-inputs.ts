@@ -89,9 +89,10 @@ function hstack(blocks: Matrix64[]): Matrix64 {
   return out;
 }
 
-function columnsOf(m: Matrix64, from: number, count: number): Matrix64 {
+/** Columns [from, from + count) of m, whose rows from `nonzeroRows` on are zero (left untouched in the copy). */
+function columnsOf(m: Matrix64, from: number, count: number, nonzeroRows = m.rows): Matrix64 {
   const out = new Matrix64(m.rows, count);
-  for (let i = 0; i < m.rows; i++) out.data.set(m.data.subarray(i * m.cols + from, i * m.cols + from + count), i * count);
+  for (let i = 0; i < nonzeroRows; i++) out.data.set(m.data.subarray(i * m.cols + from, i * m.cols + from + count), i * count);
   return out;
 }
 
@@ -152,12 +153,15 @@ function stackedColumns(inputs: CheckedInputs, withCross: boolean): Matrix64 {
   return hstack([residual!, ...(f0Nonzero ? [f0!] : []), ...(design ? [design] : []), ...(crossT && withCross ? [crossT] : [])]);
 }
 
-/** The projections of the stacked columns split back into c, Uᵀf0, Z and (when stacked) the cross-kernel's. */
-function splitColumns(projections: Matrix64, inputs: CheckedInputs): Pick<Projected, 'c' | 'f0Projections' | 'z' | 'cross'> {
+/**
+ * The projections of the stacked columns split back into c, Uᵀf0, Z and (when stacked) the cross-kernel's; rows from
+ * `nonzeroRows` on are zero (a low-rank fit's past r + b).
+ */
+function splitColumns(projections: Matrix64, inputs: CheckedInputs, nonzeroRows?: number): Pick<Projected, 'c' | 'f0Projections' | 'z' | 'cross'> {
   const { residual, f0, design, crossT, f0Nonzero } = inputs;
   let offset = 0;
   const take = (count: number) => {
-    const m = columnsOf(projections, offset, count);
+    const m = columnsOf(projections, offset, count, nonzeroRows);
     offset += count;
     return m;
   };
@@ -178,7 +182,7 @@ function projectedFromKernel(kernel: Matrix64, inputs: CheckedInputs): Projected
 /** A low-rank spectrum: [u | f0 | X] in the basis [U_r, Q] (low-rank-fit.ts), the cross-kernel on U_r. */
 function projectedFromLowRankSpectrum(spectrum: LowRankKernelSpectrum, inputs: CheckedInputs): Projected {
   const low = projectedFromLowRank(spectrum, stackedColumns(inputs, false), inputs.crossT);
-  const { c, f0Projections, z } = splitColumns(low.coordinates, inputs);
+  const { c, f0Projections, z } = splitColumns(low.coordinates, inputs, low.basis.vectors.cols + low.basis.complement.cols);
   return { values: low.values, c, f0Projections, z, cross: low.cross, expand: low.expand, lowRankBasis: low.basis };
 }
 

@@ -94,15 +94,15 @@ function squaredColumnNorms(m: Matrix64): Float64Array {
 }
 
 /**
- * U_rᵀB and W = B − U_r(U_rᵀB). A column that lost more than 1 − 1/√2 of its norm to U_r is orthogonalised a second
- * time (the Daniel–Gragg–Kaufman–Stewart criterion: one more pass then leaves it orthogonal to U_r to rounding, also
- * when it nearly lies in span U_r); the others are orthogonal to rounding after one. A wide design B costs one pass
- * (4·n·r·b flops) instead of two where its columns are mostly outside span U_r.
+ * U_rᵀB and W = B − U_r(U_rᵀB), W written over B. A column that lost more than 1 − 1/√2 of its norm to U_r is
+ * orthogonalised a second time (the Daniel–Gragg–Kaufman–Stewart criterion: one more pass then leaves it orthogonal
+ * to U_r to rounding, also when it nearly lies in span U_r); the others are orthogonal to rounding after one. A wide
+ * design B costs one pass (4·n·r·b flops) instead of two where its columns are mostly outside span U_r.
  */
 function splitAlongBasis(u: Matrix64, b: Matrix64): { inside: Matrix64; outside: Matrix64 } {
   const inside = gemm(u, b, { transA: true });
-  const outside = gemm(u, inside, { into: b.clone(), alpha: -1, beta: 1 });
   const before = squaredColumnNorms(b);
+  const outside = gemm(u, inside, { into: b, alpha: -1, beta: 1 });
   const after = squaredColumnNorms(outside);
   const again = Array.from({ length: b.cols }, (_, j) => j).filter((j) => after[j]! < 0.5 * before[j]!);
   if (again.length === 0) return { inside, outside };
@@ -116,7 +116,10 @@ function splitAlongBasis(u: Matrix64, b: Matrix64): { inside: Matrix64; outside:
   return { inside, outside };
 }
 
-/** The low-rank fit's spectrum and the coordinates of B = [u | f0 | X] (n×b) in the basis [U_r, Q, …]. */
+/**
+ * The low-rank fit's spectrum and the coordinates of B = [u | f0 | X] (n×b) in the basis [U_r, Q, …]. B is
+ * overwritten (its memory becomes Q's): at n = 40,000 and b = 2,926 each n×b copy saved is 0.94 GB never touched.
+ */
 export function projectedFromLowRank(spectrum: LowRankKernelSpectrum, b: Matrix64, crossT: Matrix64 | undefined): LowRankProjected {
   const { u, values: top, remainder } = checkedLowRank(spectrum);
   const { rows: n, cols: r } = u;
@@ -128,7 +131,7 @@ export function projectedFromLowRank(spectrum: LowRankKernelSpectrum, b: Matrix6
     );
   }
   const { inside, outside } = splitAlongBasis(u, b);
-  const complement = r < n ? thinQr(outside) : { q: new Matrix64(n, 0), r: new Matrix64(0, width) };
+  const complement = r < n ? thinQr(outside, { overwrite: true }) : { q: new Matrix64(n, 0), r: new Matrix64(0, width) };
   const coordinates = new Matrix64(n, width);
   coordinates.data.set(inside.data);
   coordinates.data.set(complement.r.data, r * width);

@@ -51,7 +51,7 @@ function lapackBackend(lapack: NativeLapack): LinalgBackend {
       return c;
     },
 
-    thinQr: (a, rows, cols) => lapackThinQr(lapack, a, rows, cols),
+    thinQr: (a, rows, cols, into) => lapackThinQr(lapack, a, rows, cols, into),
     qrTriangle: (a, rows, cols) => lapackQrTriangle(lapack, a, rows, cols),
   };
 }

@@ -5,11 +5,11 @@ import type { NativeLapack } from './native.js';
  * Thin QR through dgeqrf + dorgqr. Row-major A (rows×cols) read column-major is Aᵀ, so A is transposed into
  * LAPACK's layout first and Q transposed back; R is read off the upper triangle of the factored array.
  */
-export function lapackThinQr(lapack: NativeLapack, a: Float64Array, rows: number, cols: number): { q: Float64Array; r: Float64Array } {
-  if (cols === 0) return { q: new Float64Array(0), r: new Float64Array(0) };
+export function lapackThinQr(lapack: NativeLapack, a: Float64Array, rows: number, cols: number, into?: Float64Array): { q: Float64Array; r: Float64Array } {
+  if (cols === 0) return { q: into ?? new Float64Array(0), r: new Float64Array(0) };
   const { work, tau, r } = factored(lapack, a, rows, cols);
   lapack.dorgqr(rows, cols, work, tau);
-  return { q: transpose(work, cols, rows), r };
+  return { q: transpose(work, cols, rows, into), r };
 }
 
 /** R alone: dgeqrf without dorgqr. */

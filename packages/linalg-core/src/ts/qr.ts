@@ -5,9 +5,11 @@
  */
 
 /** A = QR for A rows×cols (rows ≥ cols): Q rows×cols with orthonormal columns, R cols×cols upper triangular. */
-export function thinQr(a: Float64Array, rows: number, cols: number): { q: Float64Array; r: Float64Array } {
+export function thinQr(a: Float64Array, rows: number, cols: number, into?: Float64Array): { q: Float64Array; r: Float64Array } {
   const { w, tau, dots, r } = factored(a, rows, cols);
-  return { q: formQ(w, tau, rows, cols, dots), r };
+  const q = formQ(w, tau, rows, cols, dots);
+  into?.set(q);
+  return { q: into ?? q, r };
 }
 
 /** R alone (the reflectors are not turned into Q). */
