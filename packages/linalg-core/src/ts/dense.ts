@@ -60,7 +60,7 @@ export function lowerSolveInPlace(factor: Float64Array, n: number, x: Float64Arr
 }
 
 /** The row-major rows×cols matrix transposed (cols×rows), into `t` if given; also a change between row- and column-major. */
-export function transpose(a: Float64Array, rows: number, cols: number, t = new Float64Array(rows * cols)): Float64Array {
+export function transpose(a: Float64Array, rows: number, cols: number, t: Float64Array = new Float64Array(rows * cols)): Float64Array {
   for (let i = 0; i < rows; i++) {
     const oi = i * cols;
     for (let j = 0; j < cols; j++) t[j * rows + i] = a[oi + j]!;
