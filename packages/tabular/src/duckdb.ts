@@ -17,14 +17,23 @@ function loadDuckDB(): Promise<typeof DuckDBModule> {
 }
 
 /** Run `work` on a fresh in-memory database, closed afterwards whatever happens. */
-export async function withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+export function withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  return withConnections(1, {}, ([connection]) => work(connection!));
+}
+
+/**
+ * Run `work` on `count` connections to one fresh in-memory database with the given settings (e.g. `threads`), so
+ * that queries can run side by side; all closed afterwards whatever happens.
+ */
+export async function withConnections<T>(count: number, settings: Record<string, string>, work: (connections: DuckDBConnection[]) => Promise<T>): Promise<T> {
   const { DuckDBInstance } = await loadDuckDB();
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
+  const instance = await DuckDBInstance.create(':memory:', settings);
+  const connections: DuckDBConnection[] = [];
   try {
-    return await work(connection);
+    for (let i = 0; i < count; i++) connections.push(await instance.connect());
+    return await work(connections);
   } finally {
-    connection.closeSync();
+    for (const connection of connections) connection.closeSync();
     instance.closeSync();
   }
 }

@@ -1,8 +1,9 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { columnParts, scanInParts, scanWorkers, type ScanColumn } from './column-scan.js';
 import { csvLayout, csvRelation, type CsvLayout } from './csv-dialect.js';
-import { sqlName, sqlString, withConnection } from './duckdb.js';
+import { sqlName, sqlString, withConnection, withConnections } from './duckdb.js';
 import { TabularInputError } from './errors.js';
 import { numericSlots, NumericSink } from './numeric-sink.js';
 import { infiniteCellMessage, TextColumnBuilder, type Table, type TableColumn } from './table.js';
@@ -52,7 +53,7 @@ async function readCsv(connection: DuckDBConnection, path: string, layout: CsvLa
   for (let attempt = 0; ; attempt++) {
     const rejects = `rejects_table = 'rejects_${attempt}', rejects_scan = 'scans_${attempt}', store_rejects = true`;
     const relation = csvRelation(path, layout, (type) => kindOf(type) === 'number').replace(/\)$/, `, ${rejects})`);
-    const table = await readQuery(connection, relation, path, format, {}, rowCapacity(path));
+    const table = await readQuery([connection], relation, path, format, {}, rowCapacity(path));
     const reader = await connection.runAndReadAll(`SELECT line, column_name, error_type, csv_line, error_message FROM rejects_${attempt} ORDER BY line`);
     const errors = reader.getRowObjectsJS() as { line: bigint; column_name: string; error_type: string; csv_line: string; error_message: string }[];
     if (errors.length === 0) return table;
@@ -71,45 +72,51 @@ interface QueryOptions {
   derived?: Record<string, string>;
 }
 
-/** Run `SELECT * FROM relation` (plus derived columns) through DuckDB into typed columns. */
+/**
+ * Run `SELECT * FROM relation` (plus derived columns) through DuckDB into typed columns. Parquet stores each column
+ * apart, so its columns are read in parts, side by side on one-thread connections (column-scan.ts says why); a
+ * text format would be parsed once per part, so it is read in one scan.
+ */
 export function queryTable(relation: string, source: string, options: QueryOptions): Promise<Table> {
-  return withConnection(async (connection) => {
+  const inParts = options.format === 'parquet';
+  return withConnections(inParts ? scanWorkers() : 1, inParts ? { threads: '1' } : {}, async (connections) => {
     // A streamed read that fails mid-way ends like one that is done: count the rows apart (Parquet: from its
     // metadata), which also lets each column be allocated once.
-    const counted = await connection.runAndReadAll(`SELECT count(*) FROM ${relation}`).catch((err: unknown) => {
+    const counted = await connections[0]!.runAndReadAll(`SELECT count(*) FROM ${relation}`).catch((err: unknown) => {
       throw readError(err, source, options.format);
     });
     const rows = Number(counted.getRows()[0]![0]);
-    const table = await readQuery(connection, relation, source, options.format, options.derived ?? {}, rows);
-    if (rows !== table.rows) throw new TabularInputError(`${source}: reading stopped after ${table.rows} of ${rows} rows; check the file from row ${table.rows + 1} on`);
-    return table;
+    // Each part's scan would parse the file's footer again (tens of ms for thousands of columns); the count has
+    // loaded the Parquet extension, which owns this setting.
+    if (inParts) await connections[0]!.run('SET GLOBAL parquet_metadata_cache = true');
+    return readQuery(connections, relation, source, options.format, options.derived ?? {}, rows, rows);
   });
 }
 
-/** `capacity`: the rows each numeric column is allocated for up front (the exact count, or an estimate); more spill into pieces. */
-async function readQuery(connection: DuckDBConnection, relation: string, source: string, format: TableFormat, derivedColumns: Record<string, string>, capacity?: number): Promise<Table> {
+/**
+ * `capacity`: the rows each numeric column is allocated for up front (the exact count, or an estimate); more spill
+ * into pieces. `expected`: the exact row count where known. More than one connection: the columns are read in
+ * parts, one connection per part at a time.
+ */
+async function readQuery(connections: DuckDBConnection[], relation: string, source: string, format: TableFormat, derivedColumns: Record<string, string>, capacity?: number, expected?: number): Promise<Table> {
   const fail = (err: unknown): never => {
     throw readError(err, source, format);
   };
-  const described = await describe(connection, relation).catch(fail);
-  const derived = Object.entries(derivedColumns);
-  const columns = [...described.map((c) => ({ name: c.name, numeric: c.kind !== 'text' })), ...derived.map(([name]) => ({ name, numeric: true }))];
-  const select = [
-    ...described.map((c) => castOf(c.kind === 'date' ? decimalYear(sqlName(c.name)) : sqlName(c.name), c.kind !== 'text')),
-    ...derived.map(([, expression]) => castOf(`(${expression})`, true)),
+  const described = await describe(connections[0]!, relation).catch(fail);
+  const columns: ScanColumn[] = [
+    ...described.map((c) => ({ name: c.name, numeric: c.kind !== 'text', expression: castOf(c.kind === 'date' ? decimalYear(sqlName(c.name)) : sqlName(c.name), c.kind !== 'text') })),
+    ...Object.entries(derivedColumns).map(([name, expression]) => ({ name, numeric: true, expression: castOf(`(${expression})`, true) })),
   ];
-  const result = await connection.stream(`SELECT ${select.join(', ')} FROM ${relation}`).catch(fail);
   const slots = numericSlots(columns.filter((c) => c.numeric).length, capacity);
   let slot = 0;
   const sinks = columns.map((c) => (c.numeric ? new NumericSink(c.name, slots[slot++]!) : new TextColumnBuilder(c.name)));
-  let rows = 0;
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    sinks.forEach((sink, j) => appendVector(sink, chunk.getColumnVector(j), chunk.rowCount));
-    rows += chunk.rowCount;
+  const parts = connections.length > 1 && expected !== undefined ? columnParts(columns.length, expected, connections.length) : [[0, columns.length] as [number, number]];
+  const counts = await scanInParts(connections, relation, columns, sinks, parts).catch(fail);
+  const rows = Math.min(...counts);
+  if (rows === 0 && !expected) throw new TabularInputError(`${source} has a header but no rows`);
+  if ((expected !== undefined && rows !== expected) || counts.some((n) => n !== rows)) {
+    throw new TabularInputError(`${source}: reading stopped after ${rows} of ${expected ?? Math.max(...counts)} rows; check the file from row ${rows + 1} on`);
   }
-  if (rows === 0) throw new TabularInputError(`${source} has a header but no rows`);
   const built = sinks.map((sink) => sink.build());
   refuseInfinite(built, source);
   return { source, rows, columns: built };
@@ -142,11 +149,6 @@ function decimalYear(name: string): string {
 async function describe(connection: DuckDBConnection, relation: string): Promise<{ name: string; kind: 'number' | 'date' | 'text' }[]> {
   const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
   return reader.getRows().map(([name, type]) => ({ name: String(name), kind: kindOf(String(type)) }));
-}
-
-function appendVector(sink: NumericSink | TextColumnBuilder, vector: DuckDBVector, count: number): void {
-  if (sink instanceof NumericSink) return sink.push(vector, count);
-  for (let i = 0; i < count; i++) sink.push(vector.getItem(i) as string | null);
 }
 
 function refuseInfinite(columns: TableColumn[], source: string): void {
