@@ -93,6 +93,14 @@ describe('scanInParts', () => {
     expect(fromParquet.columns).toEqual(fromCsv.columns);
   });
 
+  it('names the first infinite cell of a Parquet file, past the first chunk, by column and row', async () => {
+    const path = tempFile('inf.parquet', '');
+    await withConnections(1, {}, ([connection]) =>
+      connection!.run(`COPY (SELECT i::DOUBLE AS a, CASE WHEN i = 4500 THEN '-inf'::DOUBLE WHEN i = 4600 THEN 'inf'::DOUBLE ELSE i END AS b FROM range(5000) t(i)) TO ${sqlString(path)} (FORMAT parquet)`),
+    );
+    await expect(readTable(path)).rejects.toThrow(`${path}: column 'b', row 4501 is infinite`);
+  });
+
   it('throws a part’s error once the other scans have ended', async () => {
     const path = tempFile('bad.csv', csv(['a', 'b'], [[1, 'x'], [2, 'y']]));
     const relation = `read_csv(${sqlString(path)})`;

@@ -21,10 +21,15 @@ export function numericSlots(count: number, capacity: number | undefined): Float
   return Array.from({ length: count }, (_, j) => block.subarray(j * size, (j + 1) * size));
 }
 
-/** Collects a numeric column chunk by chunk: into its slot while the rows fit, the rest in pieces joined once. */
+/**
+ * Collects a numeric column chunk by chunk: into its slot while the rows fit, the rest in pieces joined once. Notes
+ * the first infinite cell while the chunk is in cache (a pass over the whole table afterwards reads it all again).
+ */
 export class NumericSink {
   private readonly pieces: Float64Array[] = [];
   private filled = 0;
+  /** The row of the column's first infinite cell; -1 while there is none. */
+  firstInfinite = -1;
   constructor(
     readonly name: string,
     private readonly slot: Float64Array,
@@ -34,6 +39,14 @@ export class NumericSink {
     const fits = this.pieces.length === 0 && this.filled + count <= this.slot.length;
     const target = fits ? this.slot.subarray(this.filled, this.filled + count) : new Float64Array(count);
     copyDoubles(vector, count, target);
+    if (this.firstInfinite < 0) {
+      for (let i = 0; i < count; i++) {
+        if (Math.abs(target[i]!) === Infinity) {
+          this.firstInfinite = this.filled + i;
+          break;
+        }
+      }
+    }
     if (!fits) this.pieces.push(target);
     this.filled += count;
   }

