@@ -79,7 +79,7 @@ interface QueryOptions {
  */
 export function queryTable(relation: string, source: string, options: QueryOptions): Promise<Table> {
   const inParts = options.format === 'parquet';
-  return withConnections(inParts ? scanWorkers() : 1, inParts ? { threads: '1', ...JSON.parse(process.env.DUCK_SETTINGS ?? '{}') } : {}, async (connections) => {
+  return withConnections(inParts ? scanWorkers() : 1, inParts ? { threads: '1' } : {}, async (connections) => {
     // A streamed read that fails mid-way ends like one that is done: count the rows apart (Parquet: from its
     // metadata), which also lets each column be allocated once.
     const counted = await connections[0]!.runAndReadAll(`SELECT count(*) FROM ${relation}`).catch((err: unknown) => {
