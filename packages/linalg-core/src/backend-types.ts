@@ -35,6 +35,8 @@ export interface LinalgBackend {
   choleskySolve(factor: Float64Array, n: number, b: Float64Array, k: number): Float64Array;
   /** B := L⁻¹B in place (forward substitution only), for B n×k. */
   lowerSolveInPlace(factor: Float64Array, n: number, b: Float64Array, k: number): void;
+  /** B := B·Lᵀ in place, for L k×k lower triangular and B m×k (BLAS's dtrmm: half a full product's flops). */
+  lowerTransposedProductInPlace(factor: Float64Array, k: number, b: Float64Array, m: number): void;
   /**
    * op(A)·op(B), op(X) = Xᵀ when its flag is set; A is aRows×aCols and B is bRows×bCols as stored. With `update`,
    * C := α·op(A)·op(B) + β·C in its m×n array C (returned), else a new array.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Matrix64, NotPositiveDefiniteError, cholesky, choleskySolve, gemm, lowerTriangularSolve, solveSpd } from './index.js';
+import { Matrix64, NotPositiveDefiniteError, cholesky, choleskySolve, gemm, lowerTransposedProduct, lowerTriangularSolve, solveSpd } from './index.js';
 import { frobenius, gaussianMatrix, maxAbsDifference, naiveProduct, symmetricWithSpectrum } from './test-utils.js';
 
 const n = 50;
@@ -69,5 +69,27 @@ describe('cholesky', () => {
     expect(cholesky([[9]]).get(0, 0)).toBe(3);
     expect(choleskySolve(cholesky([[4]]), [[2]]).get(0, 0)).toBe(0.5);
     expect(() => choleskySolve(cholesky(spd), gaussianMatrix(n + 1, 1, 1))).toThrow(/rows/);
+  });
+});
+
+describe('lowerTransposedProduct', () => {
+  it('equals B·Lᵀ for a lower triangle (a zero pivot allowed), never reading above the diagonal', () => {
+    const k = 37;
+    const lower = gaussianMatrix(k, k, 11);
+    for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) lower.set(i, j, 0);
+    lower.set(5, 5, 0);
+    const withJunk = lower.clone();
+    for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) withJunk.set(i, j, 1e6);
+    const b = gaussianMatrix(53, k, 12);
+    const expected = gemm(b, lower, { transB: true });
+    const got = lowerTransposedProduct(b, withJunk);
+    expect(maxAbsDifference(got, expected)).toBeLessThanOrEqual(1e-13 * frobenius(expected));
+    const owned = b.clone();
+    expect(lowerTransposedProduct(owned, withJunk, { overwrite: true })).toBe(owned);
+    expect(maxAbsDifference(owned, got)).toBe(0);
+  });
+
+  it('refuses a factor that does not fit B', () => {
+    expect(() => lowerTransposedProduct(gaussianMatrix(4, 3, 1), gaussianMatrix(4, 4, 2))).toThrow(/B has 3 columns but the factor is 4×4/);
   });
 });

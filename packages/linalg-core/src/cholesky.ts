@@ -51,6 +51,24 @@ export function lowerTriangularSolve(factor: Matrix64, b: MatrixLike, options: {
   return new Matrix64(B.rows, B.cols, x);
 }
 
+/**
+ * B·Lᵀ for a lower-triangular L (k×k; entries above its diagonal are not read) and B (m×k): ‖row i of B Lᵀ‖² = b_iᵀLᵀL b_i,
+ * so the quadratic forms of many rows cost one triangular product, half a full one's flops (BLAS's dtrmm). With
+ * `overwrite` the product is written over B (a Matrix64 the caller owns).
+ */
+export function lowerTransposedProduct(b: MatrixLike, factor: MatrixLike, options: { overwrite?: boolean } = {}): Matrix64 {
+  const L = toMatrix64(factor);
+  assertNonEmpty(L, 'lowerTransposedProduct: factor');
+  assertSquare(L, 'lowerTransposedProduct: factor');
+  assertFinite(L, 'lowerTransposedProduct: factor');
+  const B = toMatrix64(b);
+  if (B.cols !== L.rows) throw new LinalgInputError(`lowerTransposedProduct: B has ${B.cols} columns but the factor is ${L.rows}×${L.rows}`);
+  assertFinite(B, 'lowerTransposedProduct: B');
+  const out = options.overwrite && B === b ? B : B.clone();
+  getBackend().lowerTransposedProductInPlace(L.data, L.rows, out.data, out.rows);
+  return out;
+}
+
 function assertCholeskyFactor(factor: Matrix64, what: string): void {
   if (!(factor instanceof Matrix64)) {
     throw new LinalgInputError(`${what}: factor must be the Matrix64 returned by cholesky`);

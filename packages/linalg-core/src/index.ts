@@ -19,7 +19,7 @@ export {
   type BackendName,
 } from './backend.js';
 export { eigSym, type EigSymOptions, type SymmetricEigen } from './eigen.js';
-export { cholesky, choleskySolve, lowerTriangularSolve, solveSpd } from './cholesky.js';
+export { cholesky, choleskySolve, lowerTransposedProduct, lowerTriangularSolve, solveSpd } from './cholesky.js';
 /** Thin Householder QR of a tall matrix (native dgeqrf/dorgqr or TypeScript). */
 export { qrTriangle, thinQr, type ThinQr } from './qr.js';
 /** The spectrum of F Fᵀ from a thin factor F (n×r) in O(n r²), never forming the n×n matrix (math.md §6). */

@@ -1,4 +1,4 @@
-import { gemm, lowerTriangularSolve, Matrix64, qrTriangle } from '@duality/linalg-core';
+import { gemm, lowerTransposedProduct, lowerTriangularSolve, Matrix64, qrTriangle } from '@duality/linalg-core';
 import { looBasis, type LooBasis } from './loo-basis.js';
 import { lowRankDesign, lowRankGls, type LowRankDesign, type LowRankGls } from './low-rank-design.js';
 import type { SpectralFit } from './spectral-fit.js';
@@ -12,8 +12,8 @@ import type { GridPoint } from './time-grid.js';
  *
  * with the same factor e^{−tρ} as [e^{−tΘ}]_ii, so that [Pu]_i ∝ [(I − H)u]_i − ũ_iᵀ(Ωb) and
  * P_ii ∝ (1 − h_i) − q_i, q_i = ‖L⁻¹φ^{1/2}ũ_i‖² for T = L Lᵀ. Once per fit: Ũ, 1 − h_i and (I − H)u, O(n s (r + p)).
- * Per time the numerators cost O(n r k) and the q_i O(n r²), one matrix product (the coordinate form costs
- * O(n (r + p) p)); that product is the whole cost of the rule at scale (0.8·10¹¹ flops at n = 40,000, r = 1,000).
+ * Per time the numerators cost O(n r k) and the q_i O(n r²), one triangular product Ũ Cᵀ (the coordinate form
+ * costs O(n (r + p) p)); that product is the whole cost of the rule at scale (0.4·10¹¹ flops at n = 40,000, r = 1,000).
  *
  * So a search evaluates q only where it must. Ω grows with t in the Loewner order (Ω = (γ⁻¹ + N)⁻¹ with every
  * γ_j = ψ_j⁻¹ − 1 increasing, also in whole steps), so q_i(t) increases and P_ii(t) decreases: with P_ii known at an
@@ -37,10 +37,8 @@ export type LooTermsOrFailure = LooTerms | { failure: string };
 /** A LOO point as loo.ts makes it from the terms (its value, or why it is undetermined). */
 type Finish = (terms: LooTermsOrFailure) => GridPoint & { residuals?: Matrix64 };
 
-/** Rows of Ũ per matrix product: bounds the product's memory at 8·ROW_BLOCK·r·(times per product) bytes. */
+/** Rows of Ũ per matrix product: bounds a product's memory at 8·ROW_BLOCK·r bytes (33 MB at r = 1,000, once per fit). */
 const ROW_BLOCK = 4096;
-/** Times whose q is formed in one product (at r = 1,000: a 131 MB block, allocated once per fit). */
-const TIMES_PER_PRODUCT = 4;
 /** Every STRIDE-th time of a batch is evaluated in full before any bound is used. */
 const STRIDE = 8;
 /** A bound must clear the smallest value by this much (relative) to rule a time out: ties are never ruled out. */
@@ -55,7 +53,7 @@ interface LowRankLooParts {
   residualLeverages: Float64Array;
   /** (I − H)u (n×k). */
   projectedTargets: Matrix64;
-  /** Room for one block of q products (ROW_BLOCK × TIMES_PER_PRODUCT·r), reused by every time's. */
+  /** Room for one block of Ũ's rows (ROW_BLOCK × r), reused by every time's q products. */
   scratch: Float64Array;
 }
 
@@ -147,7 +145,7 @@ function looParts(fit: SpectralFit, z: Matrix64): LowRankLooParts {
     projectedVectors,
     residualLeverages: residualLeverages(fit, coordinates, inPoints, basis, qz),
     projectedTargets,
-    scratch: new Float64Array(Math.min(ROW_BLOCK, n) * TIMES_PER_PRODUCT * r),
+    scratch: new Float64Array(Math.min(ROW_BLOCK, n) * r),
   };
   cache.set(fit, parts);
   return parts;
@@ -179,38 +177,29 @@ function allNumerators(parts: LowRankLooParts, glses: LowRankGls[]): Float64Arra
   return out;
 }
 
-/** C = L⁻¹ diag(φ^{1/2}) (r×r), so that q_i = ‖C ũ_i‖²; stored transposed. */
-function quadraticFactorTransposed(gls: LowRankGls, r: number): Matrix64 {
-  const identity = new Matrix64(r, r);
-  for (let j = 0; j < r; j++) identity.data[j * r + j] = 1;
-  const inverse = lowerTriangularSolve(gls.factor, identity, { overwrite: true }).data;
-  const transposed = new Matrix64(r, r);
-  for (let i = 0; i < r; i++) for (let j = 0; j <= i; j++) transposed.data[j * r + i] = inverse[i * r + j]! * gls.rootPhi[j]!;
-  return transposed;
+/** C = L⁻¹ diag(φ^{1/2}) (r×r, lower triangular), so that q_i = ‖C ũ_i‖² = ‖row i of Ũ Cᵀ‖². */
+function quadraticFactor(gls: LowRankGls, r: number): Matrix64 {
+  const inverse = lowerTriangularSolve(gls.factor, identity(r), { overwrite: true });
+  for (let i = 0; i < r; i++) for (let j = 0; j <= i; j++) inverse.data[i * r + j]! *= gls.rootPhi[j]!;
+  return inverse;
 }
 
-/** P_ii = (1 − h_i) − q_i for a few times, their q_i in one product per block of rows. */
-function denominators(parts: LowRankLooParts, glses: LowRankGls[]): Float64Array[] {
+/** P_ii = (1 − h_i) − q_i at one time: Ũ Cᵀ one block of rows at a time, a triangular product (dtrmm) each. */
+function denominators(parts: LowRankLooParts, gls: LowRankGls): Float64Array {
   const { projectedVectors: u, residualLeverages: oneMinusH, design, scratch } = parts;
   const r = design.r;
   const n = u.rows;
-  const count = glses.length;
-  const stacked = new Matrix64(r, count * r);
-  glses.forEach((gls, tau) => {
-    const factor = quadraticFactorTransposed(gls, r);
-    for (let j = 0; j < r; j++) stacked.data.set(factor.data.subarray(j * r, (j + 1) * r), j * count * r + tau * r);
-  });
-  const out = glses.map(() => oneMinusH.slice());
+  const factor = quadraticFactor(gls, r);
+  const out = oneMinusH.slice();
   for (let from = 0; from < n; from += ROW_BLOCK) {
     const rows = Math.min(ROW_BLOCK, n - from);
-    const y = gemm(rowBlock(u, from, rows), stacked, { into: new Matrix64(rows, count * r, scratch.subarray(0, rows * count * r)) }).data;
+    const block = new Matrix64(rows, r, scratch.subarray(0, rows * r));
+    block.data.set(u.data.subarray(from * r, (from + rows) * r));
+    const y = lowerTransposedProduct(block, factor, { overwrite: true }).data;
     for (let i = 0; i < rows; i++) {
-      for (let tau = 0; tau < count; tau++) {
-        let q = 0;
-        const at = i * count * r + tau * r;
-        for (let j = 0; j < r; j++) q += y[at + j]! ** 2;
-        out[tau]![from + i]! -= q;
-      }
+      let q = 0;
+      for (let j = 0; j < r; j++) q += y[i * r + j]! ** 2;
+      out[from + i]! -= q;
     }
   }
   return out;
@@ -242,14 +231,11 @@ export function lowRankLooPoints(
   const known = new Map<number, Float64Array>();
   const evaluated = new Set<number>();
   const evaluate = (taus: number[]) => {
-    taus.forEach((tau) => evaluated.add(tau));
-    for (let from = 0; from < taus.length; from += TIMES_PER_PRODUCT) {
-      const group = taus.slice(from, from + TIMES_PER_PRODUCT);
-      denominators(parts, group.map((tau) => glses[tau]!)).forEach((d, a) => {
-        const tau = group[a]!;
-        points[tau] = finish({ numerators: numerators.get(tau)!, diagonals: diagonalOf(tau), denominators: d });
-        if ('value' in points[tau]!) known.set(tau, d);
-      });
+    for (const tau of taus) {
+      evaluated.add(tau);
+      const d = denominators(parts, glses[tau]!);
+      points[tau] = finish({ numerators: numerators.get(tau)!, diagonals: diagonalOf(tau), denominators: d });
+      if ('value' in points[tau]!) known.set(tau, d);
     }
   };
   if (!prune) {

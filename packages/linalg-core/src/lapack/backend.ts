@@ -38,6 +38,10 @@ function lapackBackend(lapack: NativeLapack): LinalgBackend {
       lapack.dtrsmLower(false, n, k, factor, b);
     },
 
+    lowerTransposedProductInPlace(factor, k, b, m) {
+      lapack.dtrmmRightLowerTransposed(m, k, factor, b);
+    },
+
     gemm(a, aRows, aCols, transA, b, bRows, bCols, transB, update) {
       const m = transA ? aCols : aRows;
       const k = transA ? aRows : aCols;

@@ -16,7 +16,7 @@ import type { GemmUpdate } from '../backend-types.js';
 type NativeFunction = (...args: unknown[]) => unknown;
 
 /** CBLAS enum values (cblas.h). */
-const CBLAS = { rowMajor: 101, noTrans: 111, trans: 112, upper: 121, lower: 122, nonUnit: 131, left: 141 } as const;
+const CBLAS = { rowMajor: 101, noTrans: 111, trans: 112, upper: 121, lower: 122, nonUnit: 131, left: 141, right: 142 } as const;
 
 /** Library sets tried in order: the Debian alternatives first, then OpenBLAS on its own. */
 const CANDIDATES: readonly { lapack: string; blas: string }[] = [
@@ -60,6 +60,8 @@ export interface NativeLapack {
   dsyrkLower(m: number, k: number, a: Float64Array): Float64Array;
   /** Row-major B (n×k) := op(L)⁻¹·B in place, L n×n lower triangular. */
   dtrsmLower(trans: boolean, n: number, k: number, l: Float64Array, b: Float64Array): void;
+  /** B := B·Lᵀ in place (B m×k row-major, L k×k lower triangular). */
+  dtrmmRightLowerTransposed(m: number, k: number, l: Float64Array, b: Float64Array): void;
   /** Float32 row-major C (m×n) := op(A)·op(B) + beta·C in place; sizes are trusted (checked by the caller). */
   sgemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number,
@@ -163,6 +165,9 @@ function bind(koffi: typeof Koffi, lapackName: string, blasName: string): Native
       'double beta, double *c, int ldc)');
   const cblasDtrsm = fn(blas,
     'void cblas_dtrsm(int order, int side, int uplo, int transA, int diag, int m, int n, double alpha, ' +
+      'const double *a, int lda, double *b, int ldb)');
+  const cblasDtrmm = fn(blas,
+    'void cblas_dtrmm(int order, int side, int uplo, int transA, int diag, int m, int n, double alpha, ' +
       'const double *a, int lda, double *b, int ldb)');
 
   const { threads, build, setThreads } = openblasControls([blas, lapack]);
@@ -275,6 +280,11 @@ function bind(koffi: typeof Koffi, lapackName: string, blasName: string): Native
       if (m === 0 || k === 0) return c;
       cblasDsyrk(CBLAS.rowMajor, CBLAS.lower, CBLAS.noTrans, m, k, 1, a, k, 0, c, m);
       return c;
+    },
+
+    dtrmmRightLowerTransposed(m, k, l, b) {
+      if (m === 0 || k === 0) return;
+      cblasDtrmm(CBLAS.rowMajor, CBLAS.right, CBLAS.lower, CBLAS.trans, CBLAS.nonUnit, m, k, 1, l, k, b, k);
     },
 
     dtrsmLower(trans, n, k, l, b) {

@@ -44,6 +44,21 @@ export function choleskySolve(factor: Float64Array, n: number, b: Float64Array, 
   return x;
 }
 
+/**
+ * B := B·Lᵀ (L k×k lower triangular, B m×k), row by row: (B Lᵀ)_ij = Σ_{l ≤ j} b_il L_jl reads only entries l ≤ j of
+ * the row, so j runs downwards and the row is overwritten in place.
+ */
+export function lowerTransposedProductInPlace(factor: Float64Array, k: number, b: Float64Array, m: number): void {
+  for (let i = 0; i < m; i++) {
+    const row = i * k;
+    for (let j = k - 1; j >= 0; j--) {
+      let sum = 0;
+      for (let l = 0; l <= j; l++) sum += b[row + l]! * factor[j * k + l]!;
+      b[row + j] = sum;
+    }
+  }
+}
+
 /** B := L⁻¹B by forward substitution (L n×n lower triangular, B n×k). */
 export function lowerSolveInPlace(factor: Float64Array, n: number, x: Float64Array, k: number): void {
   for (let i = 0; i < n; i++) {
