@@ -107,7 +107,7 @@ async function readQuery(connections: DuckDBConnection[], relation: string, sour
     ...described.map((c) => ({ name: c.name, numeric: c.kind !== 'text', expression: castOf(c.kind === 'date' ? decimalYear(sqlName(c.name)) : sqlName(c.name), c.kind !== 'text') })),
     ...Object.entries(derivedColumns).map(([name, expression]) => ({ name, numeric: true, expression: castOf(`(${expression})`, true) })),
   ];
-  const slots = numericSlots(columns.filter((c) => c.numeric).length, capacity);
+  const slots = numericSlots(columns.filter((c) => c.numeric).length, capacity, expected !== undefined && capacity === expected);
   let slot = 0;
   const sinks = columns.map((c) => (c.numeric ? new NumericSink(c.name, slots[slot++]!) : new TextColumnBuilder(c.name)));
   const parts = connections.length > 1 && expected !== undefined ? columnParts(columns.length, expected, connections.length) : [[0, columns.length] as [number, number]];
