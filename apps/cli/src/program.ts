@@ -3,7 +3,7 @@ import { CATALOGUE, listingProgram, loadedProgram } from './catalogue.js';
 import { stdoutOutput, type Output } from './output.js';
 
 /** The subcommand the arguments run (`duality help train` runs train's help), if any. */
-function subcommandOf(args: readonly string[]): string | undefined {
+export function subcommandOf(args: readonly string[]): string | undefined {
   const words = args.filter((a) => !a.startsWith('-'));
   const name = words[0] === 'help' ? words[1] : words[0];
   return name !== undefined && name in CATALOGUE ? name : undefined;
