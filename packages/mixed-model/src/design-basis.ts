@@ -21,11 +21,27 @@ const cache = new WeakMap<Matrix64, DesignBasis>();
 /** |R_jj| at or below this fraction of the largest marks column j as spanned by the columns before it. */
 const DEPENDENT_COLUMN = 1e-10;
 
-/** Rows of an n×w matrix with a nonzero entry. */
+/** Rows of an n×w matrix with a nonzero entry (a plain loop: a low-rank fit's n×p coordinates are mostly zero rows). */
 export function activeRows(m: Matrix64): Int32Array {
+  const { data, cols } = m;
   const rows: number[] = [];
-  for (let i = 0; i < m.rows; i++) if (m.data.subarray(i * m.cols, (i + 1) * m.cols).some((v) => v !== 0)) rows.push(i);
+  for (let i = 0; i < m.rows; i++) {
+    const end = (i + 1) * cols;
+    let x = i * cols;
+    while (x < end && data[x] === 0) x++;
+    if (x < end) rows.push(i);
+  }
   return Int32Array.from(rows);
+}
+
+/** The columns `kept` of Z, ascending, with only its nonzero rows copied (the others stay zero, untouched). */
+export function keptColumns(z: Matrix64, kept: Int32Array): Matrix64 {
+  const { rows } = designBasis(z);
+  const p = z.cols;
+  const width = kept.length;
+  const out = new Matrix64(z.rows, width);
+  for (const i of rows) for (let a = 0; a < width; a++) out.data[i * width + a] = z.data[i * p + kept[a]!]!;
+  return out;
 }
 
 /** The rows `rows` of m, in order. */

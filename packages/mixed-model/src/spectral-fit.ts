@@ -1,6 +1,6 @@
 import { toMatrix64, type Matrix64 } from '@duality/linalg-core';
 import { MixedModelInputError } from './errors.js';
-import { activeRows, designBasis, firstDependentColumn, independentColumns, projectOutDesign } from './design-basis.js';
+import { activeRows, designBasis, firstDependentColumn, independentColumns, keptColumns, projectOutDesign } from './design-basis.js';
 import { checkedInputs, pointCount, projected, type SpectralFitInput } from './fit-inputs.js';
 import type { LowRankBasis } from './low-rank-fit.js';
 
@@ -58,7 +58,7 @@ export function fitSpectral(input: SpectralFitInput): SpectralFit {
   const { eigenvalues, mostNegative } = clipEigenvalues(spectral.values, input.negativeEigenvalueTolerance);
   const { c } = spectral;
   const kept = spectral.z && input.dependentDesignColumns === 'drop' ? independentColumns(designBasis(spectral.z)) : undefined;
-  const z = kept && spectral.z && kept.length < spectral.z.cols ? spectral.z.selectColumns(kept) : spectral.z;
+  const z = kept && spectral.z && kept.length < spectral.z.cols ? keptColumns(spectral.z, kept) : spectral.z;
   if (c.data.every((v) => v === 0)) throw new MixedModelInputError('u = y − f0 is identically zero: there is nothing to fit (check y and f0)');
   assertInScale(c.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0), 'y − f0 (its largest projection on the eigenvectors)', 'rescale y (standardise it: the test and the stopping times do not depend on its scale)');
   if (z) {
