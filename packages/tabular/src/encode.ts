@@ -1,7 +1,7 @@
 import { Matrix64 } from '@duality/linalg-core';
 import { numericLevels, requireColumn } from './columns.js';
 import { TabularInputError } from './errors.js';
-import { adviseHugePages } from './huge-pages.js';
+import { prefaultHugePages } from './huge-pages.js';
 import type { DesignColumn, InputColumn, Preprocessing } from './preprocessing.js';
 import type { NumericColumn, Table, TableColumn, TextColumn } from './table.js';
 
@@ -17,9 +17,9 @@ export interface EncodingCounts {
 /** The design rows for `rows` of the table (all rows when omitted): each design column written straight into one buffer. */
 export function encodeFeatures(table: Table, prep: Preprocessing, rows?: ArrayLike<number>): { x: Matrix64; counts: EncodingCounts } {
   const at = rows ? Int32Array.from(rows) : Int32Array.from({ length: table.rows }, (_, i) => i);
-  // Every cell is written, so 2 MB pages cost no memory and half the first-touch time (huge-pages.ts).
+  // Every cell is written, so its pages are faulted in ahead, 2 MB at a time, off this thread (huge-pages.ts).
   const data = new Float64Array(at.length * prep.columns.length);
-  adviseHugePages(data);
+  void prefaultHugePages(data);
   const x = new Matrix64(at.length, prep.columns.length, data);
   const counts: EncodingCounts = { imputed: new Map(), unseen: new Map() };
   const inputs = new Map(prep.inputs.map((input) => [input.name, inputColumn(table, input)]));

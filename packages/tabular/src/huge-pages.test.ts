@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { adviseHugePages } from './huge-pages.js';
+import { prefaultHugePages } from './huge-pages.js';
 
 const THP = '/sys/kernel/mm/transparent_hugepage/enabled';
 /** Whether huge pages come only when asked for (so that asking is what makes the difference). */
@@ -12,18 +12,27 @@ function hugeKb(): number {
   return Number(/AnonHugePages:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1] ?? 0);
 }
 
-describe('adviseHugePages', () => {
-  it('leaves an array as it was, small or large, and where the kernel gives huge pages on request, the large one gets them', () => {
+describe('prefaultHugePages', () => {
+  it('leaves an array as it was, small or large, and where the kernel gives huge pages on request, faults the large one in', async () => {
     const small = new Float64Array(1000);
-    adviseHugePages(small);
+    await prefaultHugePages(small);
     small.fill(2.5);
     expect(small.every((v) => v === 2.5)).toBe(true);
 
     const before = hugeKb();
     const large = new Float64Array((24 << 20) / 8).subarray(3);
-    adviseHugePages(large);
+    const faulted = prefaultHugePages(large);
+    // Written while the pages are being faulted in, as the reader does.
     for (let i = 0; i < large.length; i++) large[i] = i / 7;
+    await faulted;
     expect(large.every((v, i) => v === i / 7)).toBe(true);
     if (onlyWhenAsked) expect(hugeKb() - before).toBeGreaterThanOrEqual(2048);
+
+    // Faulted in without a write: the pages are there (and still zero) before anything touches them.
+    const untouched = new Float64Array((24 << 20) / 8);
+    const ahead = hugeKb();
+    await prefaultHugePages(untouched);
+    if (onlyWhenAsked) expect(hugeKb() - ahead).toBeGreaterThanOrEqual(16 << 10);
+    expect(untouched.every((v) => v === 0)).toBe(true);
   });
 });

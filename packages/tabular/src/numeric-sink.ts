@@ -1,5 +1,5 @@
 import type { DuckDBVector } from '@duckdb/node-api';
-import { adviseHugePages } from './huge-pages.js';
+import { prefaultHugePages } from './huge-pages.js';
 import type { NumericColumn } from './table.js';
 
 /**
@@ -8,14 +8,15 @@ import type { NumericColumn } from './table.js';
  * will stay: no chunk pieces to join. One large block comes straight from the system, its pages untouched until
  * written, so a generous capacity costs address space, not memory. Empty slots (everything in pieces) when the
  * capacity is unknown or the block cannot be had. An `exact` capacity (a counted row count) fills the block without
- * gaps, so it is asked for in 2 MB pages (half the cost a GB); an estimate's unused slot ends would be memory then.
+ * gaps, so its pages are faulted in ahead, 2 MB at a time, off this thread (huge-pages.ts); an estimate's unused slot
+ * ends would become memory then.
  */
 export function numericSlots(count: number, capacity: number | undefined, exact = false): Float64Array[] {
   let block = new Float64Array(0);
   if (capacity !== undefined && capacity > 0) {
     try {
       block = new Float64Array(count * capacity);
-      if (exact) adviseHugePages(block);
+      if (exact) void prefaultHugePages(block);
     } catch {
       // Address space refused (a huge estimate): fall back to pieces.
     }
