@@ -25,6 +25,21 @@ describe('progress without a terminal', () => {
     expect(lines[2]).toMatch(/^training {3}step 25\/100, loss 0\.0400, 10 s elapsed, ETA 30 s$/);
   });
 
+  it('writes a line as each part of a phase without steps starts, with the time into the phase', () => {
+    const { lines, stream } = capture();
+    let now = 0;
+    const reporter = progressReporter({ stream, now: () => now });
+    reporter.update({ phase: 'decision', step: 0, totalSteps: 0 });
+    reporter.update({ phase: 'decision', step: 0, totalSteps: 0, stage: "the kernel's spectrum" });
+    now = 42_000;
+    reporter.update({ phase: 'decision', step: 0, totalSteps: 0, stage: 'the leave-one-out rule' });
+    expect(lines).toEqual([
+      'decision   score test of t = 0 and the stopping rules (REML, leave-one-out, GCV)',
+      "decision   the kernel's spectrum (0.0 s into the phase)",
+      'decision   the leave-one-out rule (42 s into the phase)',
+    ]);
+  });
+
   it('says nothing when quiet', () => {
     const { lines, stream } = capture();
     const reporter = progressReporter({ stream, quiet: true });

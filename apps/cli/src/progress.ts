@@ -30,6 +30,7 @@ function seconds(ms: number): string {
 /** "training   step 40/55, loss 0.134, 12 s elapsed, ETA 4.4 s" (or what a step-less phase does). */
 export function progressLine(p: TrainingProgress, elapsedMs: number): string {
   const work = phaseWork[p.phase];
+  if (p.stage !== undefined && p.totalSteps === 0) return `${phaseLabels[p.phase]} ${p.stage} (${seconds(elapsedMs)} into the phase)`;
   if (work !== undefined && p.totalSteps === 0) return `${phaseLabels[p.phase]} ${work}`;
   const loss = p.trainLoss === undefined ? '' : `, ${p.phase === 'validation' ? 'held-out loss' : 'loss'} ${p.trainLoss.toPrecision(3)}`;
   const eta = p.step > 0 && p.totalSteps > p.step ? `, ETA ${seconds((elapsedMs * (p.totalSteps - p.step)) / p.step)}` : '';
@@ -39,6 +40,7 @@ export function progressLine(p: TrainingProgress, elapsedMs: number): string {
 /** Lines on a stream that is not a terminal (a pipe, a log file): a person reading the log can follow the run. */
 function lineReporter(stream: NodeJS.WritableStream, now: () => number): ProgressReporter {
   let phase: TrainingProgress['phase'] | undefined;
+  let stage: string | undefined;
   let phaseStart = 0;
   let lastLine = 0;
   return {
@@ -47,9 +49,10 @@ function lineReporter(stream: NodeJS.WritableStream, now: () => number): Progres
       if (p.phase !== phase) {
         phase = p.phase;
         phaseStart = t;
-      } else if (t - lastLine < LINE_INTERVAL_MS) {
+      } else if (p.stage === stage && t - lastLine < LINE_INTERVAL_MS) {
         return;
       }
+      stage = p.stage;
       lastLine = t;
       stream.write(`${progressLine(p, t - phaseStart)}\n`);
     },
@@ -64,6 +67,7 @@ function barReporter(stream: NodeJS.WriteStream): ProgressReporter {
     cliProgress.Presets.shades_classic,
   );
   let phase: TrainingProgress['phase'] | undefined;
+  let phaseStart = 0;
   let running = false;
   return {
     update(p) {
@@ -71,9 +75,12 @@ function barReporter(stream: NodeJS.WriteStream): ProgressReporter {
       if (p.phase !== phase) {
         if (running) bar.stop();
         phase = p.phase;
+        phaseStart = performance.now();
         running = p.totalSteps > 0;
         if (running) bar.start(p.totalSteps, p.step, payload);
         else stream.write(`${progressLine(p, 0)}\n`);
+      } else if (!running && p.stage !== undefined) {
+        stream.write(`${progressLine(p, performance.now() - phaseStart)}\n`);
       } else if (running) {
         bar.setTotal(p.totalSteps);
         bar.update(p.step, payload);

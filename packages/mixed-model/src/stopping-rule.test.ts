@@ -20,6 +20,17 @@ const y = raw.map((v) => v / rms + 0.3 * normal());
 const fit = fitSpectral({ kernel, y });
 const learningRate = 0.5 / fit.eigenvalues[0]!;
 
+describe('the decision reports its parts as they start', () => {
+  it('the test, REML, then the rule (REML once when it is the rule)', () => {
+    for (const [rule, expected] of [['loo', ['test', 'reml', 'loo']], ['gcv', ['test', 'reml', 'gcv']], ['reml', ['test', 'reml']]] as const) {
+      const stages: string[] = [];
+      const decision = twoStageDecision(fit, { rule, learningRate, onStage: (stage) => stages.push(stage) });
+      expect(stages).toEqual(expected);
+      expect(decision.rule.name).toBe(rule);
+    }
+  });
+});
+
 describe('stage-2 rules on one grid', () => {
   const rules = stageTwoRules(fit, { learningRate });
 

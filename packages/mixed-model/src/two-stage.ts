@@ -26,6 +26,12 @@ export interface TwoStageOptions {
    * network's own path has no fixed effects: the trainer passes false while the test and REML keep the design.
    */
   pathUsesDesign?: boolean;
+  /**
+   * Called as each part of the decision starts: 'test' (the score test), 'reml' (REML's profile, always computed),
+   * then the rule's name when it is not REML. At 50,000 rows with a wide design the parts take tens of seconds each:
+   * a caller can show which one is running.
+   */
+  onStage?: (stage: 'test' | StageTwoRuleName) => void;
 }
 
 /** Stage 1 (is training warranted?) then stage 2 (how long?), math.md §3. */
@@ -60,12 +66,16 @@ export function twoStageDecision(fit: SpectralFit, options: TwoStageOptions = {}
   const alpha = options.alpha ?? 0.05;
   const convention = options.convention ?? 'exact';
   const published = convention === 'published';
+  options.onStage?.('test');
   const test = scoreTest(fit, {
     projectOut: published ? (fit.f0Projections ? 'f0' : 'nothing') : fit.designProjections ? 'design' : 'nothing',
   });
   const decidingP = published ? test.satterthwaiteP : test.p;
+  options.onStage?.('reml');
   const reml = remlStoppingTime(fit, { useDesign: !published });
-  const rule = stageTwoRule(fit, options.rule ?? DEFAULT_STAGE_TWO_RULE, {
+  const name = options.rule ?? DEFAULT_STAGE_TWO_RULE;
+  if (name !== 'reml') options.onStage?.(name);
+  const rule = stageTwoRule(fit, name, {
     learningRate: options.learningRate,
     maxSteps: options.maxSteps,
     useDesign: !published && (options.pathUsesDesign ?? true),

@@ -124,6 +124,14 @@ function twoSignificantDown(x: number): number {
 /** The runs' cap on steps, when the default is the trainer's. */
 export const DEFAULT_MAX_STEPS = 100_000;
 
+/** The decision's parts (twoStageDecision's stages) as a progress line names them. */
+const DECISION_STAGES: Record<'test' | StageTwoRule, string> = {
+  test: 'the score test of t = 0',
+  reml: "REML's profile likelihood",
+  loo: 'the leave-one-out rule',
+  gcv: 'the GCV rule',
+};
+
 function checkedMaxSteps(maxSteps: number | undefined): void {
   if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new TrainerInputError(`maxSteps must be a positive integer, got ${maxSteps}`);
 }
@@ -183,7 +191,9 @@ export async function analyzeTwoStage(
   const { f0, f0Test, seconds } = computed;
   const resolved = resolveFixedEffects(options.fixedEffects ?? 'auto', f0, y, network.initialOutput, x);
   const { design, columns: fixedEffects, initialOutput } = resolved;
+  const stage = (what: string) => options.onProgress?.({ phase: 'decision', step: 0, totalSteps: 0, stage: what });
   options.onProgress?.({ phase: 'decision', step: 0, totalSteps: 0 });
+  stage(design ? "the kernel's spectrum, with the fixed effects projected on it" : "the kernel's spectrum");
   const dependentDesignColumns = resolved.linear ? 'drop' : 'refuse';
   const { fit, lowRank } = fitKernel(computed, { y, f0, design, dependentDesignColumns }, options.remainder);
   const linear = resolved.linear && fit.designColumns ? keptLinearDesign(x, resolved.linear, fit.designColumns) : resolved.linear;
@@ -200,7 +210,9 @@ export async function analyzeTwoStage(
     maxSteps,
     // The network's path has no fixed effects, except the linear part it trains beside (math.md §7.3).
     pathUsesDesign: linear !== undefined,
+    onStage: (part) => stage(DECISION_STAGES[part]),
   });
+  stage("the other rules' stops, for comparison");
   const stopping = stoppingTimes(fit, decision, { ...gradientDescentTime(learningRate, lambda1), maxSteps });
   const analysis = { kernel, fit, decision, learningRate, largestEigenvalue: lambda1, initialOutput, fixedEffects, x, y, test, ...(linear ? { linear } : {}) };
   return { ...analysis, remlSteps: stopping.rules.reml.steps, rule, ruleSteps: stopping.rules[rule].steps, maxSteps, stopping };

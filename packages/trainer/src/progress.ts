@@ -10,4 +10,6 @@ export interface TrainingProgress {
   totalSteps: number;
   /** The last measured training loss (validation: the held-out loss). */
   trainLoss?: number;
+  /** In a phase without steps, the part now running (the decision's: the fit, the score test, REML, a rule). */
+  stage?: string;
 }
