@@ -29,7 +29,7 @@ describe.skipIf(process.platform !== 'linux')('a heavy command runs again with h
     expect(first.seen()).toBe('glibc.malloc.hugetlb=1');
     process.env.GLIBC_TUNABLES = 'glibc.malloc.arena_max=2';
     const second = recorder();
-    expect(await rerunWithHugePages(['kernel', 'big.csv'], [second.script])).toBe(7);
+    expect(await rerunWithHugePages(['train', 'big.csv'], [second.script])).toBe(7);
     expect(second.seen()).toBe('glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
   });
 
@@ -37,7 +37,7 @@ describe.skipIf(process.platform !== 'linux')('a heavy command runs again with h
     const { script } = recorder();
     delete process.env.GLIBC_TUNABLES;
     expect(await rerunWithHugePages(['info'], [script])).toBeUndefined();
-    expect(await rerunWithHugePages(['train', 'big.csv'], [script])).toBeUndefined();
+    expect(await rerunWithHugePages(['demo'], [script])).toBeUndefined();
     expect(await rerunWithHugePages(['analyze', '--help'], [script])).toBeUndefined();
     expect(await rerunWithHugePages(['help', 'train'], [script])).toBeUndefined();
     process.env.DUALITY_HUGE_PAGES = '0';

@@ -11,12 +11,8 @@ import { subcommandOf } from './program.js';
  * again once, at once, with it set. Elsewhere (macOS, Windows, musl) the variable means nothing and nothing happens.
  */
 
-/**
- * The subcommands worth a second start (about 0.1 s): those that read a whole table and factor it. Not `train`: the
- * heap keeps freed blocks for reuse, which can raise the peak, and train's peak at 50,000 rows (7.7 GB) is already
- * near its 8 GB budget.
- */
-const HEAVY_COMMANDS = new Set(['analyze', 'predict', 'kernel']);
+/** The subcommands worth a second start (about 0.1 s): those that read a whole table and factor it. */
+const HEAVY_COMMANDS = new Set(['analyze', 'train', 'predict', 'kernel']);
 const TUNABLE = 'glibc.malloc.hugetlb=1';
 
 /** Signals passed on to the second process (a terminal's Ctrl-C reaches both; a `kill` only this one). */
