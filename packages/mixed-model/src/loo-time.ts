@@ -1,4 +1,5 @@
-import { evaluateLoo, looRefinePoints, usesDesign, type LooOptions } from './loo.js';
+import { evaluateLoo, usesDesign, type LooOptions } from './loo.js';
+import { searchRefinePoints } from './low-rank-design.js';
 import type { SpectralFit } from './spectral-fit.js';
 import { minimiseOnTimeGrid, type GridMinimum, type GridOutcome } from './time-grid.js';
 import { logDecayFactors } from './training-time.js';
@@ -42,6 +43,6 @@ export function looTime(fit: SpectralFit, options: LooTimeOptions = {}): LooStop
   const usedDesign = usesDesign(fit, options);
   const { learningRate } = options;
   if (learningRate !== undefined) logDecayFactors(fit.eigenvalues, { learningRate, steps: 0 }); // validates η
-  const refinePoints = looRefinePoints(fit, usedDesign);
+  const refinePoints = searchRefinePoints(fit, usedDesign ? fit.designProjections : undefined);
   return { ...minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, usedDesign, false, true), { learningRate, refinePoints }), usedDesign };
 }

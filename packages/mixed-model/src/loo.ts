@@ -213,15 +213,6 @@ function looPoint(terms: LooTerms | { failure: string }, k: number, keepResidual
   return { value, residuals };
 }
 
-/**
- * Refinement points per round for a LOO search: a batch costs one product per time with a wide design on a low-rank
- * fit (low-rank-loo.ts), where a golden-section search (1 per round, the bracket × 0.618 per time) evaluates far
- * fewer times than batches of 31 (about 10 against 60 from a grid cell of 300 steps to the step).
- */
-export function looRefinePoints(fit: SpectralFit, useDesign: boolean): number | undefined {
-  return usesLowRankDesign(fit, useDesign ? fit.designProjections : undefined) ? 1 : undefined;
-}
-
 /** Whether a LOO call uses the fit's design (the package's rule: whenever there is one, unless told not to). */
 export function usesDesign(fit: SpectralFit, options: LooOptions): boolean {
   return (options.useDesign ?? true) && fit.designProjections !== undefined;

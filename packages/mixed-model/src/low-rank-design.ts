@@ -78,6 +78,16 @@ export function usesLowRankDesign(fit: SpectralFit, z: Matrix64 | undefined): bo
   return r * r < p * (r + 2 * p);
 }
 
+/**
+ * Refinement points per round for a search whose criterion solves the GLS at each time (time-grid.ts): on the
+ * r-dimensional form every time costs an r×r Cholesky factor (leave-one-out: an n×r² product more), so a
+ * golden-section search (1 per round, about 11 times from a grid cell to the step) beats batches of 31 (50 or more);
+ * elsewhere a batch costs about one evaluation and the default stands.
+ */
+export function searchRefinePoints(fit: SpectralFit, z: Matrix64 | undefined): number | undefined {
+  return usesLowRankDesign(fit, z) ? 1 : undefined;
+}
+
 /** R_F of [F | m], F = Q_Z's rows past r times Gᵀ, m = (I − Q_ZQ_Zᵀ)c's rows past r (zero rows pad it square). */
 function restFactor(qz: Matrix64, g: Matrix64, along: Matrix64, c: Matrix64, r: number, k: number): Matrix64 {
   const { rows: s, cols: p } = qz;

@@ -6,6 +6,7 @@ import type { SpectralFit } from './spectral-fit.js';
 import { minimiseOnTimeGrid, pointwise, type BatchCriterion, type GridMinimum, type GridOutcome } from './time-grid.js';
 import { filterFactors, logDecayFactors, type TrainingTime } from './training-time.js';
 import { designGls, type DesignGls } from './design-gls.js';
+import { searchRefinePoints } from './low-rank-design.js';
 
 export interface PathOptions {
   /** Use the fit's design X (default: whenever the fit has one). */
@@ -193,7 +194,8 @@ export interface GcvTime extends SelectedTime {
  */
 export function gcvTime(fit: SpectralFit, options: PathOptions = {}): GcvTime {
   const largestTime = interpolationTime(fit, options);
-  return { ...selected(minimiseOnTimeGrid(fit, gcvCriterion(fit, options), { largestTime })), largestTime };
+  const refinePoints = searchRefinePoints(fit, (options.useDesign ?? true) ? fit.designProjections : undefined);
+  return { ...selected(minimiseOnTimeGrid(fit, gcvCriterion(fit, options), { largestTime, refinePoints })), largestTime };
 }
 
 /** GCV(t) as a criterion of the shared time grid (continuous t or whole steps). */

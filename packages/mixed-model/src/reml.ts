@@ -3,6 +3,7 @@ import { increasingRoot } from './roots.js';
 import type { SpectralFit } from './spectral-fit.js';
 import { minimiseOnTimeGrid, pointwise, timeScales, type TimeScales } from './time-grid.js';
 import { designGls } from './design-gls.js';
+import { searchRefinePoints } from './low-rank-design.js';
 
 /** Where the restricted likelihood peaks. */
 export type RemlOutcome = 'zero' | 'interior' | 'infinite';
@@ -258,6 +259,6 @@ function noiseFreeAsInfinite(found: Found, noiseVarianceAtStop: number, evaluate
  * The grid stops where e^{−tλ} has underflowed on all but p rows (no value there).
  */
 function gridSearch(fit: SpectralFit, evaluate: (t: number) => ProfilePoint): Found {
-  const found = minimiseOnTimeGrid(fit, pointwise((t) => -evaluate(t as number).logLikelihood));
+  const found = minimiseOnTimeGrid(fit, pointwise((t) => -evaluate(t as number).logLikelihood), { refinePoints: searchRefinePoints(fit, fit.designProjections) });
   return { time: found.time, outcome: found.outcome, lastTime: Number.isFinite(found.time) ? found.time : found.largestTime };
 }

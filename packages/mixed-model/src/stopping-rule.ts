@@ -1,5 +1,6 @@
 import { MixedModelInputError } from './errors.js';
-import { evaluateLoo, looRefinePoints, usesDesign } from './loo.js';
+import { evaluateLoo, usesDesign } from './loo.js';
+import { searchRefinePoints } from './low-rank-design.js';
 import { gcvCriterion, interpolationTime } from './path.js';
 import { profileEvaluator, remlStoppingTime, type RemlStoppingTime } from './reml.js';
 import type { SpectralFit } from './spectral-fit.js';
@@ -126,11 +127,12 @@ export function stageTwoRule(fit: SpectralFit, name: StageTwoRuleName, options: 
   if (grid.learningRate !== undefined) logDecayFactors(fit.eigenvalues, { learningRate: grid.learningRate, steps: 0 });
   const pathDesign = usesDesign(fit, { useDesign: options.useDesign });
   const remlDesign = usesDesign(fit, { useDesign: options.remlUsesDesign ?? options.useDesign });
+  const refinePoints = searchRefinePoints(fit, pathDesign ? fit.designProjections : undefined);
   const found =
     name === 'loo'
-      ? minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, pathDesign, false, true), { ...grid, refinePoints: looRefinePoints(fit, pathDesign) })
+      ? minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, pathDesign, false, true), { ...grid, refinePoints })
       : name === 'gcv'
-        ? minimiseOnTimeGrid(fit, gcvCriterion(fit, { useDesign: pathDesign }), { ...grid, largestTime: interpolationTime(fit, { useDesign: pathDesign }) })
+        ? minimiseOnTimeGrid(fit, gcvCriterion(fit, { useDesign: pathDesign }), { ...grid, refinePoints, largestTime: interpolationTime(fit, { useDesign: pathDesign }) })
         : remlAsMinimum(fit, grid, remlDesign, options.reml);
   const { steps, stop, capped } = stopOf(found, options);
   return {
