@@ -11,7 +11,7 @@ import { subcommandOf } from './program.js';
  * again once, at once, with it set. Elsewhere (macOS, Windows, musl) the variable means nothing and nothing happens.
  */
 
-/** The subcommands worth a second start (about 0.1 s): those that read a whole table and factor it. */
+/** The subcommands worth a second start (0.1–0.5 s more, measured from source): those that read a whole table and factor it. */
 const HEAVY_COMMANDS = new Set(['analyze', 'train', 'predict', 'kernel']);
 const TUNABLE = 'glibc.malloc.hugetlb=1';
 
