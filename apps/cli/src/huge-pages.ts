@@ -11,7 +11,10 @@ import { subcommandOf } from './program.js';
  * again once, at once, with it set. Elsewhere (macOS, Windows, musl) the variable means nothing and nothing happens.
  */
 
-/** The subcommands worth a second start (0.1–0.5 s more, measured from source): those that read a whole table and factor it. */
+/**
+ * The subcommands worth a second start (0.1–0.5 s more, measured from source): those that read a whole table and
+ * factor it.
+ */
 const HEAVY_COMMANDS = new Set(['analyze', 'train', 'predict', 'kernel']);
 const TUNABLE = 'glibc.malloc.hugetlb=1';
 
@@ -19,9 +22,10 @@ const TUNABLE = 'glibc.malloc.hugetlb=1';
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * Runs this command line (node's arguments after its path) again with huge pages asked for and resolves to its exit status, or to undefined where that
- * does not apply (not Linux, a light command or help, the tunable already set, DUALITY_HUGE_PAGES=0, or no second
- * start possible): then the caller goes on in this process. A second process ended by a signal ends this one alike.
+ * Runs this command line (node's arguments after its path) again with huge pages asked for and resolves to its exit
+ * status, or to undefined where that does not apply (not Linux, a light command or help, the tunable already set,
+ * DUALITY_HUGE_PAGES=0, or no second start possible): then the caller goes on in this process. A second process ended
+ * by a signal ends this one alike.
  */
 export async function rerunWithHugePages(
   args: readonly string[],
