@@ -52,9 +52,9 @@ export function lowerTriangularSolve(factor: Matrix64, b: MatrixLike, options: {
 }
 
 /**
- * B·Lᵀ for a lower-triangular L (k×k; entries above its diagonal are not read) and B (m×k): ‖row i of B Lᵀ‖² = b_iᵀLᵀL b_i,
- * so the quadratic forms of many rows cost one triangular product, half a full one's flops (BLAS's dtrmm). With
- * `overwrite` the product is written over B (a Matrix64 the caller owns).
+ * B·Lᵀ for a lower-triangular L (k×k; finite, its entries above the diagonal not used) and B (m×k):
+ * ‖row i of B Lᵀ‖² = b_iᵀLᵀL b_i, so the quadratic forms of many rows cost one triangular product, half a full one's
+ * flops (BLAS's dtrmm). With `overwrite` the product is written over B (a Matrix64 the caller owns).
  */
 export function lowerTransposedProduct(b: MatrixLike, factor: MatrixLike, options: { overwrite?: boolean } = {}): Matrix64 {
   const L = toMatrix64(factor);

@@ -39,9 +39,10 @@ export function gemm(a: MatrixLike, b: MatrixLike, options: GemmOptions = {}): M
     throw new LinalgInputError('gemm: into overlaps A or B in memory; give a separate matrix C');
   }
   if (into && beta !== 0) assertFinite(into, 'gemm: C');
-  const out = into ?? new Matrix64(m, n);
-  getBackend().gemm(A.data, A.rows, A.cols, transA, B.data, B.rows, B.cols, transB, { c: out.data, alpha, beta });
-  return out;
+  // A plain product goes without an update: the TS backend would otherwise copy its result into C once more.
+  const update = into ? { c: into.data, alpha, beta } : alpha === 1 ? undefined : { c: new Float64Array(m * n), alpha, beta: 0 };
+  const c = getBackend().gemm(A.data, A.rows, A.cols, transA, B.data, B.rows, B.cols, transB, update);
+  return into ?? new Matrix64(m, n, c);
 }
 
 /** Whether two arrays share any byte. */

@@ -53,8 +53,7 @@ export interface NativeLapack {
   /** `a` from dgeqrf becomes the m×n Q with orthonormal columns (column-major), in place. */
   dorgqr(m: number, n: number, a: Float64Array, tau: Float64Array): void;
 
-  /** Row-major C = op(A)·op(B) (m×n, inner dimension k). */
-  /** op(A)·op(B) (m×n, row-major) in a new array, or with `update` C := α·op(A)·op(B) + β·C in its array. */
+  /** Row-major op(A)·op(B) (m×n, inner dimension k) in a new array, or with `update` C := α·op(A)·op(B) + β·C in its array. */
   dgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float64Array, b: Float64Array, update?: GemmUpdate): Float64Array;
   /** Row-major lower triangle of C = A·Aᵀ for A m×k (upper triangle left zero). */
   dsyrkLower(m: number, k: number, a: Float64Array): Float64Array;
