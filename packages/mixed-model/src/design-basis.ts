@@ -93,10 +93,7 @@ export function independentColumns(basis: DesignBasis, relative = DEPENDENT_COLU
  * that does not, or −1.
  */
 export function firstDependentColumn(basis: DesignBasis, relative = DEPENDENT_COLUMN): number {
-  const { r } = basis;
-  const p = r.cols;
-  let largest = 0;
-  for (let j = 0; j < p; j++) largest = Math.max(largest, Math.abs(r.data[j * p + j]!));
-  for (let j = 0; j < p; j++) if (!(Math.abs(r.data[j * p + j]!) > relative * largest)) return j;
-  return -1;
+  const kept = independentColumns(basis, relative);
+  const j = kept.findIndex((column, index) => column !== index);
+  return j >= 0 ? j : kept.length < basis.r.cols ? kept.length : -1;
 }

@@ -1,4 +1,5 @@
 import { gemm, lowerTransposedProduct, lowerTriangularSolve, Matrix64, qrTriangle } from '@duality/linalg-core';
+import { hstack } from './fit-inputs.js';
 import { looBasis, type LooBasis } from './loo-basis.js';
 import { lowRankDesign, lowRankGls, type LowRankDesign, type LowRankGls } from './low-rank-design.js';
 import type { SpectralFit } from './spectral-fit.js';
@@ -88,7 +89,7 @@ function residualLeverages(fit: SpectralFit, coordinates: Matrix64, inPoints: Ma
   let largest = 0;
   for (let j = 0; j < width; j++) largest = Math.max(largest, Math.abs(r.data[j * width + j]!));
   for (let j = 0; j < width; j++) if (!(Math.abs(r.data[j * width + j]!) > PIVOT_FLOOR * largest)) return residualLeveragesFromDesign(basis, qz, fit.n);
-  const inverseTransposed = lowerTriangularSolve(r.transpose(), identity(width), { overwrite: true });
+  const inverseTransposed = lowerTriangularSolve(r.transpose(), Matrix64.identity(width), { overwrite: true });
   const { vectors, complement } = fit.lowRankBasis!;
   const n = fit.n;
   const out = new Float64Array(n).fill(1);
@@ -97,22 +98,6 @@ function residualLeverages(fit: SpectralFit, coordinates: Matrix64, inPoints: Ma
     const rows = Math.min(ROW_BLOCK, n - from);
     const y = gemm(rowBlock(inPoints, from, rows), inverseTransposed, { transB: true }).data;
     for (let i = 0; i < rows; i++) for (let j = 0; j < width; j++) out[from + i]! += y[i * width + j]! ** 2;
-  }
-  return out;
-}
-
-function identity(size: number): Matrix64 {
-  const out = new Matrix64(size, size);
-  for (let j = 0; j < size; j++) out.data[j * size + j] = 1;
-  return out;
-}
-
-/** Columns side by side. */
-function besideEachOther(a: Matrix64, b: Matrix64): Matrix64 {
-  const out = new Matrix64(a.rows, a.cols + b.cols);
-  for (let i = 0; i < a.rows; i++) {
-    out.data.set(a.data.subarray(i * a.cols, (i + 1) * a.cols), i * out.cols);
-    out.data.set(b.data.subarray(i * b.cols, (i + 1) * b.cols), i * out.cols + a.cols);
   }
   return out;
 }
@@ -130,7 +115,7 @@ function looParts(fit: SpectralFit, z: Matrix64): LowRankLooParts {
   const along = gemm(qz, qzc);
   const targetCoordinates = new Matrix64(s, k);
   for (let x = 0; x < s * k; x++) targetCoordinates.data[x] = fit.residualProjections.data[x]! - along.data[x]!;
-  const coordinates = besideEachOther(vectorCoordinates, targetCoordinates);
+  const coordinates = hstack([vectorCoordinates, targetCoordinates]);
   const inPoints = basis.multiply(coordinates);
   const n = fit.n;
   const projectedVectors = new Matrix64(n, r);
@@ -179,7 +164,7 @@ function allNumerators(parts: LowRankLooParts, glses: LowRankGls[]): Float64Arra
 
 /** C = L⁻¹ diag(φ^{1/2}) (r×r, lower triangular), so that q_i = ‖C ũ_i‖² = ‖row i of Ũ Cᵀ‖². */
 function quadraticFactor(gls: LowRankGls, r: number): Matrix64 {
-  const inverse = lowerTriangularSolve(gls.factor, identity(r), { overwrite: true });
+  const inverse = lowerTriangularSolve(gls.factor, Matrix64.identity(r), { overwrite: true });
   for (let i = 0; i < r; i++) for (let j = 0; j <= i; j++) inverse.data[i * r + j]! *= gls.rootPhi[j]!;
   return inverse;
 }

@@ -32,9 +32,9 @@ export interface TimeGridOptions {
   largestTime?: number;
   /**
    * Points per refinement round (default REFINE_POINTS): one batch per round suits criteria evaluated in one matrix
-   * product. A criterion that costs a product per time (leave-one-out with a wide design on a low-rank fit) takes 1:
-   * a golden-section search, each new point in the wider side of the bracket, which shrinks it by 0.618 per
-   * evaluation (a few points per round shrink it less per point evaluated).
+   * product. A criterion that costs a solve per time (LOO, GCV and REML with a wide design on a low-rank fit:
+   * `searchRefinePoints`) takes 1: a golden-section search, each new point in the wider side of the bracket, which
+   * shrinks it by 0.618 per evaluation (a few points per round shrink it less per point evaluated).
    */
   refinePoints?: number;
 }
@@ -63,7 +63,10 @@ const POINTS_PER_E_FOLD = 6;
 const REFINE_POINTS = 31;
 /** 1 − 1/φ: a golden-section probe sits this fraction into the wider side of the bracket. */
 const GOLDEN = (3 - Math.sqrt(5)) / 2;
-/** Refinement rounds at most: enough for golden-section steps from a grid cell (1/6 e-fold) to RESOLUTION. */
+/**
+ * Refinement rounds at most: golden-section steps from the widest bracket (10 e-folds, below the grid) to RESOLUTION
+ * take 34.
+ */
 const MAX_ROUNDS = 40;
 /** The refinement stops when the bracket is this narrow in log t (t̂ to about 1e-6 relative). */
 const RESOLUTION = 1e-6;
