@@ -1,7 +1,7 @@
-import { evaluateLoo, usesDesign, type LooOptions } from './loo.js';
+import { looMinimum, usesDesign, type LooOptions } from './loo.js';
 import { searchRefinePoints } from './low-rank-design.js';
 import type { SpectralFit } from './spectral-fit.js';
-import { minimiseOnTimeGrid, type GridMinimum, type GridOutcome } from './time-grid.js';
+import type { GridMinimum, GridOutcome } from './time-grid.js';
 import { logDecayFactors } from './training-time.js';
 
 /** Where LOO(t) is smallest: at t = 0, inside the grid, or still decreasing at the largest time considered. */
@@ -44,5 +44,5 @@ export function looTime(fit: SpectralFit, options: LooTimeOptions = {}): LooStop
   const { learningRate } = options;
   if (learningRate !== undefined) logDecayFactors(fit.eigenvalues, { learningRate, steps: 0 }); // validates η
   const refinePoints = searchRefinePoints(fit, usedDesign ? fit.designProjections : undefined);
-  return { ...minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, usedDesign, false, true), { learningRate, refinePoints }), usedDesign };
+  return { ...looMinimum(fit, usedDesign, { learningRate, refinePoints }), usedDesign };
 }

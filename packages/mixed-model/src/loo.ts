@@ -2,9 +2,10 @@ import { gemm, Matrix64 } from '@duality/linalg-core';
 import { MixedModelNumericalError } from './errors.js';
 import { looBasis, type LooBasis } from './loo-basis.js';
 import { usesLowRankDesign } from './low-rank-design.js';
-import { lowRankLooPoints, type LooTerms } from './low-rank-loo.js';
+import { looSearch, lowRankLooPoints, type LooSearch, type LooTerms } from './low-rank-loo.js';
+import { minimiseOnTimeGrid, type GridMinimum, type TimeGridOptions } from './time-grid.js';
 import type { SpectralFit } from './spectral-fit.js';
-import { logDecayFactors, type TrainingTime } from './training-time.js';
+import { logDecayFactors, timeEquivalent, type TrainingTime } from './training-time.js';
 import { weightedProjection } from './weighted-projection.js';
 
 /*
@@ -220,17 +221,18 @@ export function usesDesign(fit: SpectralFit, options: LooOptions): boolean {
 
 /**
  * LOO at every time: in batches of one matrix product each, or, with a wide design on a low-rank fit, in r dimensions
- * (low-rank-loo.ts), where with `prune` (a search) a time whose exact lower bound clears the batch's smallest value is
- * returned as { atLeast } instead of evaluated. Undetermined times are reported, never NaN.
+ * (low-rank-loo.ts), where within a `search` (one minimisation, across its calls) a time whose exact lower bound clears
+ * the smallest value found is returned as { atLeast } instead of evaluated. Undetermined times are reported, never NaN.
  */
-export function evaluateLoo(fit: SpectralFit, times: ArrayLike<TrainingTime>, useDesign: boolean, keepResiduals = false, prune = false): LooPoint[] {
+export function evaluateLoo(fit: SpectralFit, times: ArrayLike<TrainingTime>, useDesign: boolean, keepResiduals = false, search?: LooSearch): LooPoint[] {
   const z = useDesign ? fit.designProjections : undefined;
   const k = fit.outputs;
   const withDesign = z !== undefined;
   if (usesLowRankDesign(fit, z)) {
     const logWeights = Array.from(times, (time) => logScaledDecays(fit.eigenvalues, time));
     const weights = logWeights.map((log) => log.map(Math.exp));
-    return lowRankLooPoints(fit, z!, weights, logWeights, prune, (terms) => looPoint(terms, k, keepResiduals, true));
+    const continuous = Float64Array.from(times, timeEquivalent);
+    return lowRankLooPoints(fit, z!, continuous, weights, logWeights, search, (terms) => looPoint(terms, k, keepResiduals, true));
   }
   const basis = looBasis(fit);
   const perBatch = Math.max(1, Math.floor(BATCH_COLUMNS / (k + (z?.cols ?? 0))));
@@ -241,6 +243,12 @@ export function evaluateLoo(fit: SpectralFit, times: ArrayLike<TrainingTime>, us
     for (const terms of coordinateTerms(basis, columns, k, z)) points.push(looPoint(terms, k, keepResiduals, withDesign));
   }
   return points;
+}
+
+/** LOO minimised on the shared time grid (time-grid.ts), one `LooSearch` for the grid and every refinement probe. */
+export function looMinimum(fit: SpectralFit, useDesign: boolean, options: TimeGridOptions): GridMinimum {
+  const search = looSearch();
+  return minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, useDesign, false, search), options);
 }
 
 export function describeTime(time: TrainingTime): string {

@@ -4,6 +4,7 @@ import { designGls } from './design-gls.js';
 import { evaluateLoo, looCurve, looResiduals } from './loo.js';
 import { looTime } from './loo-time.js';
 import { usesLowRankDesign } from './low-rank-design.js';
+import { looSearch } from './low-rank-loo.js';
 import { pathAt, predictAt } from './path.js';
 import { remlStoppingTime } from './reml.js';
 import { fitSpectral, type SpectralFit } from './spectral-fit.js';
@@ -132,9 +133,10 @@ describe.each([
   });
 
   it('the search skips times only where an exact lower bound clears the smallest value (P_ii falls with t)', () => {
-    const steps = Array.from({ length: 60 }, (_, i) => ({ learningRate: eta, steps: Math.round(1.15 ** i) }));
-    const pruned = evaluateLoo(low, steps, true, false, true);
-    const exact = evaluateLoo(low, steps, true, false, false);
+    const steps = Array.from({ length: 60 }, (_, i) => ({ learningRate: eta, steps: i + Math.round(1.15 ** i) }));
+    const search = looSearch();
+    const pruned = evaluateLoo(low, steps, true, false, search);
+    const exact = evaluateLoo(low, steps, true);
     const values = exact.map((point) => ('value' in point ? point.value : Number.NaN));
     const smallest = Math.min(...values);
     let skipped = 0;
@@ -146,6 +148,17 @@ describe.each([
       } else expect(point).toEqual(exact[i]);
     });
     expect(skipped).toBeGreaterThan(10);
+    expect(search.known.size).toBe(60 - skipped);
+    expect(search.smallest).toBe(smallest);
+    // A later call of the same search (a refinement probe) is bounded by the times known on either side of it.
+    const best = values.indexOf(smallest);
+    const far = { learningRate: eta, steps: steps[59]!.steps + 7 };
+    const near = { learningRate: eta, steps: steps[best]!.steps + 1 };
+    const [farPoint, nearPoint] = [evaluateLoo(low, [far], true, false, search)[0]!, evaluateLoo(low, [near], true, false, search)[0]!];
+    const [farExact, nearExact] = evaluateLoo(low, [far, near], true);
+    expect(farPoint).toHaveProperty('atLeast');
+    expect((farPoint as { atLeast: number }).atLeast).toBeLessThanOrEqual((farExact as { value: number }).value * (1 + 1e-12));
+    expect(nearPoint).toEqual(nearExact);
   });
 });
 

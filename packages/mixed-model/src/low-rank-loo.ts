@@ -18,9 +18,11 @@ import type { GridPoint } from './time-grid.js';
  *
  * So a search evaluates q only where it must. Ω grows with t in the Loewner order (Ω = (γ⁻¹ + N)⁻¹ with every
  * γ_j = ψ_j⁻¹ − 1 increasing, also in whole steps), so q_i(t) increases and P_ii(t) decreases: with P_ii known at an
- * earlier time t_a, LOO(t) ≥ (1/n) Σ_i [Pu]_i(t)² / P_ii(t_a)², exactly, from the cheap numerators alone. A batch of
- * times is evaluated at every STRIDE-th time, then at each other time whose bound is not above the smallest value
- * found; the others are reported as bounded away from the minimum (time-grid.ts).
+ * earlier time t_a, LOO(t) ≥ (1/n) Σ_i [Pu]_i(t)² / P_ii(t_a)², exactly, from the cheap numerators alone. At t = 0,
+ * P_ii = 1 − h_i is known without a product, and q_i is a small part of it where training stops (about edf/n), so that
+ * bound alone is within a few per cent of LOO(t): a search (`LooSearch`) evaluates the most promising time, then each
+ * other time whose bound is not above the smallest value found, and reports the rest as bounded away from the minimum
+ * (time-grid.ts), across all its calls (the grid, then each refinement probe).
  */
 
 /** What one time gives leave-one-out, before the ratios (all scaled by the same factor). */
@@ -40,8 +42,6 @@ type Finish = (terms: LooTermsOrFailure) => GridPoint & { residuals?: Matrix64 }
 
 /** Rows of Ũ per matrix product: bounds a product's memory at 8·ROW_BLOCK·r bytes (33 MB at r = 1,000, once per fit). */
 const ROW_BLOCK = 4096;
-/** Every STRIDE-th time of a batch is evaluated in full before any bound is used. */
-const STRIDE = 8;
 /** A bound must clear the smallest value by this much (relative) to rule a time out: ties are never ruled out. */
 const MARGIN = 1e-9;
 
@@ -174,8 +174,9 @@ function denominators(parts: LowRankLooParts, gls: LowRankGls): Float64Array {
   const { projectedVectors: u, residualLeverages: oneMinusH, design, scratch } = parts;
   const r = design.r;
   const n = u.rows;
-  const factor = quadraticFactor(gls, r);
   const out = oneMinusH.slice();
+  if (gls.rootPhi.every((v) => v === 0)) return out; // t = 0: Ω = 0
+  const factor = quadraticFactor(gls, r);
   for (let from = 0; from < n; from += ROW_BLOCK) {
     const rows = Math.min(ROW_BLOCK, n - from);
     const block = new Matrix64(rows, r, scratch.subarray(0, rows * r));
@@ -191,15 +192,31 @@ function denominators(parts: LowRankLooParts, gls: LowRankGls): Float64Array {
 }
 
 /**
- * Leave-one-out at each time (ascending), from the weights d̃ (the remainder's equal to 1) and their logs. With
- * `prune`, times whose bound rules them out are returned as { atLeast } instead of evaluated.
+ * What one search (time-grid.ts) has learned across its calls: P_ii at each time it evaluated (by continuous time)
+ * and the smallest LOO value found. P_ii falls with t, so a later call's times are bounded by the nearest known
+ * times on either side, and only those the bounds cannot rule out are evaluated.
+ */
+export interface LooSearch {
+  readonly known: Map<number, Float64Array>;
+  smallest: number;
+}
+
+/** A fresh search's memory: one per minimisation, never shared between criteria or fits. */
+export function looSearch(): LooSearch {
+  return { known: new Map(), smallest: Infinity };
+}
+
+/**
+ * Leave-one-out at each time (ascending, `times` continuous), from the weights d̃ (the remainder's equal to 1) and
+ * their logs. With a `search`, times its bounds rule out are returned as { atLeast } instead of evaluated.
  */
 export function lowRankLooPoints(
   fit: SpectralFit,
   z: Matrix64,
+  times: Float64Array,
   weights: Float64Array[],
   logWeights: Float64Array[],
-  prune: boolean,
+  search: LooSearch | undefined,
   finish: Finish,
 ): (GridPoint & { residuals?: Matrix64 })[] {
   const parts = looParts(fit, z);
@@ -213,43 +230,50 @@ export function lowRankLooPoints(
   const count = weights.length;
   const diagonalOf = (tau: number) => Float64Array.from({ length: fit.n }, (_, i) => diagonals.data[i * count + tau]!);
   const points: (GridPoint & { residuals?: Matrix64 })[] = glses.map((gls) => (gls ? { atLeast: Number.NaN } : finish(failure)));
-  const known = new Map<number, Float64Array>();
-  const evaluated = new Set<number>();
-  const evaluate = (taus: number[]) => {
-    for (const tau of taus) {
-      evaluated.add(tau);
-      const d = denominators(parts, glses[tau]!);
-      points[tau] = finish({ numerators: numerators.get(tau)!, diagonals: diagonalOf(tau), denominators: d });
-      if ('value' in points[tau]!) known.set(tau, d);
+  const evaluate = (tau: number) => {
+    const d = denominators(parts, glses[tau]!);
+    const point = finish({ numerators: numerators.get(tau)!, diagonals: diagonalOf(tau), denominators: d });
+    points[tau] = point;
+    if (search && 'value' in point) {
+      search.known.set(times[tau]!, d);
+      search.smallest = Math.min(search.smallest, point.value);
     }
   };
-  if (!prune) {
-    evaluate(live);
+  if (!search) {
+    live.forEach(evaluate);
     return points;
   }
-  evaluate(live.filter((tau, a) => a % STRIDE === 0 || a === live.length - 1));
-  boundOrEvaluate(live.filter((tau) => !evaluated.has(tau)), { points, known, numerators, evaluate, k: design.k });
+  // Where the network has not moved (t = 0) P_ii = 1 − h_i costs nothing, and bounds every later time from below.
+  const [still, moving] = partition(live, (tau) => glses[tau]!.rootPhi.every((v) => v === 0));
+  still.forEach(evaluate);
+  boundOrEvaluate(moving, { points, times, numerators, evaluate, search, k: design.k });
   return points;
 }
 
-interface Search {
+function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
+}
+
+interface Pending {
   points: (GridPoint & { residuals?: Matrix64 })[];
-  known: Map<number, Float64Array>;
+  times: Float64Array;
   numerators: Map<number, Float64Array>;
-  evaluate: (taus: number[]) => void;
+  evaluate: (tau: number) => void;
+  search: LooSearch;
   k: number;
 }
 
 /**
- * Bounds on LOO at an unevaluated time from the nearest evaluated ones: P_ii(t_a) ≥ P_ii(t) ≥ P_ii(t_b) for t_a < t < t_b,
+ * Bounds on LOO at an unevaluated time from the nearest known ones: P_ii(t_a) ≥ P_ii(t) ≥ P_ii(t_b) for t_a < t < t_b,
  * so (1/n) Σ_i [Pu]_i(t)²/P_ii(t_a)² ≤ LOO(t) ≤ (1/n) Σ_i [Pu]_i(t)²/P_ii(t_b)² (−∞ and ∞ where there is no such time).
  */
-function bounds(tau: number, { known, numerators, k }: Search): { lower: number; upper: number } {
-  let left = -1;
+function bounds(tau: number, { times, numerators, search, k }: Pending): { lower: number; upper: number } {
+  const t = times[tau]!;
+  let left = -Infinity;
   let right = Infinity;
-  for (const a of known.keys()) {
-    if (a < tau && a > left) left = a;
-    if (a > tau && a < right) right = a;
+  for (const known of search.known.keys()) {
+    if (known < t && known > left) left = known;
+    if (known > t && known < right) right = known;
   }
   const numerator = numerators.get(tau)!;
   const at = (denominators: Float64Array) => {
@@ -257,26 +281,27 @@ function bounds(tau: number, { known, numerators, k }: Search): { lower: number;
     for (let i = 0; i < denominators.length; i++) for (let l = 0; l < k; l++) sum += (numerator[i * k + l]! / denominators[i]!) ** 2;
     return sum / denominators.length;
   };
-  return { lower: left < 0 ? -Infinity : at(known.get(left)!), upper: right === Infinity ? Infinity : at(known.get(right)!) };
+  return {
+    lower: left === -Infinity ? -Infinity : at(search.known.get(left)!),
+    upper: right === Infinity ? Infinity : at(search.known.get(right)!),
+  };
 }
 
 /**
  * The remaining times, most promising first: a time is ruled out when its lower bound clears the smallest value
- * known to be reached (evaluated, or below another time's upper bound), else evaluated.
+ * known to be reached (evaluated in this search, or below another time's upper bound), else evaluated.
  */
-function boundOrEvaluate(taus: number[], search: Search): void {
-  const { points } = search;
-  let pending = new Set(taus);
-  for (;;) {
-    const current = [...pending].map((tau) => ({ tau, ...bounds(tau, search) }));
-    if (current.length === 0) return;
-    let reached = points.reduce((m, p) => ('value' in p && p.value < m ? p.value : m), Infinity);
-    for (const c of current) reached = Math.min(reached, c.upper);
-    const ruledOut = current.filter((c) => c.lower > reached * (1 + MARGIN));
-    ruledOut.forEach((c) => (points[c.tau] = { atLeast: c.lower }));
-    const open = current.filter((c) => !(c.lower > reached * (1 + MARGIN))).sort((a, b) => a.lower - b.lower);
-    if (open.length === 0) return;
-    search.evaluate([open[0]!.tau]);
-    pending = new Set(open.slice(1).map((c) => c.tau));
+function boundOrEvaluate(taus: number[], pending: Pending): void {
+  const { points, search } = pending;
+  let open = taus;
+  while (open.length > 0) {
+    const current = open.map((tau) => ({ tau, ...bounds(tau, pending) }));
+    const reached = current.reduce((m, c) => Math.min(m, c.upper), search.smallest);
+    const ruledOut = (c: { lower: number }) => c.lower > reached * (1 + MARGIN);
+    current.filter(ruledOut).forEach((c) => (points[c.tau] = { atLeast: c.lower }));
+    const candidates = current.filter((c) => !ruledOut(c)).sort((a, b) => a.lower - b.lower);
+    if (candidates.length === 0) return;
+    pending.evaluate(candidates[0]!.tau);
+    open = candidates.slice(1).map((c) => c.tau);
   }
 }

@@ -1,5 +1,5 @@
 import { MixedModelInputError } from './errors.js';
-import { evaluateLoo, usesDesign } from './loo.js';
+import { looMinimum, usesDesign } from './loo.js';
 import { searchRefinePoints } from './low-rank-design.js';
 import { gcvCriterion, interpolationTime } from './path.js';
 import { profileEvaluator, remlStoppingTime, type RemlStoppingTime } from './reml.js';
@@ -130,7 +130,7 @@ export function stageTwoRule(fit: SpectralFit, name: StageTwoRuleName, options: 
   const refinePoints = searchRefinePoints(fit, pathDesign ? fit.designProjections : undefined);
   const found =
     name === 'loo'
-      ? minimiseOnTimeGrid(fit, (times) => evaluateLoo(fit, times, pathDesign, false, true), { ...grid, refinePoints })
+      ? looMinimum(fit, pathDesign, { ...grid, refinePoints })
       : name === 'gcv'
         ? minimiseOnTimeGrid(fit, gcvCriterion(fit, { useDesign: pathDesign }), { ...grid, refinePoints, largestTime: interpolationTime(fit, { useDesign: pathDesign }) })
         : remlAsMinimum(fit, grid, remlDesign, options.reml);
