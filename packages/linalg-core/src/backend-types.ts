@@ -61,6 +61,8 @@ export interface LinalgBackend {
   thinQr(a: Float64Array, rows: number, cols: number, into?: Float64Array): { q: Float64Array; r: Float64Array };
   /** R of the same QR without forming Q (half the work: callers that need only RᵀR = AᵀA and its triangle). */
   qrTriangle(a: Float64Array, rows: number, cols: number): Float64Array;
+  /** The same QR kept as reflectors: R, and Q·V (rows×k) for V (cols×k) without forming Q. */
+  householderQr(a: Float64Array, rows: number, cols: number): { r: Float64Array; multiplyQ: (v: Float64Array, k: number) => Float64Array };
 }
 
 /** C := α·op(A)·op(B) + β·C into an existing m×n array (β = 0: C's old contents are ignored, NaN included). */

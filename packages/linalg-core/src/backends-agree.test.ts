@@ -15,6 +15,7 @@ import {
   setBackend,
   syrk,
   thinQr,
+  householderQr,
   type BackendName,
 } from './index.js';
 import {
@@ -166,6 +167,17 @@ describe.skipIf(!lapackLoads)('the lapack and ts backends agree', () => {
     const { lapack, ts } = onBoth(() => thinQr(a));
     expect(maxAbsDiff(ts.r, lapack.r)).toBeLessThan(10 * a.rows * Number.EPSILON * norm(a));
     expect(maxAbsDiff(ts.q, lapack.q)).toBeLessThan(10 * a.rows * Number.EPSILON);
+  });
+
+  it('Householder QR agrees: the same R and the same products with Q (dormqr against the TS reflectors)', () => {
+    const a = gaussianMatrix(120, 9, 53);
+    const v = gaussianMatrix(9, 4, 54);
+    const { lapack, ts } = onBoth(() => {
+      const kept = householderQr(a);
+      return { r: kept.r, product: kept.multiplyQ(v) };
+    });
+    expect(maxAbsDiff(ts.r, lapack.r)).toBeLessThan(10 * a.rows * Number.EPSILON * norm(a));
+    expect(maxAbsDiff(ts.product, lapack.product)).toBeLessThan(10 * a.rows * Number.EPSILON * norm(v));
   });
 
   it('thin QR of a rank-deficient matrix: R past the rank is rounding-determined, RᵀR = AᵀA on both', () => {

@@ -20,8 +20,8 @@ export {
 } from './backend.js';
 export { eigSym, type EigSymOptions, type SymmetricEigen } from './eigen.js';
 export { cholesky, choleskySolve, lowerTransposedProduct, lowerTriangularSolve, solveSpd } from './cholesky.js';
-/** Thin Householder QR of a tall matrix (native dgeqrf/dorgqr or TypeScript). */
-export { qrTriangle, thinQr, type ThinQr } from './qr.js';
+/** Thin Householder QR of a tall matrix (native dgeqrf/dorgqr/dormqr or TypeScript), with Q formed or kept as reflectors. */
+export { householderQr, qrTriangle, thinQr, type HouseholderQr, type ThinQr } from './qr.js';
 /** The spectrum of F Fᵀ from a thin factor F (n×r) in O(n r²), never forming the n×n matrix (math.md §6). */
 export { lowRankSpectrum, type LowRankSpectrum, type LowRankSpectrumOptions } from './low-rank.js';
 export { gemm, syrk, type GemmOptions } from './products.js';

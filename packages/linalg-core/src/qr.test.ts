@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LinalgInputError, Matrix64, qrTriangle, thinQr } from './index.js';
+import { householderQr, LinalgInputError, Matrix64, qrTriangle, thinQr } from './index.js';
 import { qrTriangle as tsQrTriangle, thinQr as tsThinQr } from './ts/qr.js';
 import { frobenius, gaussianMatrix, maxAbsDifference, naiveProduct, orthogonalityDefect } from './test-utils.js';
 
@@ -65,5 +65,35 @@ describe('qrTriangle', () => {
 
   it('refuses a wide matrix', () => {
     expect(() => qrTriangle(gaussianMatrix(3, 5, 1))).toThrow(/qrTriangle: A is 3×5, wider than tall/);
+  });
+});
+
+describe('householderQr', () => {
+  it.each([
+    [300, 40, 3],
+    [50, 7, 1],
+    [12, 12, 5],
+  ])('gives thinQr’s R and Q·V without forming Q (%i×%i, V with %i columns)', (rows, cols, k) => {
+    const a = gaussianMatrix(rows, cols, rows * cols);
+    const v = gaussianMatrix(cols, k, k);
+    const { q, r } = thinQr(a);
+    const kept = householderQr(a);
+    expect(kept.r.data).toEqual(r.data);
+    expect(maxAbsDifference(kept.multiplyQ(v), naiveProduct(q, v))).toBeLessThan(20 * rows * Number.EPSILON * frobenius(v));
+  });
+
+  it('Q·I is an orthonormal Q with Q R = A, also for a rank-deficient A', () => {
+    const a = gaussianMatrix(60, 5, 9);
+    for (let i = 0; i < 60; i++) a.set(i, 2, a.get(i, 0) - a.get(i, 1));
+    const kept = householderQr(a);
+    const q = kept.multiplyQ(Matrix64.identity(5));
+    expect(orthogonalityDefect(q)).toBeLessThan(1e-14);
+    expect(maxAbsDifference(naiveProduct(q, kept.r), a)).toBeLessThan(1e-13 * frobenius(a));
+  });
+
+  it('refuses a V with the wrong number of rows, naming the size it needs', () => {
+    const kept = householderQr(gaussianMatrix(20, 4, 2));
+    expect(() => kept.multiplyQ(gaussianMatrix(5, 1, 3))).toThrow(/V has 5 rows; it must have 4/);
+    expect(() => householderQr(gaussianMatrix(3, 4, 1))).toThrow(LinalgInputError);
   });
 });

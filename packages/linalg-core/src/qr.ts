@@ -39,3 +39,37 @@ export function qrTriangle(a: MatrixLike): Matrix64 {
   assertFinite(A, 'qrTriangle: A');
   return new Matrix64(A.cols, A.cols, getBackend().qrTriangle(A.data, A.rows, A.cols));
 }
+
+/** A = QR kept in Householder form (LAPACK's dgeqrf): R, and products with Q, which is never formed. */
+export interface HouseholderQr {
+  readonly rows: number;
+  readonly cols: number;
+  /** R (cols×cols), the same as {@link thinQr}'s, signs included. */
+  readonly r: Matrix64;
+  /** Q·V for V (cols×k): rows×k, O(rows·cols·k) (dormqr), the same as thinQr's Q times V to rounding. */
+  multiplyQ(v: MatrixLike): Matrix64;
+}
+
+/**
+ * The thin QR of {@link thinQr} with Q kept as its reflectors: factoring costs half as much (no dorgqr), and each
+ * product with Q about what a product with a formed Q costs, so a caller that needs Q only in a few products (or only R
+ * and an occasional product) saves a rows×cols² step. The reflectors take the memory Q would.
+ */
+export function householderQr(a: MatrixLike): HouseholderQr {
+  const A = toMatrix64(a);
+  if (A.rows < A.cols) throw new LinalgInputError(`householderQr: A is ${A.rows}×${A.cols}, wider than tall; a thin QR needs rows ≥ cols (factor Aᵀ instead)`);
+  assertFinite(A, 'householderQr: A');
+  const { rows, cols } = A;
+  const { r, multiplyQ } = getBackend().householderQr(A.data, rows, cols);
+  return {
+    rows,
+    cols,
+    r: new Matrix64(cols, cols, r),
+    multiplyQ: (v) => {
+      const V = toMatrix64(v);
+      if (V.rows !== cols) throw new LinalgInputError(`householderQr.multiplyQ: V has ${V.rows} rows; it must have ${cols} (one per column of Q)`);
+      assertFinite(V, 'householderQr.multiplyQ: V');
+      return new Matrix64(rows, V.cols, multiplyQ(V.data, V.cols));
+    },
+  };
+}

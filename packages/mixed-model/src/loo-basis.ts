@@ -63,6 +63,7 @@ function denseLooBasis(vectors: Matrix64): LooBasis {
  *
  * O(n r) per time. Products need only [U_r, Q]: the coordinates past r + b are zero. The diagonal loses absolute
  * accuracy ε (not relative) where a point lies almost wholly in span U_r and d̃_ρ dominates: 1 − Σ_{j≤r} U_ij² cancels.
+ * Q multiplies from its reflectors (low-rank-fit.ts).
  */
 function lowRankLooBasis(basis: LowRankBasis): LooBasis {
   const { vectors: u, complement: q } = basis;
@@ -76,7 +77,7 @@ function lowRankLooBasis(basis: LowRankBasis): LooBasis {
     multiply: (w) => {
       const out = gemm(u, rowBlock(w, 0, r));
       if (q.cols > 0) {
-        const tail = gemm(q, rowBlock(w, r, r + q.cols));
+        const tail = q.multiplyQ(rowBlock(w, r, r + q.cols));
         for (let k = 0; k < out.data.length; k++) out.data[k]! += tail.data[k]!;
       }
       return out;

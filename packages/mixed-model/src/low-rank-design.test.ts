@@ -27,7 +27,7 @@ function gaussian(rows: number, cols: number, next: () => number): Matrix64 {
 }
 
 /** F with decaying columns, X = [1, 29 gaussian features], y = F a + X b + noise; the dense and low-rank fits. */
-function fits(remainderShare: number, seed: number): { dense: SpectralFit; low: SpectralFit; cross: Matrix64; designNew: Matrix64 } {
+function fits(remainderShare: number, seed: number, nearlyDependent = 0): { dense: SpectralFit; low: SpectralFit; cross: Matrix64; designNew: Matrix64 } {
   const next = normalGenerator(seed);
   const r = 12;
   const f = gaussian(n, r, next);
@@ -36,6 +36,8 @@ function fits(remainderShare: number, seed: number): { dense: SpectralFit; low: 
   const withIntercept = (rows: number) => {
     const x = gaussian(rows, p, next);
     for (let i = 0; i < rows; i++) x.data[i * p] = 1;
+    // Column 2 within `nearlyDependent` of column 1: R_Z's pivot ratio about that small.
+    if (nearlyDependent > 0) for (let i = 0; i < rows; i++) x.data[i * p + 2] = x.data[i * p + 1]! + nearlyDependent * x.data[i * p + 2]!;
     return x;
   };
   const design = withIntercept(n);
@@ -162,6 +164,18 @@ describe.each([
   });
 });
 
+describe('a nearly collinear design (two columns within 1e-9 of each other, next to the 1e-10 where the fit drops one)', () => {
+  it('gives leave-one-out from X R_Z⁻¹ as the dense fit does', () => {
+    const { dense, low } = fits(0, 17, 1e-9);
+    expect(usesLowRankDesign(low, low.designProjections)).toBe(true);
+    const times = [0.1, 1, 10];
+    // Either fit's projection past this X keeps about 1e-16/1e-9 relative: agreement to 1e-6.
+    expectClose(looCurve(low, times).values, looCurve(dense, times).values, 1e-6);
+    const eta = 0.5 / dense.eigenvalues[0]!;
+    expect(looTime(low, { learningRate: eta }).steps).toBe(looTime(dense, { learningRate: eta }).steps);
+  });
+});
+
 describe('a design column almost inside span U_r (the projection outside it orthogonalised twice)', () => {
   it('keeps the complement basis orthogonal to U_r, and gives the dense fit’s REML likelihood and leave-one-out', () => {
     const next = normalGenerator(5);
@@ -179,7 +193,8 @@ describe('a design column almost inside span U_r (the projection outside it orth
     const low = fitSpectral({ lowRank: { values: spectrum.values, vectors: spectrum.vectors }, y, design });
     const dense = fitSpectral({ kernel: syrk(f), y, design });
     const { vectors, complement } = low.lowRankBasis!;
-    const overlap = gemm(vectors, complement, { transA: true }).data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const q = complement.multiplyQ(Matrix64.identity(complement.cols));
+    const overlap = gemm(vectors, q, { transA: true }).data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     expect(overlap).toBeLessThan(1e-13);
     const times = [0.1, 1, 10];
     expectClose(remlStoppingTime(low, { profileTimes: times }).profile.logLikelihood, remlStoppingTime(dense, { profileTimes: times }).profile.logLikelihood, 1e-8);

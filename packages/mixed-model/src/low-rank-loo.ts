@@ -1,5 +1,5 @@
-import { gemm, lowerTransposedProduct, lowerTriangularSolve, Matrix64, qrTriangle } from '@duality/linalg-core';
-import { hstack } from './fit-inputs.js';
+import { gemm, lowerTransposedProduct, lowerTriangularSolve, Matrix64 } from '@duality/linalg-core';
+import { MixedModelInputError } from './errors.js';
 import { looBasis, type LooBasis } from './loo-basis.js';
 import { lowRankDesign, lowRankGls, type LowRankDesign, type LowRankGls } from './low-rank-design.js';
 import type { SpectralFit } from './spectral-fit.js';
@@ -12,7 +12,7 @@ import type { GridPoint } from './time-grid.js';
  *   P = V⁻¹ − V⁻¹X(XᵀV⁻¹X)⁻¹XᵀV⁻¹ ∝ (I − H) − Ũ Ω Ũᵀ,
  *
  * with the same factor e^{−tρ} as [e^{−tΘ}]_ii, so that [Pu]_i ∝ [(I − H)u]_i − ũ_iᵀ(Ωb) and
- * P_ii ∝ (1 − h_i) − q_i, q_i = ‖L⁻¹φ^{1/2}ũ_i‖² for T = L Lᵀ. Once per fit: Ũ, 1 − h_i and (I − H)u, O(n s (r + p)).
+ * P_ii ∝ (1 − h_i) − q_i, q_i = ‖L⁻¹φ^{1/2}ũ_i‖² for T = L Lᵀ. Once per fit: Ũ, 1 − h_i and (I − H)u, O(n p (r + p)).
  * Per time the numerators cost O(n r k) and the q_i O(n r²), one triangular product Ũ Cᵀ (the coordinate form
  * costs O(n (r + p) p)); that product is the whole cost of the rule at scale (0.4·10¹¹ flops at n = 40,000, r = 1,000).
  *
@@ -61,46 +61,46 @@ interface LowRankLooParts {
 
 const cache = new WeakMap<SpectralFit, LowRankLooParts>();
 
-/** 1 − h_i with h_i = ‖row i of Q_X‖², Q_X = [U_r, Q]·Q_Z formed a block of columns at a time: O(n s p). */
-function residualLeveragesFromDesign(basis: LooBasis, qz: Matrix64, n: number): Float64Array {
-  const out = new Float64Array(n).fill(1);
-  const width = 256;
-  for (let from = 0; from < qz.cols; from += width) {
-    const cols = Math.min(width, qz.cols - from);
-    const block = new Matrix64(qz.rows, cols);
-    for (let i = 0; i < qz.rows; i++) block.data.set(qz.data.subarray(i * qz.cols + from, i * qz.cols + from + cols), i * cols);
-    const inPoints = basis.multiply(block).data;
-    for (let i = 0; i < n; i++) for (let j = 0; j < cols; j++) out[i]! -= inPoints[i * cols + j]! ** 2;
-  }
-  return out;
-}
-
-/** Below this |R_jj| / max |R_jj| the complement's basis from R⁻¹ would lose digits: the O(n s p) form is used. */
-const PIVOT_FLOOR = 1e-6;
+/** Ũ = (I − H)U_r, (I − H)u and 1 − h_i: what leave-one-out needs in the points, once per fit. */
+type PointParts = Pick<LowRankLooParts, 'projectedVectors' | 'projectedTargets' | 'residualLeverages'>;
 
 /**
- * 1 − h_i = (1 − ‖B_i‖²) + ‖row i of B K‖², with B = [U_r, Q] and K an orthonormal basis of the part of the s
- * coordinates outside span Z. That part is spanned by C = (I − Q_ZQ_Zᵀ)[E_r | c] (the coordinates are spanned by E_r,
- * c and Z), so with C = K R: B K = [Ũ | (I − H)u] R⁻¹, O(n (r + k)²) from what leave-one-out forms anyway, where
- * Q_X itself costs O(n s p) (3·10¹¹ against 9·10¹¹ flops at n = 40,000, r = 1,000, p = 2,924).
+ * From X itself. XᵀX = ZᵀZ = R_ZᵀR_Z, so Q_X = X R_Z⁻¹ has orthonormal columns spanning X, with Q_XᵀU_r = Gᵀ and
+ * Q_Xᵀu = Q_Zᵀc: Ũ = U_r − Q_X Gᵀ, (I − H)u = u − Q_X(Q_Zᵀc) and h_i = ‖row i of Q_X‖². Per block of rows one
+ * triangular product (dtrmm) and one product: O(n p (p + r)), 6·10¹¹ flops at n = 40,000, r = 1,000, p = 2,934,
+ * against 14·10¹¹ for the complement's Q formed in the points and multiplied (what the fit no longer does). As
+ * accurate as that coordinate form: the two agree with the dense fit to the same digits down to pivot ratios of
+ * 1e-9, next to the 1e-10 at which the fit drops or refuses a column (low-rank-design.test.ts).
  */
-function residualLeverages(fit: SpectralFit, coordinates: Matrix64, inPoints: Matrix64, basis: LooBasis, qz: Matrix64): Float64Array {
-  const width = coordinates.cols;
-  const r = qrTriangle(coordinates);
-  let largest = 0;
-  for (let j = 0; j < width; j++) largest = Math.max(largest, Math.abs(r.data[j * width + j]!));
-  for (let j = 0; j < width; j++) if (!(Math.abs(r.data[j * width + j]!) > PIVOT_FLOOR * largest)) return residualLeveragesFromDesign(basis, qz, fit.n);
-  const inverseTransposed = lowerTriangularSolve(r.transpose(), Matrix64.identity(width), { overwrite: true });
-  const { vectors, complement } = fit.lowRankBasis!;
+function pointPartsFromDesign(fit: SpectralFit, design: LowRankDesign, x: Matrix64): PointParts {
+  const { r, p, k, rz, g, qzc } = design;
   const n = fit.n;
-  const out = new Float64Array(n).fill(1);
-  for (const m of [vectors, complement]) for (let i = 0; i < n; i++) for (let j = 0; j < m.cols; j++) out[i]! -= m.data[i * m.cols + j]! ** 2;
+  const u = fit.lowRankBasis!.vectors;
+  const columns = fit.designColumns ?? Int32Array.from({ length: x.cols }, (_, j) => j);
+  // X R_Z⁻¹ = X Lᵀ with L = (R_Zᵀ)⁻¹, lower triangular.
+  const inverse = lowerTriangularSolve(rz.transpose(), Matrix64.identity(p), { overwrite: true });
+  const projectedVectors = new Matrix64(n, r);
+  const projectedTargets = new Matrix64(n, k);
+  const residualLeverages = new Float64Array(n);
+  const scratch = new Float64Array(Math.min(ROW_BLOCK, n) * p);
   for (let from = 0; from < n; from += ROW_BLOCK) {
     const rows = Math.min(ROW_BLOCK, n - from);
-    const y = gemm(rowBlock(inPoints, from, rows), inverseTransposed, { transB: true }).data;
-    for (let i = 0; i < rows; i++) for (let j = 0; j < width; j++) out[from + i]! += y[i * width + j]! ** 2;
+    const block = new Matrix64(rows, p, scratch.subarray(0, rows * p));
+    for (let i = 0; i < rows; i++) for (let a = 0; a < p; a++) block.data[i * p + a] = x.data[(from + i) * x.cols + columns[a]!]!;
+    const q = lowerTransposedProduct(block, inverse, { overwrite: true });
+    for (let i = 0; i < rows; i++) {
+      let h = 0;
+      for (let a = 0; a < p; a++) h += q.data[i * p + a]! ** 2;
+      residualLeverages[from + i] = 1 - h;
+    }
+    const vectors = rowBlock(projectedVectors, from, rows);
+    vectors.data.set(u.data.subarray(from * r, (from + rows) * r));
+    gemm(q, g, { transB: true, into: vectors, alpha: -1, beta: 1 });
+    const targets = rowBlock(projectedTargets, from, rows);
+    for (let e = 0; e < rows * k; e++) targets.data[e] = fit.y!.data[from * k + e]! - (fit.f0?.data[from * k + e] ?? 0);
+    gemm(q, qzc, { into: targets, alpha: -1, beta: 1 });
   }
-  return out;
+  return { projectedVectors, projectedTargets, residualLeverages };
 }
 
 function looParts(fit: SpectralFit, z: Matrix64): LowRankLooParts {
@@ -108,31 +108,8 @@ function looParts(fit: SpectralFit, z: Matrix64): LowRankLooParts {
   if (cached) return cached;
   const design = lowRankDesign(fit, z);
   const basis = looBasis(fit);
-  const { r, s, k, qz, qzc, g } = design;
-  // Ũ = [U_r, Q](E_r − Q_Z Gᵀ) and (I − H)u = [U_r, Q](I − Q_ZQ_Zᵀ)c, in one product.
-  const vectorCoordinates = gemm(qz, g, { transB: true });
-  for (let x = 0; x < vectorCoordinates.data.length; x++) vectorCoordinates.data[x] = -vectorCoordinates.data[x]!;
-  for (let j = 0; j < r; j++) vectorCoordinates.data[j * r + j]! += 1;
-  const along = gemm(qz, qzc);
-  const targetCoordinates = new Matrix64(s, k);
-  for (let x = 0; x < s * k; x++) targetCoordinates.data[x] = fit.residualProjections.data[x]! - along.data[x]!;
-  const coordinates = hstack([vectorCoordinates, targetCoordinates]);
-  const inPoints = basis.multiply(coordinates);
-  const n = fit.n;
-  const projectedVectors = new Matrix64(n, r);
-  const projectedTargets = new Matrix64(n, k);
-  for (let i = 0; i < n; i++) {
-    projectedVectors.data.set(inPoints.data.subarray(i * (r + k), i * (r + k) + r), i * r);
-    projectedTargets.data.set(inPoints.data.subarray(i * (r + k) + r, (i + 1) * (r + k)), i * k);
-  }
-  const parts = {
-    design,
-    basis,
-    projectedVectors,
-    residualLeverages: residualLeverages(fit, coordinates, inPoints, basis, qz),
-    projectedTargets,
-    scratch: new Float64Array(Math.min(ROW_BLOCK, n) * r),
-  };
+  if (!fit.design || !fit.y) throw new MixedModelInputError('leave-one-out with a design on a low-rank fit needs the fit’s X and y (build it with fitSpectral)');
+  const parts = { design, basis, ...pointPartsFromDesign(fit, design, fit.design), scratch: new Float64Array(Math.min(ROW_BLOCK, fit.n) * design.r) };
   cache.set(fit, parts);
   return parts;
 }

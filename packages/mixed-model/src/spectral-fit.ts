@@ -19,6 +19,8 @@ export interface SpectralFit {
   readonly designProjections?: Matrix64;
   /** With dependentDesignColumns 'drop': the columns of X kept (ascending); Z holds those alone. */
   readonly designColumns?: Int32Array;
+  /** X itself (n × every column given) when a design was given: leave-one-out on a low-rank fit reads its rows. */
+  readonly design?: Matrix64;
   /** Uᵀf0 (n×k) when f0 was given (for the published parity mode). */
   readonly f0Projections?: Matrix64;
   /**
@@ -73,6 +75,7 @@ export function fitSpectral(input: SpectralFitInput): SpectralFit {
     residualProjections: c,
     designProjections: z,
     ...(kept ? { designColumns: kept } : {}),
+    design: inputs.design,
     f0Projections: spectral.f0Projections,
     crossProjections: spectral.cross,
     y: inputs.y,

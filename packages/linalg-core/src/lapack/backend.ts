@@ -2,7 +2,7 @@ import type { LinalgBackend } from '../backend-types.js';
 import { eigenAll, eigenProjections } from './eigen.js';
 import { mirrorLowerToUpper } from './layout.js';
 import { loadNativeLapack, type NativeLapack } from './native.js';
-import { lapackQrTriangle, lapackThinQr } from './qr.js';
+import { lapackHouseholderQr, lapackQrTriangle, lapackThinQr } from './qr.js';
 
 function lapackBackend(lapack: NativeLapack): LinalgBackend {
   return {
@@ -57,6 +57,7 @@ function lapackBackend(lapack: NativeLapack): LinalgBackend {
 
     thinQr: (a, rows, cols, into) => lapackThinQr(lapack, a, rows, cols, into),
     qrTriangle: (a, rows, cols) => lapackQrTriangle(lapack, a, rows, cols),
+    householderQr: (a, rows, cols) => lapackHouseholderQr(lapack, a, rows, cols),
   };
 }
 

@@ -52,6 +52,8 @@ export interface NativeLapack {
   dgeqrf(m: number, n: number, a: Float64Array, tau: Float64Array): void;
   /** `a` from dgeqrf becomes the m×n Q with orthonormal columns (column-major), in place. */
   dorgqr(m: number, n: number, a: Float64Array, tau: Float64Array): void;
+  /** C (m×k column-major) := Q·C in place, Q = H_1⋯H_n from dgeqrf's m×n `a` and τ (no m×n Q formed). */
+  dormqrLeft(m: number, k: number, n: number, a: Float64Array, tau: Float64Array, c: Float64Array): void;
 
   /** Row-major op(A)·op(B) (m×n, inner dimension k) in a new array, or with `update` C := α·op(A)·op(B) + β·C in its array. */
   dgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float64Array, b: Float64Array, update?: GemmUpdate): Float64Array;
@@ -153,6 +155,10 @@ function bind(koffi: typeof Koffi, lapackName: string, blasName: string): Native
   const dorgqr = fn(lapack,
     'void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda, const double *tau, ' +
       'double *work, const int *lwork, int *info)');
+  const dormqr = fn(lapack,
+    'void dormqr_(const char *side, const char *trans, const int *m, const int *n, const int *k, const double *a, ' +
+      'const int *lda, const double *tau, double *c, const int *ldc, double *work, const int *lwork, int *info, ' +
+      'size_t sideLen, size_t transLen)');
   const cblasDgemm = fn(blas,
     'void cblas_dgemm(int order, int transA, int transB, int m, int n, int k, double alpha, const double *a, ' +
       'int lda, const double *b, int ldb, double beta, double *c, int ldc)');
@@ -254,6 +260,16 @@ function bind(koffi: typeof Koffi, lapackName: string, blasName: string): Native
       };
       const ws = query('dorgqr', call);
       checkInfo('dorgqr', call(ws.work, ws.lwork));
+    },
+
+    dormqrLeft(m, k, n, a, tau, c) {
+      const info = new Int32Array(1);
+      const call = (work: Float64Array, lwork: Int32Array): number => {
+        dormqr('L', 'N', int(m), int(k), int(n), a, int(Math.max(1, m)), tau, c, int(Math.max(1, m)), work, lwork, info, 1, 1);
+        return info[0]!;
+      };
+      const ws = query('dormqr', call);
+      checkInfo('dormqr', call(ws.work, ws.lwork));
     },
 
     dgemm(transA, transB, m, n, k, a, b, update) {

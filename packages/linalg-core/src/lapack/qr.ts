@@ -17,9 +17,22 @@ export function lapackQrTriangle(lapack: NativeLapack, a: Float64Array, rows: nu
   return cols === 0 ? new Float64Array(0) : factored(lapack, a, rows, cols).r;
 }
 
+/** dgeqrf, with the reflectors kept: Q·V by dormqr on [V; 0] (O(rows·cols·k), where forming Q costs O(rows·cols²)). */
+export function lapackHouseholderQr(lapack: NativeLapack, a: Float64Array, rows: number, cols: number) {
+  const { work, tau, r } = factored(lapack, a, rows, cols);
+  const multiplyQ = (v: Float64Array, k: number): Float64Array => {
+    const c = new Float64Array(rows * k); // column-major rows×k
+    for (let i = 0; i < cols; i++) for (let j = 0; j < k; j++) c[j * rows + i] = v[i * k + j]!;
+    if (cols > 0) lapack.dormqrLeft(rows, k, cols, work, tau, c);
+    return k === 1 ? c : transpose(c, k, rows);
+  };
+  return { r, multiplyQ };
+}
+
 /** dgeqrf of A in LAPACK's layout (reflectors and τ kept for dorgqr), and R read off its upper triangle. */
 function factored(lapack: NativeLapack, a: Float64Array, rows: number, cols: number) {
   const r = new Float64Array(cols * cols);
+  if (cols === 0) return { work: new Float64Array(0), tau: new Float64Array(0), r };
   const work = transpose(a, rows, cols); // column-major rows×cols
   const tau = new Float64Array(cols);
   lapack.dgeqrf(rows, cols, work, tau);

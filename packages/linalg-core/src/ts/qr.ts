@@ -12,6 +12,19 @@ export function thinQr(a: Float64Array, rows: number, cols: number, into?: Float
   return { q: into ?? q, r };
 }
 
+/** The reflectors kept: Q·[V; 0] applied a reflector at a time, the last first (as dormqr), O(rows·cols·k). */
+export function householderQr(a: Float64Array, rows: number, cols: number): { r: Float64Array; multiplyQ: (v: Float64Array, k: number) => Float64Array } {
+  const { w, tau, r } = factored(a, rows, cols);
+  const multiplyQ = (v: Float64Array, k: number): Float64Array => {
+    const out = new Float64Array(rows * k);
+    out.set(v.subarray(0, cols * k));
+    const dots = new Float64Array(k);
+    for (let j = cols - 1; j >= 0; j--) applyReflector(w, cols, out, k, rows, j, tau[j]!, 0, dots);
+    return out;
+  };
+  return { r, multiplyQ };
+}
+
 /** R alone (the reflectors are not turned into Q). */
 export function qrTriangle(a: Float64Array, rows: number, cols: number): Float64Array {
   return factored(a, rows, cols).r;
@@ -24,7 +37,7 @@ function factored(a: Float64Array, rows: number, cols: number) {
   const dots = new Float64Array(cols);
   for (let j = 0; j < cols; j++) {
     tau[j] = reflect(w, rows, cols, j);
-    applyReflector(w, w, rows, cols, j, tau[j]!, j + 1, dots);
+    applyReflector(w, cols, w, cols, rows, j, tau[j]!, j + 1, dots);
   }
   const r = new Float64Array(cols * cols);
   for (let i = 0; i < cols; i++) r.set(w.subarray(i * cols + i, (i + 1) * cols), i * cols + i);
@@ -47,21 +60,24 @@ function reflect(w: Float64Array, rows: number, cols: number, j: number): number
   return (beta - alpha) / beta;
 }
 
-/** Columns from..cols−1 of `target` (rows ≥ j) := H_j · them, v read from column j of `w` below row j. */
+/**
+ * Columns from..width−1 of `target` (rows×width, rows ≥ j) := H_j · them, v read from column j of `w` (rows×cols)
+ * below row j.
+ */
 function applyReflector(
-  w: Float64Array, target: Float64Array, rows: number, cols: number, j: number, tau: number, from: number, dots: Float64Array,
+  w: Float64Array, cols: number, target: Float64Array, width: number, rows: number, j: number, tau: number, from: number, dots: Float64Array,
 ): void {
-  if (tau === 0 || from >= cols) return;
-  dots.fill(0, from, cols);
+  if (tau === 0 || from >= width) return;
+  dots.fill(0, from, width);
   for (let i = j; i < rows; i++) {
     const v = i === j ? 1 : w[i * cols + j]!;
-    const o = i * cols;
-    for (let k = from; k < cols; k++) dots[k]! += v * target[o + k]!;
+    const o = i * width;
+    for (let k = from; k < width; k++) dots[k]! += v * target[o + k]!;
   }
   for (let i = j; i < rows; i++) {
     const v = tau * (i === j ? 1 : w[i * cols + j]!);
-    const o = i * cols;
-    for (let k = from; k < cols; k++) target[o + k]! -= v * dots[k]!;
+    const o = i * width;
+    for (let k = from; k < width; k++) target[o + k]! -= v * dots[k]!;
   }
 }
 
@@ -69,6 +85,6 @@ function applyReflector(
 function formQ(w: Float64Array, tau: Float64Array, rows: number, cols: number, dots: Float64Array): Float64Array {
   const q = new Float64Array(rows * cols);
   for (let j = 0; j < cols; j++) q[j * cols + j] = 1;
-  for (let j = cols - 1; j >= 0; j--) applyReflector(w, q, rows, cols, j, tau[j]!, j, dots);
+  for (let j = cols - 1; j >= 0; j--) applyReflector(w, cols, q, cols, rows, j, tau[j]!, j, dots);
   return q;
 }
