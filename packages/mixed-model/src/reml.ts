@@ -1,7 +1,8 @@
 import { MixedModelInputError, MixedModelNumericalError } from './errors.js';
 import { increasingRoot } from './roots.js';
 import type { SpectralFit } from './spectral-fit.js';
-import { minimiseOnTimeGrid, pointwise, timeScales, type TimeScales } from './time-grid.js';
+import { minimiseOnTimeGrid, pointwise, timeScales, type GridMinimum, type TimeScales } from './time-grid.js';
+import { timeEquivalent } from './training-time.js';
 import { designGls } from './design-gls.js';
 import { searchRefinePoints } from './low-rank-design.js';
 
@@ -13,6 +14,11 @@ export interface RemlOptions {
   useDesign?: boolean;
   /** Times at which to report the profile (default: 64 log-spaced points spanning the spectrum's time scales). */
   profileTimes?: ArrayLike<number>;
+  /**
+   * With X, search whole steps of gradient descent at this learning rate (the grid the other rules share): t̂ = η·k̂,
+   * and `grid` is −ℓ_R on it. Without X the concave search stays continuous.
+   */
+  learningRate?: number;
 }
 
 export interface RemlStoppingTime {
@@ -29,6 +35,8 @@ export interface RemlStoppingTime {
   profile: { times: Float64Array; logLikelihood: Float64Array };
   /** Whether X was used (restricted likelihood) or not (the exact duality of §2.1). */
   usedDesign: boolean;
+  /** With X: −ℓ_R where the grid search evaluated it (time-grid.ts), and the learning rate of its steps if any. */
+  grid?: GridMinimum['grid'] & { learningRate?: number };
 }
 
 /** Profile (restricted) log-likelihood and its t-derivative at one t; with edf and σ̂². */
@@ -173,7 +181,7 @@ export function remlStoppingTime(fit: SpectralFit, options: RemlOptions = {}): R
   const usedDesign = (options.useDesign ?? true) && fit.designProjections !== undefined;
   const evaluate = profileEvaluator(fit, usedDesign);
   const scales = timeScales(fit);
-  const searched = usedDesign ? gridSearch(fit, evaluate) : concaveSearch(fit, evaluate, scales);
+  const searched = usedDesign ? gridSearch(fit, evaluate, options.learningRate) : concaveSearch(fit, evaluate, scales);
   const at = evaluate(Number.isFinite(searched.time) ? searched.time : searched.lastTime);
   const found = noiseFreeAsInfinite(searched, at.noiseVariance, evaluate);
   const top = Number.isFinite(found.time) ? found.time : found.lastTime;
@@ -194,6 +202,7 @@ export function remlStoppingTime(fit: SpectralFit, options: RemlOptions = {}): R
       return profile;
     },
     usedDesign,
+    ...(searched.grid ? { grid: { ...searched.grid, ...(options.learningRate === undefined ? {} : { learningRate: options.learningRate }) } } : {}),
   };
 }
 
@@ -202,6 +211,7 @@ interface Found {
   outcome: RemlOutcome;
   /** Where the search stopped (for t̂ = ∞: the largest time evaluated). */
   lastTime: number;
+  grid?: GridMinimum['grid'];
 }
 
 function concaveSearch(fit: SpectralFit, evaluate: (t: number) => ProfilePoint, scales: TimeScales): Found {
@@ -258,7 +268,8 @@ function noiseFreeAsInfinite(found: Found, noiseVarianceAtStop: number, evaluate
  * its refinement is the best local maximum; 'infinite' when the likelihood still increases at the end of the range.
  * The grid stops where e^{−tλ} has underflowed on all but p rows (no value there).
  */
-function gridSearch(fit: SpectralFit, evaluate: (t: number) => ProfilePoint): Found {
-  const found = minimiseOnTimeGrid(fit, pointwise((t) => -evaluate(t as number).logLikelihood), { refinePoints: searchRefinePoints(fit, fit.designProjections) });
-  return { time: found.time, outcome: found.outcome, lastTime: Number.isFinite(found.time) ? found.time : found.largestTime };
+function gridSearch(fit: SpectralFit, evaluate: (t: number) => ProfilePoint, learningRate: number | undefined): Found {
+  const criterion = pointwise((time) => -evaluate(timeEquivalent(time)).logLikelihood);
+  const found = minimiseOnTimeGrid(fit, criterion, { learningRate, refinePoints: searchRefinePoints(fit, fit.designProjections) });
+  return { time: found.time, outcome: found.outcome, lastTime: Number.isFinite(found.time) ? found.time : found.largestTime, grid: found.grid };
 }

@@ -92,6 +92,29 @@ describe('stage-2 rules on one grid', () => {
   });
 });
 
+describe('REML with a design, at a learning rate', () => {
+  const withDesign = fitSpectral({ kernel, y, design: Array.from({ length: n }, () => [1]) });
+  const decision = twoStageDecision(withDesign, { rule: 'reml', learningRate });
+  const profile = profileEvaluator(withDesign, true);
+
+  it('searches the rules’ whole steps: t̂ = η·k̂, a minimum of −ℓ_R against the steps beside it', () => {
+    const { steps, time } = decision.rule;
+    expect(time).toBe(steps! * learningRate);
+    expect(decision.reml.time).toBe(time);
+    const at = (k: number) => -profile(k * learningRate).logLikelihood;
+    expect(at(steps!)).toBeLessThanOrEqual(at(steps! - 1));
+    expect(at(steps!)).toBeLessThanOrEqual(at(steps! + 1));
+  });
+
+  it('its search’s grid is its curve: the LOO grid’s steps (and more), −ℓ_R at each', () => {
+    const loo = stageTwoRule(withDesign, 'loo', { learningRate });
+    // LOO's grid stops where P_ii cancels at large t; −ℓ_R is determined further.
+    expect(Array.from(decision.rule.curve.steps!.subarray(0, loo.curve.steps!.length))).toEqual(Array.from(loo.curve.steps!));
+    expect(decision.rule.curve.values).toEqual(decision.reml.grid!.values);
+    decision.rule.curve.times.forEach((t, i) => expect(decision.rule.curve.values[i]).toBe(-profile(t).logLikelihood));
+  });
+});
+
 describe('leave-one-out prediction intervals', () => {
   it('the conformal quantile is the ⌈level(n + 1)⌉-th smallest value, Infinity past n', () => {
     const values = [9, 1, 8, 2, 7, 3, 6, 4, 5];

@@ -77,31 +77,39 @@ export function checkedRuleName(name: string): StageTwoRuleName {
 }
 
 /** The grid the rules share: whole steps where the discrete model is defined (ηλ1 < 1), else continuous t. */
-function gridOptions(fit: SpectralFit, learningRate: number | undefined): TimeGridOptions {
+export function gridOptions(fit: SpectralFit, learningRate: number | undefined): TimeGridOptions {
   if (learningRate === undefined) return {};
   if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new MixedModelInputError(`learning rate η = ${learningRate}; it must be positive`);
   return learningRate * fit.eigenvalues[0]! < 1 ? { learningRate } : {};
 }
 
-/** REML's stop (its concave Newton solve, or the shared grid with X) with −ℓ_R on the shared grid as its curve. */
+/**
+ * REML's stop (its concave Newton solve, or the shared grid with X) with −ℓ_R on the shared grid as its curve: the
+ * search's own grid when it ran on these steps (with X each point is a GLS), else evaluated here.
+ */
 function remlAsMinimum(fit: SpectralFit, grid: TimeGridOptions, useDesign: boolean, given?: RemlStoppingTime): GridMinimum {
-  const reml = given ?? remlStoppingTime(fit, { useDesign });
-  const evaluate = profileEvaluator(fit, reml.usedDesign);
-  const axis = timeAxis(fit, grid);
-  // Each grid point evaluated once (with a design every evaluation is a GLS of O(n p²)).
-  const evaluated = axis.grid.map((x) => ({ x, logLikelihood: evaluate(axis.continuous(x)).logLikelihood })).filter((point) => Number.isFinite(point.logLikelihood));
-  const xs = evaluated.map((point) => point.x);
-  const times = Float64Array.from([0, ...xs.map(axis.continuous)]);
-  const values = Float64Array.from([-evaluate(0).logLikelihood, ...evaluated.map((point) => -point.logLikelihood)]);
+  const reml = given ?? remlStoppingTime(fit, { useDesign, learningRate: grid.learningRate });
   const steps = grid.learningRate === undefined ? undefined : reml.time === Infinity ? Infinity : Math.round(reml.time / grid.learningRate);
+  const curve = reml.grid && reml.grid.learningRate === grid.learningRate ? reml.grid : remlCurve(fit, grid, reml.usedDesign);
   return {
     time: reml.time,
     ...(steps === undefined ? {} : { steps }),
     outcome: reml.outcome,
     value: -reml.logLikelihood,
-    largestTime: times[times.length - 1]!,
-    grid: { times, ...(grid.learningRate === undefined ? {} : { steps: Float64Array.from([0, ...xs]) }), values },
+    largestTime: curve.times[curve.times.length - 1]!,
+    grid: { times: curve.times, ...(curve.steps ? { steps: curve.steps } : {}), values: curve.values },
   };
+}
+
+/** −ℓ_R at t = 0 and at each grid point where it is determined. */
+function remlCurve(fit: SpectralFit, grid: TimeGridOptions, useDesign: boolean): GridMinimum['grid'] {
+  const evaluate = profileEvaluator(fit, useDesign);
+  const axis = timeAxis(fit, grid);
+  const evaluated = axis.grid.map((x) => ({ x, logLikelihood: evaluate(axis.continuous(x)).logLikelihood })).filter((point) => Number.isFinite(point.logLikelihood));
+  const xs = evaluated.map((point) => point.x);
+  const times = Float64Array.from([0, ...xs.map(axis.continuous)]);
+  const values = Float64Array.from([-evaluate(0).logLikelihood, ...evaluated.map((point) => -point.logLikelihood)]);
+  return { times, ...(grid.learningRate === undefined ? {} : { steps: Float64Array.from([0, ...xs]) }), values };
 }
 
 /** The rule's stop at the cap, in steps at the learning rate (continuous-time searches are rounded to steps). */

@@ -2,7 +2,7 @@ import { MixedModelInputError } from './errors.js';
 import { remlStoppingTime, type RemlStoppingTime } from './reml.js';
 import { scoreTest, type ScoreTest } from './score-test.js';
 import type { SpectralFit } from './spectral-fit.js';
-import { checkedRuleName, DEFAULT_STAGE_TWO_RULE, stageTwoRule, type StageTwoRule, type StageTwoRuleName } from './stopping-rule.js';
+import { checkedRuleName, DEFAULT_STAGE_TWO_RULE, gridOptions, stageTwoRule, type StageTwoRule, type StageTwoRuleName } from './stopping-rule.js';
 
 /**
  * 'exact' (default): the fit's design is projected out, the exact p-value decides, REML uses the design.
@@ -72,7 +72,8 @@ export function twoStageDecision(fit: SpectralFit, options: TwoStageOptions = {}
   });
   const decidingP = published ? test.satterthwaiteP : test.p;
   options.onStage?.('reml');
-  const reml = remlStoppingTime(fit, { useDesign: !published });
+  // On the rule's steps, so REML's search is also its curve among the rules (stopping-rule.ts).
+  const reml = remlStoppingTime(fit, { useDesign: !published, learningRate: gridOptions(fit, options.learningRate).learningRate });
   const name = options.rule ?? DEFAULT_STAGE_TWO_RULE;
   if (name !== 'reml') options.onStage?.(name);
   const rule = stageTwoRule(fit, name, {
