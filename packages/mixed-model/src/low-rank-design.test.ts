@@ -176,18 +176,20 @@ describe('a nearly collinear design (two columns within 1e-9 of each other, next
   });
 });
 
-describe('a design column almost inside span U_r (the projection outside it orthogonalised twice)', () => {
+describe('design columns almost inside span U_r (orthogonalised twice below 1% outside it, once above)', () => {
   it('keeps the complement basis orthogonal to U_r, and gives the dense fit’s REML likelihood and leave-one-out', () => {
     const next = normalGenerator(5);
     const r = 8;
     const f = gaussian(120, r, next);
     for (let i = 0; i < 120; i++) for (let j = 0; j < r; j++) f.data[i * r + j]! /= (j + 1) * Math.sqrt(120);
     const spectrum = lowRankSpectrum(f);
-    // An intercept and U_r's second column plus 1e-6 of noise: the part outside U_r is 1e-11 of the column.
-    const design = new Matrix64(120, 2);
+    // An intercept; U_r's second column plus noise 1e-11 of it (one pass would leave 1e-5 of ε-level error); U_r's
+    // fourth column plus 0.015 of noise per entry (about 15% of the column outside U_r: one pass).
+    const design = new Matrix64(120, 3);
     for (let i = 0; i < 120; i++) {
-      design.data[i * 2] = 1;
-      design.data[i * 2 + 1] = spectrum.vectors.data[i * r + 1]! + 1e-11 * next();
+      design.data[i * 3] = 1;
+      design.data[i * 3 + 1] = spectrum.vectors.data[i * r + 1]! + 1e-11 * next();
+      design.data[i * 3 + 2] = spectrum.vectors.data[i * r + 3]! + 0.015 * next();
     }
     const y = Float64Array.from({ length: 120 }, (_, i) => 3 * spectrum.vectors.data[i * r]! * Math.sqrt(120) + next());
     const low = fitSpectral({ lowRank: { values: spectrum.values, vectors: spectrum.vectors }, y, design });
