@@ -81,7 +81,7 @@ export function usesLowRankDesign(fit: SpectralFit, z: Matrix64 | undefined): bo
 /**
  * Refinement points per round for a search whose criterion solves the GLS at each time (time-grid.ts): on the
  * r-dimensional form every time costs an r×r Cholesky factor (leave-one-out: an n×r² product more), so a
- * golden-section search (1 per round, about 11 times from a grid cell to the step) beats batches of 31 (50 or more);
+ * one-point search (about 4 times from a grid cell to the step, on whole steps) beats batches of 31 (50 or more);
  * elsewhere a batch costs about one evaluation and the default stands.
  */
 export function searchRefinePoints(fit: SpectralFit, z: Matrix64 | undefined): number | undefined {

@@ -33,8 +33,9 @@ export interface TimeGridOptions {
   /**
    * Points per refinement round (default REFINE_POINTS): one batch per round suits criteria evaluated in one matrix
    * product. A criterion that costs a solve per time (LOO, GCV and REML with a wide design on a low-rank fit:
-   * `searchRefinePoints`) takes 1: a golden-section search, each new point in the wider side of the bracket, which
-   * shrinks it by 0.618 per evaluation (a few points per round shrink it less per point evaluated).
+   * `searchRefinePoints`) takes 1: on whole steps the vertex of the parabola through the bracket and its best point
+   * (Brent's safeguard against creeping), then the neighbours that certify the step; otherwise, and in continuous
+   * time, the golden-section point in the wider side of the bracket, which shrinks it by 0.618 per evaluation.
    */
   refinePoints?: number;
 }
@@ -89,6 +90,8 @@ export interface TimeAxis {
   lattice(lo: number, hi: number): number[];
   /** The golden-section position in the wider side of (lo, best) and (best, hi), or undefined when neither has room. */
   probe(lo: number, best: number, hi: number): number | undefined;
+  /** On whole steps: the step nearest x (a parabola's vertex becomes a probe); absent in continuous time. */
+  snap?: (x: number) => number;
   resolved(lo: number, hi: number): boolean;
   /** Whether the grid ends at `largestTime` rather than at its planned end. */
   cut: boolean;
@@ -168,6 +171,7 @@ function discreteAxis(scales: TimeScales, learningRate: number, largestTime: num
       if (Math.max(below, above) < 2) return undefined;
       return above >= below ? best + Math.max(1, Math.round(GOLDEN * above)) : best - Math.max(1, Math.round(GOLDEN * below));
     },
+    snap: Math.round,
     resolved: (lo, hi) => hi - lo <= 2,
     cut,
   };
@@ -199,18 +203,52 @@ interface Located {
   value: number;
 }
 
+/** The vertex of the parabola through three points (a < b < c, f(b) at most f(a) and f(c)), or undefined if flat. */
+function parabolaVertex(a: Located, b: Located, c: Located): number | undefined {
+  const left = (b.x - a.x) * (b.value - c.value);
+  const right = (b.x - c.x) * (b.value - a.value);
+  // Negative for a bracketed minimum (left ≤ 0 ≤ right); zero when the three values are equal.
+  const denominator = 2 * (left - right);
+  if (!(denominator < 0)) return undefined;
+  return b.x - ((b.x - a.x) * left - (b.x - c.x) * right) / denominator;
+}
+
+/**
+ * The one probe of a round. On whole steps, where the bracket's ends have values, the vertex of the parabola through
+ * them and the best point (a smooth criterion's minimum to within a few steps after one or two), taken only while it
+ * moves less than half the move before last (Brent's safeguard against creeping); when the vertex is the best step
+ * itself, the neighbour that certifies it. Otherwise the golden-section point.
+ */
+function oneProbe(axis: TimeAxis, lo: number, best: Located, hi: number, seen: Map<number, number | undefined>, moves: number[]): number | undefined {
+  const [low, high] = [seen.get(lo), seen.get(hi)];
+  if (axis.snap && low !== undefined && high !== undefined) {
+    const vertex = parabolaVertex({ x: lo, value: low }, best, { x: hi, value: high });
+    if (vertex !== undefined) {
+      const k = axis.snap(vertex);
+      const move = Math.abs(k - best.x);
+      if (move === 0) return hi - best.x > 1 ? best.x + 1 : best.x - lo > 1 ? best.x - 1 : undefined;
+      if (k > lo && k < hi && !seen.has(k) && move < (moves[moves.length - 2] ?? hi - lo) / 2) return k;
+    }
+  }
+  return axis.probe(lo, best.x, hi);
+}
+
 /**
  * Nested grids on the bracket (lo, hi) around `best`: each round evaluates the lattice's positions at once (or, with
- * one point per round, the golden-section probe) and keeps the neighbours of the best point seen, among those
- * evaluated and the previous best, as the new bracket. Undetermined positions never become the best.
+ * one point per round, one probe: `oneProbe`) and keeps the neighbours of the best point seen, among those evaluated
+ * and the previous best, as the new bracket. Undetermined positions never become the best. `seen` holds the values
+ * known so far (undefined where only bounded or undetermined), the bracket's ends among them.
  */
-function refine(axis: TimeAxis, values: (xs: number[]) => (number | undefined)[], lo: number, hi: number, best: Located, refinePoints: number): Located {
+function refine(axis: TimeAxis, values: (xs: number[]) => (number | undefined)[], lo: number, hi: number, best: Located, refinePoints: number, seen: Map<number, number | undefined>): Located {
+  const moves: number[] = [];
   for (let round = 0; round < MAX_ROUNDS && !axis.resolved(lo, hi); round++) {
-    const probe = refinePoints === 1 ? axis.probe(lo, best.x, hi) : undefined;
+    const probe = refinePoints === 1 ? oneProbe(axis, lo, best, hi, seen, moves) : undefined;
     const xs = refinePoints === 1 ? (probe === undefined ? [] : [probe]) : axis.lattice(lo, hi);
     if (xs.length === 0) break;
+    if (probe !== undefined) moves.push(Math.abs(probe - best.x));
     const known = [best.x, ...xs];
     values(xs).forEach((v, i) => {
+      seen.set(xs[i]!, v);
       if (v !== undefined && v < best.value) best = { x: xs[i]!, value: v };
     });
     lo = known.reduce((m, x) => (x < best.x ? Math.max(m, x) : m), lo);
@@ -271,7 +309,9 @@ export function minimiseOnTimeGrid(fit: SpectralFit, criterion: BatchCriterion, 
   const lo = bestIndex > 0 ? xs[bestIndex - 1]! : axis.below;
   const hi = bestIndex < last ? xs[bestIndex + 1]! : xs[last]!;
   const valuesAt = (positions: number[]) => evaluate(positions).map((point) => ('value' in point ? point.value : undefined));
-  const best = refine(axis, valuesAt, lo, hi, { x: xs[bestIndex]!, value: values[bestIndex]! }, options.refinePoints ?? REFINE_POINTS);
+  const seen = new Map<number, number | undefined>([[axis.below, axis.below === 0 ? atZero : undefined]]);
+  xs.forEach((x, i) => seen.set(x, Number.isNaN(values[i]!) ? undefined : values[i]));
+  const best = refine(axis, valuesAt, lo, hi, { x: xs[bestIndex]!, value: values[bestIndex]! }, options.refinePoints ?? REFINE_POINTS, seen);
   return { time: axis.continuous(best.x), ...steps(best.x), outcome: 'interior', value: best.value, ...common };
 }
 
