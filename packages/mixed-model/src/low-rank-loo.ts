@@ -68,9 +68,10 @@ type PointParts = Pick<LowRankLooParts, 'projectedVectors' | 'projectedTargets' 
  * From X itself. XᵀX = ZᵀZ = R_ZᵀR_Z, so Q_X = X R_Z⁻¹ has orthonormal columns spanning X, with Q_XᵀU_r = Gᵀ and
  * Q_Xᵀu = Q_Zᵀc: Ũ = U_r − Q_X Gᵀ, (I − H)u = u − Q_X(Q_Zᵀc) and h_i = ‖row i of Q_X‖². Per block of rows one
  * triangular product (dtrmm) and one product: O(n p (p + r)), 6·10¹¹ flops at n = 40,000, r = 1,000, p = 2,934,
- * against 14·10¹¹ for the complement's Q formed in the points and multiplied (what the fit no longer does). As
- * accurate as that coordinate form: the two agree with the dense fit to the same digits down to pivot ratios of
- * 1e-9, next to the 1e-10 at which the fit drops or refuses a column (low-rank-design.test.ts).
+ * against 14·10¹¹ for the complement's Q formed in the points and multiplied (what the fit no longer does). It agrees
+ * with the dense fit as that route did down to pivot ratios of 1e-9, next to the 1e-10 at which the fit drops or
+ * refuses a column (low-rank-design.test.ts), and at 40,000 × 2,934 its LOO curve is smooth to 1e-9 near the minimum,
+ * where that route's 1 − Σ (squared rows of [U_r, Q]) moved the search's step by 9 (BENCHMARKS.md, fourth session).
  */
 function pointPartsFromDesign(fit: SpectralFit, design: LowRankDesign, x: Matrix64): PointParts {
   const { r, p, k, rz, g, qzc } = design;
