@@ -76,7 +76,7 @@ export function asColumns(v: Targets, n: number | undefined, what: string): Matr
 }
 
 /** Blocks of the same rows side by side. */
-export function hstack(blocks: Matrix64[]): Matrix64 {
+function hstack(blocks: Matrix64[]): Matrix64 {
   const rows = blocks[0]!.rows;
   const cols = blocks.reduce((s, b) => s + b.cols, 0);
   const out = new Matrix64(rows, cols);
