@@ -178,6 +178,10 @@ function checkedTimes(times: ArrayLike<number>): Float64Array {
  * at the end of that grid.
  */
 export function remlStoppingTime(fit: SpectralFit, options: RemlOptions = {}): RemlStoppingTime {
+  const { learningRate } = options;
+  if (learningRate !== undefined && !(learningRate > 0 && Number.isFinite(learningRate))) {
+    throw new MixedModelInputError(`learning rate η = ${learningRate}; it must be positive and finite (or leave it out for continuous t)`);
+  }
   const usedDesign = (options.useDesign ?? true) && fit.designProjections !== undefined;
   const evaluate = profileEvaluator(fit, usedDesign);
   const scales = timeScales(fit);

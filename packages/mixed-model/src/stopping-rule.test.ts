@@ -106,6 +106,12 @@ describe('REML with a design, at a learning rate', () => {
     expect(at(steps!)).toBeLessThanOrEqual(at(steps! + 1));
   });
 
+  it('refuses a learning rate that is not positive and finite, naming it', () => {
+    for (const bad of [0, -1, Number.NaN, Infinity]) {
+      expect(() => remlStoppingTime(withDesign, { learningRate: bad })).toThrow(/learning rate η = .*; it must be positive/);
+    }
+  });
+
   it('its search’s grid is its curve: the LOO grid’s steps (and more), −ℓ_R at each', () => {
     const loo = stageTwoRule(withDesign, 'loo', { learningRate });
     // LOO's grid stops where P_ii cancels at large t; −ℓ_R is determined further.
